@@ -1,0 +1,127 @@
+/**
+ * The one place the environment is read. Parsed once with zod; a bad value stops
+ * start-up with a message naming the variable. Development needs no variables at all.
+ */
+import { z } from "zod";
+
+const intFrom = (fallback: number, min = 0, max = 1_000_000) =>
+  z.coerce.number().int().min(min).max(max).default(fallback);
+
+const flag = z.enum(["1", "0", "true", "false", "yes", "no", ""]).transform((v) =>
+  v === "1" || v === "true" || v === "yes"
+).default(false);
+
+const EnvSchema = z.object({
+  PORT: intFrom(8000, 0, 65535),
+  SETTLE_ENV: z.enum(["development", "test", "production"]).default("development"),
+  KV_PATH: z.string().min(1).optional(),
+  PUBLIC_ORIGIN: z.url({ protocol: /^https?$/ }).optional(),
+  SESSION_SECRET: z.string().min(32, "must be at least 32 characters").optional(),
+  STRIPE_SECRET_KEY: z.string().startsWith("sk_").optional(),
+  STRIPE_WEBHOOK_SECRET: z.string().startsWith("whsec_").optional(),
+  ADMIN_PASSWORD: z.string().min(8).optional(),
+  ADMIN_PASSWORD_HASH: z.string().min(1).optional(),
+  ADMIN_API_TOKEN: z.string().min(16).optional(),
+  CURRENCY: z.string().regex(/^[a-zA-Z]{3}$/).transform((s) => s.toLowerCase()).default(
+    "nzd",
+  ),
+  ORDER_NUMBER_PREFIX: z.string().regex(/^[A-Z0-9]{1,6}$/).default("SO"),
+  CHECKOUT_EXPIRES_MINUTES: intFrom(30, 30, 24 * 60),
+  RATE_LIMIT_CHECKOUT_PER_MIN: intFrom(20),
+  RATE_LIMIT_RETRY_PER_MIN: intFrom(10),
+  RATE_LIMIT_CART_PER_MIN: intFrom(120),
+  RATE_LIMIT_LOGIN_PER_MIN: intFrom(5),
+  TRUST_PROXY: flag,
+  SLACK_WEBHOOK_URL: z.url().optional(),
+  FULFILLMENT_URL: z.url().optional(),
+  /** Port of the embedded Stripe emulator; 0 picks a free one. */
+  EMULATOR_PORT: intFrom(0, 0, 65535),
+});
+
+export type Env = z.infer<typeof EnvSchema>;
+
+export interface Config {
+  port: number;
+  env: "development" | "test" | "production";
+  kvPath: string;
+  publicOrigin: string;
+  /** Signs cookies and order tokens; generated per data folder in development. */
+  sessionSecret: string | undefined;
+  stripe: { secretKey?: string; webhookSecret?: string };
+  admin: { password?: string; passwordHash?: string; apiToken?: string };
+  currency: string;
+  orderNumberPrefix: string;
+  checkoutExpiresMinutes: number;
+  rateLimits: { checkout: number; retry: number; cart: number; login: number };
+  trustProxy: boolean;
+  slackWebhookUrl?: string;
+  fulfillmentUrl?: string;
+  emulatorPort: number;
+  /** True when no STRIPE_SECRET_KEY is set: the embedded Stripe emulator serves payments. */
+  useEmulator: boolean;
+}
+
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+/** Parses an environment record (Deno.env.toObject() in production code, a literal in tests). */
+export function parseConfig(env: Record<string, string | undefined>): Config {
+  const present = Object.fromEntries(
+    Object.entries(env).filter(([, v]) => v !== undefined && v !== ""),
+  );
+  const parsed = EnvSchema.safeParse(present);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`);
+    throw new ConfigError(`Invalid configuration:\n  ${lines.join("\n  ")}`);
+  }
+  const e = parsed.data;
+  const config: Config = {
+    port: e.PORT,
+    env: e.SETTLE_ENV,
+    kvPath: e.KV_PATH ?? ".data/settle.kv",
+    publicOrigin: (e.PUBLIC_ORIGIN ?? `http://localhost:${e.PORT}`).replace(/\/$/, ""),
+    sessionSecret: e.SESSION_SECRET,
+    stripe: { secretKey: e.STRIPE_SECRET_KEY, webhookSecret: e.STRIPE_WEBHOOK_SECRET },
+    admin: {
+      password: e.ADMIN_PASSWORD,
+      passwordHash: e.ADMIN_PASSWORD_HASH,
+      apiToken: e.ADMIN_API_TOKEN,
+    },
+    currency: e.CURRENCY,
+    orderNumberPrefix: e.ORDER_NUMBER_PREFIX,
+    checkoutExpiresMinutes: e.CHECKOUT_EXPIRES_MINUTES,
+    rateLimits: {
+      checkout: e.RATE_LIMIT_CHECKOUT_PER_MIN,
+      retry: e.RATE_LIMIT_RETRY_PER_MIN,
+      cart: e.RATE_LIMIT_CART_PER_MIN,
+      login: e.RATE_LIMIT_LOGIN_PER_MIN,
+    },
+    trustProxy: e.TRUST_PROXY,
+    slackWebhookUrl: e.SLACK_WEBHOOK_URL,
+    fulfillmentUrl: e.FULFILLMENT_URL,
+    emulatorPort: e.EMULATOR_PORT,
+    useEmulator: !e.STRIPE_SECRET_KEY,
+  };
+  if (config.env === "production") assertProductionReady(config);
+  return config;
+}
+
+function assertProductionReady(c: Config): void {
+  const missing: string[] = [];
+  if (!c.stripe.secretKey) missing.push("STRIPE_SECRET_KEY");
+  if (!c.stripe.webhookSecret) missing.push("STRIPE_WEBHOOK_SECRET");
+  if (!c.admin.password && !c.admin.passwordHash) missing.push("ADMIN_PASSWORD (or ADMIN_PASSWORD_HASH)");
+  if (!c.sessionSecret) missing.push("SESSION_SECRET");
+  if (!c.publicOrigin.startsWith("https://")) missing.push("PUBLIC_ORIGIN (an https:// origin)");
+  if (missing.length) {
+    throw new ConfigError(
+      `SETTLE_ENV=production refuses to start without: ${missing.join(", ")}`,
+    );
+  }
+}
+
+/** Reads the process environment once. */
+export function loadConfig(): Config {
+  return parseConfig(Deno.env.toObject());
+}

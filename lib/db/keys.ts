@@ -1,0 +1,50 @@
+/**
+ * Every Deno KV key Settle writes, in one place (DESIGN.md "Deno KV keys").
+ * Keys are tuples; each family's retention is stated beside it.
+ */
+
+/** Processed provider event ids are kept this long: longer than Stripe retries (3 days). */
+export const PROVIDER_EVENT_TTL_MS = 35 * 24 * 60 * 60 * 1000;
+/** Anonymous carts live this long after their last write. */
+export const CART_TTL_MS = 30 * 24 * 60 * 60 * 1000;
+/** Idempotency-Key records for create-checkout-session. */
+export const CHECKOUT_REQUEST_TTL_MS = 24 * 60 * 60 * 1000;
+
+export const keys = {
+  product: (id: string) => ["products", id] as const,
+  products: () => ["products"] as const,
+  productBySlug: (slug: string) => ["products_by_slug", slug] as const,
+  stock: (productId: string) => ["stock", productId] as const,
+
+  cart: (cartId: string) => ["carts", cartId] as const,
+
+  order: (id: string) => ["orders", id] as const,
+  orders: () => ["orders"] as const,
+  orderBySession: (provider: string, sessionId: string) =>
+    ["orders_by_session", provider, sessionId] as const,
+  orderByNumber: (number: string) => ["orders_by_number", number] as const,
+  orderByStatus: (status: string, id: string) => ["orders_by_status", status, id] as const,
+  ordersByStatus: (status: string) => ["orders_by_status", status] as const,
+  orderAttention: (id: string) => ["orders_attention", id] as const,
+  ordersAttention: () => ["orders_attention"] as const,
+  orderHistory: (orderId: string, seq: number) => ["order_history", orderId, seq] as const,
+  orderHistoryAll: (orderId: string) => ["order_history", orderId] as const,
+
+  providerEvent: (provider: string, eventId: string) =>
+    ["provider_events", provider, eventId] as const,
+
+  orderNumberCounter: (yyyymmdd: string) => ["counters", "order_number", yyyymmdd] as const,
+  checkoutRequest: (idempotencyKey: string) => ["checkout_requests", idempotencyKey] as const,
+
+  task: (id: string) => ["tasks", id] as const,
+  tasks: () => ["tasks"] as const,
+  taskDue: (dueAt: number, id: string) => ["tasks_due", dueAt, id] as const,
+  tasksDue: () => ["tasks_due"] as const,
+  taskDead: (id: string) => ["tasks_dead", id] as const,
+  tasksDead: () => ["tasks_dead"] as const,
+  /** Written on every task enqueue so `kv.watch` wakes the worker promptly. */
+  tasksWake: () => ["tasks_wake"] as const,
+
+  /** Dev-only secrets generated once per data folder. */
+  devSecret: (name: string) => ["dev_secrets", name] as const,
+} as const;

@@ -1,0 +1,91 @@
+/**
+ * Typed errors mapped to HTTP statuses in one place. Services throw these; the app's
+ * error handler turns them into `{error: {code, message, details?}}` with the right status.
+ */
+export class AppError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly details?: unknown,
+  ) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+/** 400: the request is malformed (zod issues go in details). */
+export class ValidationError extends AppError {
+  constructor(message: string, details?: unknown) {
+    super(400, "invalid_request", message, details);
+  }
+}
+/** 401: no credentials, or wrong ones. */
+export class UnauthorizedError extends AppError {
+  constructor(message = "Authentication required") {
+    super(401, "unauthorized", message);
+  }
+}
+/** 403: credentials are fine but do not reach this resource. */
+export class ForbiddenError extends AppError {
+  constructor(message = "Forbidden") {
+    super(403, "forbidden", message);
+  }
+}
+/** 404: unknown resource. */
+export class NotFoundError extends AppError {
+  constructor(message = "Not found", details?: unknown) {
+    super(404, "not_found", message, details);
+  }
+}
+/** 409: the resource's state does not allow this (e.g. order already paid). */
+export class ConflictError extends AppError {
+  constructor(code: string, message: string, details?: unknown) {
+    super(409, code, message, details);
+  }
+}
+/** 413: body too large. */
+export class PayloadTooLargeError extends AppError {
+  constructor(limit: number) {
+    super(413, "payload_too_large", `Request body exceeds ${limit} bytes`, { limit });
+  }
+}
+/** 422: well-formed but breaks a business rule (out of stock, inactive product, …). */
+export class BusinessRuleError extends AppError {
+  constructor(code: string, message: string, details?: unknown) {
+    super(422, code, message, details);
+  }
+}
+/** 429: rate limited. */
+export class RateLimitedError extends AppError {
+  constructor(readonly retryAfterSeconds: number) {
+    super(429, "rate_limited", "Too many requests", { retryAfter: retryAfterSeconds });
+  }
+}
+/** 502: the payment provider (or another upstream) failed. */
+export class ProviderError extends AppError {
+  constructor(message: string, details?: unknown) {
+    super(502, "provider_unavailable", message, details);
+  }
+}
+
+export interface ErrorBody {
+  error: { code: string; message: string; details?: unknown };
+}
+
+/** The JSON response for any thrown value; unknown errors become an opaque 500. */
+export function errorResponse(err: unknown): Response {
+  if (err instanceof AppError) {
+    const body: ErrorBody = { error: { code: err.code, message: err.message } };
+    if (err.details !== undefined) body.error.details = err.details;
+    const headers = new Headers();
+    if (err instanceof RateLimitedError) {
+      headers.set("retry-after", String(err.retryAfterSeconds));
+    }
+    return Response.json(body, { status: err.status, headers });
+  }
+  return Response.json(
+    { error: { code: "internal_error", message: "Something went wrong on our side" } },
+    { status: 500 },
+  );
+}

@@ -1,0 +1,185 @@
+/**
+ * The order and the facts that move it (DESIGN.md "Money and orders"). Pure types: the
+ * transition function in transitions.ts is the only thing that changes an order's state.
+ */
+
+export const ORDER_STATUSES = [
+  "pending",
+  "failed",
+  "paid",
+  "fulfilled",
+  "expired",
+  "cancelled",
+  "refunded",
+  "partially_refunded",
+] as const;
+export type OrderStatus = typeof ORDER_STATUSES[number];
+
+export const PAYMENT_STATUSES = [
+  "pending",
+  "paid",
+  "failed",
+  "expired",
+  "refunded",
+  "partially_refunded",
+] as const;
+export type PaymentStatus = typeof PAYMENT_STATUSES[number];
+
+export const FULFILLMENT_STATUSES = ["not_attempted", "pending", "success", "failed"] as const;
+export type FulfillmentStatus = typeof FULFILLMENT_STATUSES[number];
+
+/** Where the order's stock reservation stands. */
+export type StockState = "reserved" | "released" | "committed";
+
+export interface OrderItem {
+  productId: string;
+  title: string;
+  /** Minor units, from the catalog at order time. */
+  unitAmount: number;
+  quantity: number;
+}
+
+export type AttentionReason =
+  | "amount_mismatch"
+  | "second_payment"
+  | "paid_after_expiry"
+  | "paid_after_cancel"
+  | "stock_unavailable"
+  | "dispute"
+  | "fulfillment_failed"
+  | "task_dead"
+  | "manual_payment";
+
+export interface Attention {
+  reason: AttentionReason;
+  at: string;
+  detail?: string;
+}
+
+export interface Payment {
+  status: PaymentStatus;
+  provider: string;
+  /** The current (most recent) checkout session. */
+  sessionId: string | null;
+  /** Every session ever created for this order, oldest first. */
+  sessionIds: string[];
+  paymentIntentId: string | null;
+  /** Payment intents already counted as paid, so a second event for one is a duplicate. */
+  paidIntentIds: string[];
+  amountReceived: number;
+  currency: string | null;
+  failureReason: string | null;
+  refundedAmount: number;
+}
+
+export interface Fulfillment {
+  status: FulfillmentStatus;
+  attempts: number;
+  externalId: string | null;
+  error: string | null;
+}
+
+export interface Order {
+  id: string;
+  number: string;
+  items: OrderItem[];
+  subtotal: number;
+  total: number;
+  currency: string;
+  status: OrderStatus;
+  payment: Payment;
+  fulfillment: Fulfillment;
+  stock: StockState;
+  /** Open needs-attention flags; empty when nothing needs a person. */
+  needsAttention: Attention[];
+  /** The cart that created the order: the owner check for retry, and what to trim on payment. */
+  cartId: string | null;
+  metadata: Record<string, string>;
+  /** Bumped by every history entry; the next entry's seq is historySeq + 1. */
+  historySeq: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** Where a fact came from. */
+export type FactSource =
+  | { kind: "provider"; eventId: string; eventType: string }
+  | { kind: "admin"; actor: string; reason: string }
+  | { kind: "reconcile" }
+  | { kind: "success_page" }
+  | { kind: "system" };
+
+/** Something that happened to an order, normalised from a provider event or an admin action. */
+export type Fact =
+  /** A confirmed payment (money moved). */
+  | {
+    kind: "payment_succeeded";
+    sessionId: string | null;
+    paymentIntentId: string | null;
+    amount: number;
+    currency: string;
+  }
+  /** Checkout completed but the (async) payment has not settled yet. */
+  | { kind: "payment_processing"; sessionId: string | null; paymentIntentId: string | null }
+  | {
+    kind: "payment_failed";
+    sessionId: string | null;
+    paymentIntentId: string | null;
+    reason: string;
+  }
+  | { kind: "session_expired"; sessionId: string }
+  /** A new checkout session now carries the order (a retry). */
+  | { kind: "session_created"; sessionId: string }
+  /** `amountRefunded` is cumulative, as Stripe's charge.amount_refunded. */
+  | { kind: "refunded"; paymentIntentId: string | null; amountRefunded: number; currency: string }
+  | { kind: "dispute_opened"; paymentIntentId: string | null; amount: number; reason: string }
+  | { kind: "cancelled" }
+  | { kind: "manually_paid" }
+  | { kind: "attention_acknowledged"; reason: AttentionReason; note: string }
+  | { kind: "fulfillment_started" }
+  | { kind: "fulfillment_succeeded"; externalId: string }
+  | { kind: "fulfillment_failed"; error: string; final: boolean }
+  | { kind: "stock_committed"; available: boolean }
+  | { kind: "stock_released" }
+  | { kind: "task_dead"; taskKind: string; error: string };
+
+export type FactKind = Fact["kind"];
+
+export type IgnoredReason =
+  | "stale_session"
+  | "would_downgrade"
+  | "unknown_session"
+  | "unhandled_type"
+  | "not_allowed";
+
+export type Outcome =
+  | { kind: "applied" }
+  | { kind: "duplicate" }
+  | { kind: "ignored"; reason: IgnoredReason }
+  | { kind: "flagged"; reason: AttentionReason };
+
+/** Follow-up work a transition asks for; written to the outbox in the same commit. */
+export type FollowUp =
+  | "on_paid"
+  | "release_stock"
+  | "fulfil"
+  | "send_receipt"
+  | "alert";
+
+export interface Transition {
+  order: Order;
+  outcome: Outcome;
+  followUps: FollowUp[];
+}
+
+/** One entry of `["order_history", orderId, seq]`. */
+export interface HistoryEntry {
+  seq: number;
+  at: string;
+  fact: Fact;
+  source: FactSource;
+  outcome: Outcome;
+  /** Status before and after, for the admin's timeline. */
+  from: OrderStatus;
+  to: OrderStatus;
+}

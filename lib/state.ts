@@ -1,0 +1,18 @@
+/** What every route receives in `ctx.state`: the app's dependencies and per-request values. */
+import type { Config } from "./config.ts";
+import type { PaymentProvider } from "./payments/provider.ts";
+
+export interface AppDeps {
+  config: Config;
+  kv: Deno.Kv;
+  provider: PaymentProvider;
+  /** Signs cookies and owner tokens (config.sessionSecret or the dev secret). */
+  secret: string;
+  /** Injected clock, so tests can move time. */
+  now: () => Date;
+}
+
+export interface State extends AppDeps {
+  /** The request id echoed in `x-request-id` and log lines. */
+  requestId: string;
+}
