@@ -1,0 +1,245 @@
+/**
+ * The outbox worker: every Settle process runs one. It claims due tasks with an atomic
+ * lease, runs their idempotent handler, and in one commit marks them done or reschedules
+ * them with backoff; after the last attempt a task moves to `tasks_dead`.
+ */
+import { commitWithRetry } from "../db/atomic.ts";
+import { keys } from "../db/keys.ts";
+import { markDone, type Task } from "./outbox.ts";
+
+export interface TaskRun {
+  kv: Deno.Kv;
+  /** The task as this worker claimed it; pass it to markDone/guardClaim in the handler's own commit. */
+  claimed: Deno.KvEntry<Task>;
+  now: () => Date;
+}
+
+/**
+ * Runs one task. Return a short result summary. A handler whose effect lives in KV should
+ * commit it together with `markDone(op, run.claimed, …)` so the effect and the completion
+ * land once; otherwise the worker marks the task done after it returns.
+ */
+export type TaskHandler = (task: Task, run: TaskRun) => Promise<string | void>;
+
+/** Thrown by a handler that found its claim gone (another worker took the task over). */
+export class LeaseLostError extends Error {
+  override name = "LeaseLostError";
+}
+
+export interface WorkerOptions {
+  kv: Deno.Kv;
+  handlers: Record<string, TaskHandler>;
+  /**
+   * Called while building the commit that dead-letters a task, so the order can be flagged
+   * in the same commit. It may read and add checks and mutations to `op`.
+   */
+  onDead?: (
+    task: Task,
+    error: string,
+    op: Deno.AtomicOperation,
+  ) => Promise<void>;
+  /** How long a claim holds before another worker may take the task over. */
+  leaseMs?: number;
+  /** Poll interval; `kv.watch` on the wake key makes pick-up prompt in-process. */
+  pollMs?: number;
+  /** Tasks claimed per tick. */
+  batch?: number;
+  /** Delay before attempt `n + 1` after `n` failures. */
+  backoffMs?: (attempts: number) => number;
+  now?: () => Date;
+  /** Where handler failures are reported (defaults to console.error). */
+  log?: (message: string, fields: Record<string, unknown>) => void;
+}
+
+export interface Worker {
+  /** Claims and runs what is due now; resolves with how many tasks ran. */
+  runOnce(): Promise<number>;
+  /** Starts the background loop (poll + wake-up on new tasks). */
+  start(): void;
+  stop(): Promise<void>;
+  /** When the loop last finished a tick (epoch ms), for /readyz. */
+  lastTickAt(): number;
+}
+
+export const defaultBackoff = (attempts: number) =>
+  Math.min(10 * 60_000, 1000 * 4 ** attempts);
+
+export function createWorker(options: WorkerOptions): Worker {
+  const {
+    kv,
+    handlers,
+    leaseMs = 30_000,
+    batch = 16,
+    backoffMs = defaultBackoff,
+    now = () => new Date(),
+    log = (message, fields) =>
+      console.error(JSON.stringify({ level: "error", message, ...fields })),
+  } = options;
+  let lastTick = 0;
+
+  async function claim(id: string): Promise<Deno.KvEntry<Task> | null> {
+    const entry = await kv.get<Task>(keys.task(id));
+    const task = entry.value;
+    const at = now().getTime();
+    if (!task || task.status !== "pending" || task.dueAt > at) return null;
+    // The due index moves to the lease's end: if this run dies, the task is due again then.
+    const leaseUntil = at + leaseMs;
+    const claimed: Task = {
+      ...task,
+      attempts: task.attempts + 1,
+      dueAt: leaseUntil,
+      leaseUntil,
+      updatedAt: now().toISOString(),
+    };
+    const res = await kv.atomic().check(entry)
+      .delete(keys.taskDue(task.dueAt, task.id))
+      .set(keys.taskDue(leaseUntil, task.id), task.id)
+      .set(entry.key, claimed)
+      .commit()
+      .catch(() => ({ ok: false }));
+    if (!res.ok) return null;
+    const after = await kv.get<Task>(entry.key);
+    return after.value ? after as Deno.KvEntry<Task> : null;
+  }
+
+  async function finishFailed(
+    claimed: Deno.KvEntry<Task>,
+    error: string,
+  ): Promise<void> {
+    await commitWithRetry(async () => {
+      const current = await kv.get<Task>(claimed.key);
+      // Someone else holds the task now; their run decides its fate.
+      if (current.versionstamp !== claimed.versionstamp) {
+        return { op: null, result: undefined };
+      }
+      const task = claimed.value;
+      const op = kv.atomic().check(current).delete(
+        keys.taskDue(task.dueAt, task.id),
+      );
+      const stamp = now().toISOString();
+      if (task.attempts >= task.maxAttempts) {
+        const dead: Task = {
+          ...task,
+          status: "dead",
+          leaseUntil: 0,
+          lastError: error,
+          updatedAt: stamp,
+        };
+        op.set(keys.task(task.id), dead).set(keys.taskDead(task.id), task.id);
+        await options.onDead?.(dead, error, op);
+      } else {
+        const dueAt = now().getTime() + backoffMs(task.attempts);
+        op.set(keys.task(task.id), {
+          ...task,
+          dueAt,
+          leaseUntil: 0,
+          lastError: error,
+          updatedAt: stamp,
+        })
+          .set(keys.taskDue(dueAt, task.id), task.id);
+      }
+      return { op, result: undefined };
+    });
+  }
+
+  async function run(claimed: Deno.KvEntry<Task>): Promise<void> {
+    const task = claimed.value;
+    const handler = handlers[task.kind];
+    try {
+      if (!handler) throw new Error(`no handler for task kind "${task.kind}"`);
+      const result = await handler(task, { kv, claimed, now }) ?? null;
+      const after = await kv.get<Task>(claimed.key);
+      if (after.versionstamp === claimed.versionstamp) {
+        const op = kv.atomic();
+        markDone(op, claimed, result, now());
+        await op.commit();
+      }
+    } catch (err) {
+      if (err instanceof LeaseLostError) return;
+      const message = err instanceof Error ? err.message : String(err);
+      log("task failed", {
+        taskId: task.id,
+        kind: task.kind,
+        attempt: task.attempts,
+        error: message,
+      });
+      await finishFailed(claimed, message);
+    }
+  }
+
+  async function runOnce(): Promise<number> {
+    const due: string[] = [];
+    const end = keys.taskDue(now().getTime() + 1, "");
+    for await (
+      const e of kv.list<string>(
+        { start: keys.tasksDue(), end } as Deno.KvListSelector,
+        { limit: batch },
+      )
+    ) {
+      due.push(e.value);
+    }
+    let ran = 0;
+    await Promise.all(due.map(async (id) => {
+      const claimed = await claim(id);
+      if (!claimed) return;
+      ran++;
+      await run(claimed);
+    }));
+    lastTick = Date.now();
+    return ran;
+  }
+
+  let stopped = true;
+  let wake: (() => void) | null = null;
+  let watcher: ReadableStreamDefaultReader<unknown> | null = null;
+  let running: Promise<unknown> = Promise.resolve();
+
+  async function loop(): Promise<void> {
+    while (!stopped) {
+      try {
+        // Drain what is due before sleeping.
+        while (!stopped && await runOnce() > 0);
+      } catch (err) {
+        log("task worker tick failed", {
+          error: err instanceof Error ? err.message : String(err),
+        });
+      }
+      if (stopped) break;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, options.pollMs ?? 1000);
+        wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      wake = null;
+    }
+  }
+
+  async function watchWakeKey(
+    reader: ReadableStreamDefaultReader<unknown>,
+  ): Promise<void> {
+    while (!stopped) {
+      const { done } = await reader.read();
+      if (done) break;
+      wake?.();
+    }
+  }
+
+  return {
+    runOnce,
+    lastTickAt: () => lastTick,
+    start() {
+      if (!stopped) return;
+      stopped = false;
+      watcher = kv.watch([keys.tasksWake()]).getReader();
+      running = Promise.all([loop(), watchWakeKey(watcher).catch(() => {})]);
+    },
+    async stop() {
+      stopped = true;
+      wake?.();
+      await watcher?.cancel().catch(() => {});
+      await running;
+    },
+  };
+}
