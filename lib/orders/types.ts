@@ -66,10 +66,21 @@ export interface Payment {
   paymentIntentId: string | null;
   /** Payment intents already counted as paid, so a second event for one is a duplicate. */
   paidIntentIds: string[];
+  /**
+   * Sessions whose payment is already counted, so a repeat without a payment intent is a
+   * duplicate too. Optional only so orders built before it existed still type-check.
+   */
+  paidSessionIds?: string[];
   amountReceived: number;
   currency: string | null;
   failureReason: string | null;
+  /** Sum of `refundedByIntent`. */
   refundedAmount: number;
+  /**
+   * Cumulative refund per payment intent (Stripe reports `amount_refunded` per charge), so
+   * refunds of two different payments add up instead of one hiding the other.
+   */
+  refundedByIntent?: Record<string, number>;
 }
 
 export interface Fulfillment {
@@ -176,7 +187,8 @@ export interface Transition {
 export interface HistoryEntry {
   seq: number;
   at: string;
-  fact: Fact;
+  /** null for a provider event Settle does not act on (its type is in `source`). */
+  fact: Fact | null;
   source: FactSource;
   outcome: Outcome;
   /** Status before and after, for the admin's timeline. */

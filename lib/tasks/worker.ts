@@ -61,8 +61,7 @@ export interface Worker {
   lastTickAt(): number;
 }
 
-export const defaultBackoff = (attempts: number) =>
-  Math.min(10 * 60_000, 1000 * 4 ** attempts);
+export const defaultBackoff = (attempts: number) => Math.min(10 * 60_000, 1000 * 4 ** attempts);
 
 export function createWorker(options: WorkerOptions): Worker {
   const {

@@ -21,8 +21,7 @@ async function seedTask(
   return task;
 }
 
-const getTask = async (kv: Deno.Kv, id: string) =>
-  (await kv.get<Task>(keys.task(id))).value!;
+const getTask = async (kv: Deno.Kv, id: string) => (await kv.get<Task>(keys.task(id))).value!;
 
 Deno.test("a handler that fails twice then succeeds is retried with backoff and ends done", async () => {
   using kv = await Deno.openKv(":memory:");

@@ -1,0 +1,146 @@
+/**
+ * The one path by which anything happens to an order: a webhook, the success page's check,
+ * reconciliation and admin actions all come here. The transition, the order's indexes, its
+ * history entry, the processed event id and the follow-up tasks land in one atomic commit,
+ * guarded by the versionstamps read, and retried on conflict.
+ */
+import { commitWithRetry } from "../db/atomic.ts";
+import { keys, PROVIDER_EVENT_TTL_MS } from "../db/keys.ts";
+import { getOrder, writeOrderChange } from "../db/orders.ts";
+import { apply, historyEntry } from "../orders/transitions.ts";
+import type {
+  Fact,
+  FactSource,
+  HistoryEntry,
+  Order,
+  Outcome,
+  Transition,
+} from "../orders/types.ts";
+import { enqueueFollowUps } from "./follow_ups.ts";
+
+export interface RecordResult {
+  /** null when no order could be tied to the fact. */
+  order: Order | null;
+  outcome: Outcome;
+  /** True when this exact provider event was already processed (nothing was written). */
+  alreadyProcessed: boolean;
+}
+
+/** What `["provider_events", provider, eventId]` holds. */
+export interface ProcessedEvent {
+  eventId: string;
+  type: string;
+  orderId: string | null;
+  outcome: Outcome;
+  receivedAt: string;
+}
+
+export interface RecordOptions {
+  kv: Deno.Kv;
+  now: () => Date;
+  /** Set for provider events: the event id is committed with the change and never applied again. */
+  event?: { provider: string; id: string; type: string };
+}
+
+/**
+ * Applies `fact` to the order `orderId` (null: no order matched) and commits everything.
+ * With `options.event`, an event id seen before returns `alreadyProcessed` and writes nothing.
+ */
+export async function recordFact(
+  options: RecordOptions,
+  orderId: string | null,
+  fact: Fact | null,
+  source: FactSource,
+): Promise<RecordResult> {
+  const { kv, now, event } = options;
+  const eventKey = event ? keys.providerEvent(event.provider, event.id) : null;
+  return await commitWithRetry<RecordResult>(async () => {
+    const at = now().toISOString();
+    if (eventKey) {
+      const seen = await kv.get<ProcessedEvent>(eventKey);
+      if (seen.value) {
+        const order = seen.value.orderId ? (await getOrder(kv, seen.value.orderId)).value : null;
+        return {
+          op: null,
+          result: { order, outcome: seen.value.outcome, alreadyProcessed: true },
+        };
+      }
+    }
+    const entry = orderId ? await getOrder(kv, orderId) : null;
+    const before = entry?.value ?? null;
+    const op = kv.atomic();
+    let outcome: Outcome;
+    let after: Order | null = null;
+    if (!fact) {
+      outcome = { kind: "ignored", reason: "unhandled_type" };
+      if (entry?.value) {
+        after = recordIgnored(op, entry as Deno.KvEntry<Order>, source, outcome, at);
+      }
+    } else if (!entry?.value) {
+      outcome = { kind: "ignored", reason: "unknown_session" };
+    } else {
+      const transition = stageFact(op, entry as Deno.KvEntry<Order>, fact, source, now());
+      outcome = transition.outcome;
+      after = transition.order;
+    }
+    if (eventKey && event) {
+      const processed: ProcessedEvent = {
+        eventId: event.id,
+        type: event.type,
+        orderId: before?.id ?? null,
+        outcome,
+        receivedAt: at,
+      };
+      op.check({ key: eventKey, versionstamp: null })
+        .set(eventKey, processed, { expireIn: PROVIDER_EVENT_TTL_MS });
+    }
+    return { op, result: { order: after ?? before, outcome, alreadyProcessed: false } };
+  });
+}
+
+/**
+ * Adds one fact's transition to `op`: a check on the order as read, the new order with its
+ * indexes, the history entry and the follow-up tasks. For callers that commit more beside it.
+ */
+export function stageFact(
+  op: Deno.AtomicOperation,
+  entry: Deno.KvEntry<Order>,
+  fact: Fact,
+  source: FactSource,
+  now: Date,
+): Transition {
+  const at = now.toISOString();
+  const transition = apply(entry.value, fact, at);
+  const history = historyEntry(entry.value, transition, fact, source, at);
+  op.check(entry);
+  writeOrderChange(op, entry.value, transition.order, [history]);
+  enqueueFollowUps(op, transition.order, transition.followUps, now);
+  return transition;
+}
+
+/**
+ * An event Settle does not act on but that names one of its orders still goes into the
+ * order's history, so admins see everything the provider said.
+ */
+function recordIgnored(
+  op: Deno.AtomicOperation,
+  entry: Deno.KvEntry<Order>,
+  source: FactSource,
+  outcome: Outcome,
+  at: string,
+): Order {
+  const order = entry.value;
+  const after: Order = { ...order, historySeq: order.historySeq + 1, updatedAt: at };
+  const history: HistoryEntry = {
+    seq: after.historySeq,
+    at,
+    fact: null,
+    source,
+    outcome,
+    from: order.status,
+    to: order.status,
+  };
+  op.check(entry);
+  writeOrderChange(op, order, after, [history]);
+  return after;
+}

@@ -1,0 +1,53 @@
+/**
+ * Needs-attention flags: what a person must look at, and which of them hold fulfilment.
+ * `addAttention`/`removeAttention` change the order they are given: transitions.ts calls them
+ * on its own working copy only.
+ */
+import type { Attention, AttentionReason, Order } from "./types.ts";
+
+/**
+ * Flags that stop goods leaving until a person acknowledges them: the money does not match
+ * the order, or the order was closed (and its stock possibly sold) when the money came.
+ */
+export const HOLD_REASONS: readonly AttentionReason[] = [
+  "paid_after_cancel",
+  "paid_after_expiry",
+  "amount_mismatch",
+  "stock_unavailable",
+];
+
+/** The first open flag that holds fulfilment, or null when nothing does. */
+export function fulfillmentHold(order: Order): AttentionReason | null {
+  for (const reason of HOLD_REASONS) {
+    if (hasAttention(order, reason)) return reason;
+  }
+  return null;
+}
+
+export function hasAttention(
+  order: Order,
+  reason: AttentionReason,
+  detail?: string,
+): boolean {
+  return order.needsAttention.some((a) =>
+    a.reason === reason && (detail === undefined || a.detail === detail)
+  );
+}
+
+/** Adds a flag unless the same reason with the same detail is already open. */
+export function addAttention(order: Order, attention: Attention): void {
+  if (!hasAttention(order, attention.reason, attention.detail)) {
+    order.needsAttention.push(attention);
+  }
+}
+
+/** Removes every open flag with `reason`; false when there was none. */
+export function removeAttention(
+  order: Order,
+  reason: AttentionReason,
+): boolean {
+  const kept = order.needsAttention.filter((a) => a.reason !== reason);
+  const removed = kept.length !== order.needsAttention.length;
+  order.needsAttention = kept;
+  return removed;
+}

@@ -1,0 +1,115 @@
+/**
+ * Money as integers in the currency's minor unit (cents, or yen for JPY), as Stripe counts
+ * it. Floats never hold an amount; only `formatMoney` divides, and only for display.
+ */
+
+/** Stripe's zero-decimal currencies: the amount is already in whole units. */
+const ZERO_DECIMAL = new Set([
+  "bif",
+  "clp",
+  "djf",
+  "gnf",
+  "jpy",
+  "kmf",
+  "krw",
+  "mga",
+  "pyg",
+  "rwf",
+  "ugx",
+  "vnd",
+  "vuv",
+  "xaf",
+  "xof",
+  "xpf",
+]);
+
+/** Stripe counts these in thousandths; treating them as cents would be off by ten. */
+const THREE_DECIMAL = new Set(["bhd", "jod", "kwd", "omr", "tnd"]);
+
+const CURRENCY_CODE = /^[a-z]{3}$/i;
+
+/** A line of an order or cart: what `lineTotal` multiplies. */
+export interface Line {
+  unitAmount: number;
+  quantity: number;
+}
+
+/** The ISO 4217 code in lower case (Stripe's spelling); throws RangeError when malformed. */
+export function normaliseCurrency(currency: string): string {
+  if (!CURRENCY_CODE.test(currency)) {
+    throw new RangeError(
+      `currency must be a 3-letter code, got ${JSON.stringify(currency)}`,
+    );
+  }
+  return currency.toLowerCase();
+}
+
+/** Digits after the decimal point in Stripe's minor unit: 0, 2 or 3. */
+export function minorUnitDigits(currency: string): 0 | 2 | 3 {
+  const code = normaliseCurrency(currency);
+  if (ZERO_DECIMAL.has(code)) return 0;
+  if (THREE_DECIMAL.has(code)) return 3;
+  return 2;
+}
+
+/** Returns `amount` when it is a non-negative safe integer; throws RangeError otherwise. */
+export function assertAmount(amount: number, label = "amount"): number {
+  if (!Number.isSafeInteger(amount) || amount < 0) {
+    throw new RangeError(
+      `${label} must be a non-negative safe integer, got ${amount}`,
+    );
+  }
+  return amount;
+}
+
+/** Returns `quantity` when it is a positive safe integer; throws RangeError otherwise. */
+export function assertQuantity(quantity: number): number {
+  if (!Number.isSafeInteger(quantity) || quantity < 1) {
+    throw new RangeError(
+      `quantity must be a positive safe integer, got ${quantity}`,
+    );
+  }
+  return quantity;
+}
+
+/** `unitAmount × quantity`, refusing results past Number.MAX_SAFE_INTEGER. */
+export function lineTotal(line: Line): number {
+  const total = assertAmount(line.unitAmount, "unitAmount") *
+    assertQuantity(line.quantity);
+  return assertAmount(total, "line total");
+}
+
+/** The sum of every line's total; an empty list sums to 0. */
+export function sumLines(lines: readonly Line[]): number {
+  let sum = 0;
+  for (const line of lines) {
+    sum = assertAmount(sum + lineTotal(line), "sum of lines");
+  }
+  return sum;
+}
+
+const formatters = new Map<string, Intl.NumberFormat>();
+
+/** `amount` (minor units) for people, e.g. `formatMoney(1250, "nzd")` → "$12.50". */
+export function formatMoney(
+  amount: number,
+  currency: string,
+  locale = "en-NZ",
+): string {
+  assertAmount(amount);
+  const digits = minorUnitDigits(currency);
+  const code = currency.toUpperCase();
+  const cacheKey = `${locale}|${code}`;
+  let formatter = formatters.get(cacheKey);
+  if (!formatter) {
+    // Pinned for zero-decimal codes so a locale's data can never show fake cents.
+    const fraction = digits === 0 ? { minimumFractionDigits: 0, maximumFractionDigits: 0 } : {};
+    formatter = new Intl.NumberFormat(locale, {
+      style: "currency",
+      currency: code,
+      ...fraction,
+    });
+    formatters.set(cacheKey, formatter);
+  }
+  return formatter.format(amount / 10 ** digits);
+}

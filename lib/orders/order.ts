@@ -1,0 +1,148 @@
+/**
+ * Creating an order and reading it: the pending order a checkout starts with, what the
+ * public may see of it, and the questions services ask before acting on it.
+ */
+import { fulfillmentHold } from "./attention.ts";
+import { assertQuantity, lineTotal, normaliseCurrency, sumLines } from "./money.ts";
+import type { Order, OrderItem, OrderStatus, PaymentStatus } from "./types.ts";
+
+export interface NewOrderInput {
+  /** Time-ordered id (ULID). */
+  id: string;
+  /** From `formatOrderNumber` with the day's counter. */
+  number: string;
+  /** Priced from the catalog; `unitAmount` in minor units. At least one. */
+  items: readonly OrderItem[];
+  currency: string;
+  /** The cart that created the order, if any: the retry owner check and what to trim. */
+  cartId?: string | null;
+  metadata?: Record<string, string>;
+  /** Creation time: a Date or an ISO string (stored as ISO either way). */
+  now: Date | string;
+}
+
+/** Statuses in which the order holds (or held) the customer's money. */
+export const PAID_STATUSES: readonly OrderStatus[] = [
+  "paid",
+  "fulfilled",
+  "refunded",
+  "partially_refunded",
+];
+
+/** A pending order with its stock reserved and no checkout session yet. */
+export function newOrder(input: NewOrderInput): Order {
+  if (input.items.length === 0) {
+    throw new RangeError("an order needs at least one item");
+  }
+  const now = new Date(input.now);
+  if (Number.isNaN(now.getTime())) throw new RangeError("order creation time is invalid");
+  const currency = normaliseCurrency(input.currency);
+  const items = input.items.map((
+    { productId, title, unitAmount, quantity },
+  ) => ({
+    productId,
+    title,
+    unitAmount,
+    quantity: assertQuantity(quantity),
+  }));
+  const subtotal = sumLines(items);
+  const createdAt = now.toISOString();
+  return {
+    id: input.id,
+    number: input.number,
+    items,
+    subtotal,
+    // No discounts, shipping or tax yet: the total is the subtotal.
+    total: subtotal,
+    currency,
+    status: "pending",
+    payment: {
+      status: "pending",
+      provider: "stripe",
+      sessionId: null,
+      sessionIds: [],
+      paymentIntentId: null,
+      paidIntentIds: [],
+      paidSessionIds: [],
+      amountReceived: 0,
+      currency: null,
+      failureReason: null,
+      refundedAmount: 0,
+      refundedByIntent: {},
+    },
+    fulfillment: {
+      status: "not_attempted",
+      attempts: 0,
+      externalId: null,
+      error: null,
+    },
+    stock: "reserved",
+    needsAttention: [],
+    cartId: input.cartId ?? null,
+    metadata: { ...input.metadata },
+    historySeq: 0,
+    createdAt,
+    updatedAt: createdAt,
+  };
+}
+
+export interface PublicOrderItem {
+  title: string;
+  unitAmount: number;
+  quantity: number;
+  lineTotal: number;
+}
+
+/** What a shopper may see: no cart id, metadata, provider ids or attention flags. */
+export interface PublicOrderView {
+  id: string;
+  number: string;
+  status: OrderStatus;
+  paymentStatus: PaymentStatus;
+  items: PublicOrderItem[];
+  subtotal: number;
+  total: number;
+  currency: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export function publicView(order: Order): PublicOrderView {
+  return {
+    id: order.id,
+    number: order.number,
+    status: order.status,
+    paymentStatus: order.payment.status,
+    items: order.items.map((item) => ({
+      title: item.title,
+      unitAmount: item.unitAmount,
+      quantity: item.quantity,
+      lineTotal: lineTotal(item),
+    })),
+    subtotal: order.subtotal,
+    total: order.total,
+    currency: order.currency,
+    createdAt: order.createdAt,
+    updatedAt: order.updatedAt,
+  };
+}
+
+export function isPaid(order: Order): boolean {
+  return PAID_STATUSES.includes(order.status);
+}
+
+/**
+ * Whether a (new) checkout session may take money for this order. Pending and failed
+ * orders can be paid; an expired one can be revived by a retry session (its stock must be
+ * taken again when `order.stock` is "released"); a cancelled or paid one cannot.
+ */
+export function isPayable(order: Order): boolean {
+  return order.status === "pending" || order.status === "failed" ||
+    order.status === "expired";
+}
+
+/** Whether the fulfil task may ship now: paid, not yet shipped, and no open hold. */
+export function canFulfill(order: Order): boolean {
+  return order.status === "paid" && order.fulfillment.status !== "success" &&
+    fulfillmentHold(order) === null;
+}

@@ -1,0 +1,113 @@
+import assert from "node:assert/strict";
+import { canFulfill, isPaid, isPayable, newOrder, publicView } from "./order.ts";
+import { orderIn, T0, TOTAL } from "./order_fixtures.ts";
+import { ORDER_STATUSES } from "./types.ts";
+
+const input = () => ({
+  id: "01JORDER0000000000000000BB",
+  number: "SO-20260304-0002",
+  items: [
+    { productId: "p_tee", title: "Tee", unitAmount: 2500, quantity: 2 },
+    { productId: "p_mug", title: "Mug", unitAmount: 1500, quantity: 1 },
+  ],
+  currency: "NZD",
+  cartId: "cart_9",
+  metadata: { ref: "x" },
+  now: T0,
+});
+
+Deno.test("newOrder starts pending, unpaid, with its stock reserved", () => {
+  const order = newOrder(input());
+  assert.equal(order.status, "pending");
+  assert.equal(order.currency, "nzd");
+  assert.equal(order.subtotal, TOTAL);
+  assert.equal(order.total, TOTAL);
+  assert.equal(order.stock, "reserved");
+  assert.equal(order.historySeq, 0);
+  assert.equal(order.createdAt, "2026-03-04T10:00:00.000Z");
+  assert.equal(order.updatedAt, order.createdAt);
+  assert.deepEqual(order.payment, {
+    status: "pending",
+    provider: "stripe",
+    sessionId: null,
+    sessionIds: [],
+    paymentIntentId: null,
+    paidIntentIds: [],
+    paidSessionIds: [],
+    amountReceived: 0,
+    currency: null,
+    failureReason: null,
+    refundedAmount: 0,
+    refundedByIntent: {},
+  });
+  assert.deepEqual(order.fulfillment, {
+    status: "not_attempted",
+    attempts: 0,
+    externalId: null,
+    error: null,
+  });
+  assert.deepEqual(order.needsAttention, []);
+});
+
+Deno.test("newOrder copies what it is given", () => {
+  const given = input();
+  const order = newOrder(given);
+  given.items[0].quantity = 99;
+  given.metadata.ref = "changed";
+  assert.equal(order.items[0].quantity, 2);
+  assert.deepEqual(order.metadata, { ref: "x" });
+  assert.equal(newOrder({ ...given, cartId: undefined, metadata: undefined }).cartId, null);
+  const fromIso = newOrder({ ...input(), now: "2026-03-04T23:00:00+13:00" });
+  assert.equal(fromIso.createdAt, "2026-03-04T10:00:00.000Z");
+});
+
+Deno.test("newOrder refuses empty, fractional or negative lines and bad input", () => {
+  assert.throws(() => newOrder({ ...input(), items: [] }), RangeError);
+  const line = input().items[0];
+  assert.throws(() => newOrder({ ...input(), items: [{ ...line, quantity: 0 }] }), RangeError);
+  assert.throws(() => newOrder({ ...input(), items: [{ ...line, unitAmount: 25.5 }] }), RangeError);
+  assert.throws(() => newOrder({ ...input(), items: [{ ...line, unitAmount: -1 }] }), RangeError);
+  assert.throws(() => newOrder({ ...input(), currency: "dollars" }), RangeError);
+  assert.throws(() => newOrder({ ...input(), now: new Date("x") }), RangeError);
+  assert.throws(() => newOrder({ ...input(), now: "yesterday" }), RangeError);
+});
+
+Deno.test("publicView shows the order without cart, metadata or provider ids", () => {
+  const view = publicView(orderIn("paid"));
+  assert.deepEqual(view, {
+    id: "01JORDER0000000000000000AA",
+    number: "SO-20260304-0001",
+    status: "paid",
+    paymentStatus: "paid",
+    items: [
+      { title: "Tee", unitAmount: 2500, quantity: 2, lineTotal: 5000 },
+      { title: "Mug", unitAmount: 1500, quantity: 1, lineTotal: 1500 },
+    ],
+    subtotal: TOTAL,
+    total: TOTAL,
+    currency: "nzd",
+    createdAt: "2026-03-04T10:00:00.000Z",
+    updatedAt: "2026-03-04T10:00:00.000Z",
+  });
+  const json = JSON.stringify(view);
+  for (const secret of ["cart_1", "spring", "cs_1", "pi_1", "p_tee", "task_dead"]) {
+    assert.ok(!json.includes(secret), secret);
+  }
+});
+
+Deno.test("payable, paid and fulfillable, status by status", () => {
+  const table = Object.fromEntries(ORDER_STATUSES.map((s) => {
+    const order = orderIn(s);
+    return [s, [isPayable(order), isPaid(order), canFulfill(order)]];
+  }));
+  assert.deepEqual(table, {
+    pending: [true, false, false],
+    failed: [true, false, false],
+    paid: [false, true, true],
+    fulfilled: [false, true, false],
+    expired: [true, false, false],
+    cancelled: [false, false, false],
+    refunded: [false, true, false],
+    partially_refunded: [false, true, false],
+  });
+});

@@ -1,0 +1,160 @@
+/**
+ * The money rules of the state machine: payments and refunds. Money facts win: a confirmed
+ * payment is recorded whatever the order's state, and anything unexpected about it (closed
+ * order, wrong amount, second payment) is flagged for a person rather than dropped.
+ * Each rule changes the working copy `apply` hands it and returns the verdict.
+ */
+import { addAttention } from "./attention.ts";
+import { assertAmount, normaliseCurrency } from "./money.ts";
+import { isPaid } from "./order.ts";
+import type { AttentionReason, Fact, Order } from "./types.ts";
+import { applied, duplicate, flagged, ignored, type Verdict } from "./verdict.ts";
+
+type PaymentFact = Extract<Fact, { kind: "payment_succeeded" }>;
+
+const pushNew = (list: string[], value: string | null) => {
+  if (value !== null && !list.includes(value)) list.push(value);
+};
+
+function isDuplicatePayment(order: Order, fact: PaymentFact): boolean {
+  const pay = order.payment;
+  if (fact.paymentIntentId !== null) {
+    return pay.paidIntentIds.includes(fact.paymentIntentId);
+  }
+  // Without an intent the session identifies the payment: a session is paid at most once.
+  return fact.sessionId !== null &&
+    (pay.paidSessionIds ?? []).includes(fact.sessionId);
+}
+
+/** Counts money in without touching the order's status. */
+function receive(order: Order, fact: Omit<PaymentFact, "kind">): void {
+  const pay = order.payment;
+  pay.amountReceived += fact.amount;
+  pushNew(pay.paidIntentIds, fact.paymentIntentId);
+  pushNew(pay.sessionIds, fact.sessionId);
+  pay.paidSessionIds = pay.paidSessionIds ?? [];
+  pushNew(pay.paidSessionIds, fact.sessionId);
+}
+
+/** Money arriving on an order that did not hold any: it becomes paid. */
+function markPaid(order: Order, fact: Omit<PaymentFact, "kind">): void {
+  const pay = order.payment;
+  receive(order, fact);
+  order.status = "paid";
+  pay.status = "paid";
+  pay.currency = fact.currency;
+  pay.failureReason = null;
+  pay.paymentIntentId = fact.paymentIntentId ?? pay.paymentIntentId;
+  // The paying session becomes the current one, so later facts for others count as stale.
+  pay.sessionId = fact.sessionId ?? pay.sessionId;
+}
+
+/** The flag a payment earns from the order being closed, if any. */
+function closedReason(order: Order): AttentionReason | null {
+  if (order.status === "cancelled") return "paid_after_cancel";
+  if (order.status === "expired") return "paid_after_expiry";
+  return null;
+}
+
+/** Sets the refund status from the amounts; with nothing refunded the status stays. */
+function settleRefundStatus(order: Order): void {
+  const pay = order.payment;
+  if (pay.refundedAmount === 0) return;
+  const status = pay.refundedAmount >= pay.amountReceived ? "refunded" : "partially_refunded";
+  order.status = status;
+  pay.status = status;
+}
+
+/**
+ * Flagged payments (closed order, wrong amount) follow up with an alert only: no on_paid, so
+ * the cart stays, the stock is neither committed nor re-taken and nothing ships until a
+ * person acknowledges the flag, which starts the paid flow then (see attention_acknowledged).
+ * A reservation still held stays held: the release task skips orders that are paid.
+ */
+export function paymentSucceeded(
+  order: Order,
+  fact: PaymentFact,
+  at: string,
+): Verdict {
+  assertAmount(fact.amount, "payment amount");
+  if (isDuplicatePayment(order, fact)) return duplicate();
+  const payment = { ...fact, currency: normaliseCurrency(fact.currency) };
+  const label = `${fact.paymentIntentId ?? fact.sessionId ?? "unknown payment"}: ` +
+    `${fact.amount} ${payment.currency}`;
+  if (isPaid(order)) {
+    receive(order, payment);
+    if (order.status === "refunded" || order.status === "partially_refunded") {
+      settleRefundStatus(order);
+    }
+    addAttention(order, { reason: "second_payment", at, detail: label });
+    return flagged("second_payment", ["alert"]);
+  }
+  const reasons: AttentionReason[] = [];
+  const closed = closedReason(order);
+  if (closed) reasons.push(closed);
+  if (payment.amount !== order.total || payment.currency !== order.currency) {
+    reasons.push("amount_mismatch");
+  }
+  const expected = `expected ${order.total} ${order.currency}, received ${label}`;
+  markPaid(order, payment);
+  for (const reason of reasons) {
+    addAttention(order, { reason, at, detail: expected });
+  }
+  return reasons.length ? flagged(reasons[0], ["alert"]) : applied(["on_paid"]);
+}
+
+/**
+ * An admin records money taken outside the provider (bank transfer, cash) for the order
+ * total. It is flagged `manual_payment` so the books can be checked, but it does not hold
+ * fulfilment: on_paid follows, unless the order was closed (then it is held like any
+ * payment on a closed order). No alert: the person who would read it did this.
+ */
+export function manuallyPaid(
+  order: Order,
+  _fact: unknown,
+  at: string,
+): Verdict {
+  if (isPaid(order)) return ignored("not_allowed");
+  const closed = closedReason(order);
+  markPaid(order, {
+    sessionId: null,
+    paymentIntentId: null,
+    amount: order.total,
+    currency: order.currency,
+  });
+  addAttention(order, {
+    reason: "manual_payment",
+    at,
+    detail: `${order.total} ${order.currency}`,
+  });
+  if (!closed) return flagged("manual_payment", ["on_paid"]);
+  addAttention(order, {
+    reason: closed,
+    at,
+    detail: "marked paid by an admin",
+  });
+  return flagged(closed, []);
+}
+
+/**
+ * `amountRefunded` is cumulative per payment intent, so a report at or below what is already
+ * recorded for that intent (a repeat, or an older event arriving late) is a duplicate.
+ */
+export function refunded(
+  order: Order,
+  fact: Extract<Fact, { kind: "refunded" }>,
+): Verdict {
+  assertAmount(fact.amountRefunded, "refunded amount");
+  if (!isPaid(order)) return ignored("not_allowed");
+  const pay = order.payment;
+  const key = fact.paymentIntentId ?? pay.paymentIntentId ?? "";
+  // Orders written before per-intent refunds existed: their total belongs to the main intent.
+  const byIntent = pay.refundedByIntent ??
+    (pay.refundedAmount > 0 ? { [pay.paymentIntentId ?? ""]: pay.refundedAmount } : {});
+  if (fact.amountRefunded <= (byIntent[key] ?? 0)) return duplicate();
+  byIntent[key] = fact.amountRefunded;
+  pay.refundedByIntent = byIntent;
+  pay.refundedAmount = Object.values(byIntent).reduce((sum, n) => sum + n, 0);
+  settleRefundStatus(order);
+  return applied();
+}

@@ -1,0 +1,247 @@
+import assert from "node:assert/strict";
+import { canFulfill } from "./order.ts";
+import { AT, orderIn, pendingOrder, TOTAL } from "./order_fixtures.ts";
+import { apply } from "./transitions.ts";
+import type { Fact, Order, Transition } from "./types.ts";
+
+const pay = (
+  paymentIntentId: string | null,
+  over: Partial<Extract<Fact, { kind: "payment_succeeded" }>> = {},
+): Fact => ({
+  kind: "payment_succeeded",
+  sessionId: "cs_1",
+  paymentIntentId,
+  amount: TOTAL,
+  currency: "nzd",
+  ...over,
+});
+const refund = (paymentIntentId: string, amountRefunded: number): Fact => ({
+  kind: "refunded",
+  paymentIntentId,
+  amountRefunded,
+  currency: "nzd",
+});
+
+/** Applies the facts in order; returns every transition (the last one's order is current). */
+function run(order: Order, ...facts: Fact[]): Transition[] {
+  const out: Transition[] = [];
+  for (const fact of facts) {
+    out.push(apply(order, fact, AT));
+    order = out.at(-1)!.order;
+  }
+  return out;
+}
+const kinds = (ts: Transition[]) =>
+  ts.map((t) => "reason" in t.outcome ? `${t.outcome.kind}:${t.outcome.reason}` : t.outcome.kind);
+const reasons = (order: Order) => order.needsAttention.map((a) => a.reason);
+
+Deno.test("the same payment intent reported twice counts once", () => {
+  const [first, again] = run(pendingOrder(), pay("pi_1"), pay("pi_1"));
+  assert.deepEqual(kinds([first, again]), ["applied", "duplicate"]);
+  assert.deepEqual(first.followUps, ["on_paid"]);
+  assert.deepEqual(again.followUps, []);
+  assert.equal(again.order.payment.amountReceived, TOTAL);
+  assert.deepEqual(again.order.payment.paidIntentIds, ["pi_1"]);
+  assert.deepEqual({ ...again.order, historySeq: 0 }, { ...first.order, historySeq: 0 });
+});
+
+Deno.test("without an intent, a repeat for the session that paid is a duplicate", () => {
+  const ts = run(pendingOrder(), pay(null), pay(null));
+  assert.deepEqual(kinds(ts), ["applied", "duplicate"]);
+  assert.equal(ts[1].order.payment.amountReceived, TOTAL);
+});
+
+Deno.test("a second payment with another intent is kept and flagged", () => {
+  const ts = run(pendingOrder(), pay("pi_1"), pay("pi_2", { sessionId: "cs_2" }));
+  const { order, followUps } = ts[1];
+  assert.deepEqual(kinds(ts), ["applied", "flagged:second_payment"]);
+  assert.deepEqual(followUps, ["alert"]);
+  assert.equal(order.status, "paid");
+  assert.equal(order.payment.amountReceived, 2 * TOTAL);
+  assert.deepEqual(order.payment.paidIntentIds, ["pi_1", "pi_2"]);
+  assert.equal(order.payment.paymentIntentId, "pi_1");
+  assert.ok(reasons(order).includes("second_payment"));
+  assert.ok(canFulfill(order), "a second payment does not hold the first one's goods");
+});
+
+Deno.test("an amount below the total is accepted, flagged and held", () => {
+  const [t] = run(pendingOrder(), pay("pi_1", { amount: TOTAL - 1 }));
+  assert.deepEqual(kinds([t]), ["flagged:amount_mismatch"]);
+  assert.deepEqual(t.followUps, ["alert"]);
+  assert.equal(t.order.status, "paid");
+  assert.equal(t.order.payment.amountReceived, TOTAL - 1);
+  const flag = t.order.needsAttention.find((a) => a.reason === "amount_mismatch");
+  assert.match(flag?.detail ?? "", /expected 6500 nzd, received pi_1: 6499 nzd/);
+  assert.equal(canFulfill(t.order), false);
+});
+
+Deno.test("another currency is an amount mismatch; the currency's case is not", () => {
+  const [other] = run(pendingOrder(), pay("pi_1", { currency: "AUD" }));
+  assert.deepEqual(kinds([other]), ["flagged:amount_mismatch"]);
+  assert.equal(other.order.payment.currency, "aud");
+  const [upper] = run(pendingOrder(), pay("pi_1", { currency: "NZD" }));
+  assert.deepEqual(kinds([upper]), ["applied"]);
+  assert.equal(upper.order.payment.currency, "nzd");
+});
+
+Deno.test("paid after expiry: money recorded, nothing ships until acknowledged", () => {
+  const ts = run(
+    orderIn("expired"),
+    pay("pi_1"),
+    { kind: "attention_acknowledged", reason: "paid_after_expiry", note: "restocked" },
+  );
+  assert.deepEqual(kinds(ts), ["flagged:paid_after_expiry", "applied"]);
+  assert.deepEqual(ts[0].followUps, ["alert"]);
+  assert.equal(ts[0].order.status, "paid");
+  assert.equal(ts[0].order.stock, "released");
+  assert.equal(canFulfill(ts[0].order), false);
+  assert.deepEqual(ts[1].followUps, ["on_paid"], "the go-ahead starts the paid flow");
+});
+
+Deno.test("paid after cancel with a wrong amount: both flags, both must be cleared", () => {
+  const ack = (reason: "paid_after_cancel" | "amount_mismatch"): Fact => ({
+    kind: "attention_acknowledged",
+    reason,
+    note: "ok",
+  });
+  const ts = run(
+    orderIn("cancelled"),
+    pay("pi_1", { amount: 100 }),
+    ack("paid_after_cancel"),
+    ack("amount_mismatch"),
+  );
+  assert.deepEqual(kinds(ts), ["flagged:paid_after_cancel", "applied", "applied"]);
+  assert.deepEqual(reasons(ts[0].order), ["task_dead", "paid_after_cancel", "amount_mismatch"]);
+  assert.deepEqual(ts.map((t) => t.followUps), [["alert"], [], ["on_paid"]]);
+});
+
+Deno.test("a decline, then a retry session that pays", () => {
+  const failed: Fact = {
+    kind: "payment_failed",
+    sessionId: "cs_1",
+    paymentIntentId: "pi_1",
+    reason: "card_declined",
+  };
+  const ts = run(
+    pendingOrder(),
+    failed,
+    { kind: "session_created", sessionId: "cs_2" },
+    { kind: "session_expired", sessionId: "cs_1" },
+    failed,
+    pay("pi_2", { sessionId: "cs_2" }),
+  );
+  assert.deepEqual(kinds(ts), [
+    "applied",
+    "applied",
+    "ignored:stale_session",
+    "ignored:stale_session",
+    "applied",
+  ]);
+  assert.deepEqual(ts.map((t) => t.order.status), [
+    "failed",
+    "pending",
+    "pending",
+    "pending",
+    "paid",
+  ]);
+  assert.equal(ts[0].order.payment.failureReason, "card_declined");
+  assert.equal(ts[1].order.payment.failureReason, null);
+  const paid = ts[4].order;
+  assert.deepEqual(paid.payment.sessionIds, ["cs_1", "cs_2"]);
+  assert.equal(paid.payment.paymentIntentId, "pi_2");
+  assert.deepEqual(ts[4].followUps, ["on_paid"]);
+});
+
+Deno.test("a decline, then success on the same session (card retried in checkout)", () => {
+  const ts = run(
+    pendingOrder(),
+    { kind: "payment_failed", sessionId: "cs_1", paymentIntentId: "pi_1", reason: "declined" },
+    pay("pi_1"),
+  );
+  assert.deepEqual(kinds(ts), ["applied", "applied"]);
+  assert.equal(ts[1].order.status, "paid");
+  assert.equal(ts[1].order.payment.failureReason, null);
+});
+
+Deno.test("money on an old session still pays, and makes that session current", () => {
+  const ts = run(
+    pendingOrder(),
+    { kind: "session_created", sessionId: "cs_2" },
+    pay("pi_1", { sessionId: "cs_1" }),
+    { kind: "session_expired", sessionId: "cs_2" },
+  );
+  assert.deepEqual(kinds(ts), ["applied", "applied", "ignored:stale_session"]);
+  assert.equal(ts[2].order.status, "paid");
+  assert.equal(ts[2].order.payment.sessionId, "cs_1");
+});
+
+Deno.test("an async payment: processing keeps the order pending until it settles", () => {
+  const processing: Fact = {
+    kind: "payment_processing",
+    sessionId: "cs_1",
+    paymentIntentId: "pi_3",
+  };
+  const ts = run(pendingOrder(), processing, processing, pay("pi_3"));
+  assert.deepEqual(kinds(ts), ["applied", "duplicate", "applied"]);
+  assert.equal(ts[0].order.status, "pending");
+  assert.equal(ts[0].order.payment.paymentIntentId, "pi_3");
+  assert.equal(ts[2].order.status, "paid");
+});
+
+Deno.test("cumulative refunds: partial, repeated, late, then full", () => {
+  const ts = run(
+    orderIn("paid"),
+    refund("pi_1", 2000),
+    refund("pi_1", 2000),
+    refund("pi_1", 1500),
+    refund("pi_1", TOTAL),
+  );
+  assert.deepEqual(kinds(ts), ["applied", "duplicate", "duplicate", "applied"]);
+  assert.deepEqual(ts.map((t) => t.order.status), [
+    "partially_refunded",
+    "partially_refunded",
+    "partially_refunded",
+    "refunded",
+  ]);
+  assert.deepEqual(ts.map((t) => t.order.payment.refundedAmount), [2000, 2000, 2000, TOTAL]);
+  assert.equal(ts[3].order.payment.status, "refunded");
+});
+
+Deno.test("refunds of two payments add up instead of hiding each other", () => {
+  const ts = run(
+    orderIn("paid"),
+    pay("pi_2", { sessionId: "cs_2" }),
+    refund("pi_2", TOTAL),
+    refund("pi_1", TOTAL),
+  );
+  assert.deepEqual(kinds(ts), ["flagged:second_payment", "applied", "applied"]);
+  assert.equal(ts[1].order.status, "partially_refunded");
+  assert.equal(ts[2].order.status, "refunded");
+  assert.equal(ts[2].order.payment.refundedAmount, 2 * TOTAL);
+  assert.deepEqual(ts[2].order.payment.refundedByIntent, { pi_1: TOTAL, pi_2: TOTAL });
+});
+
+Deno.test("an order without per-intent refunds counts its refund against its intent", () => {
+  const legacy = orderIn("partially_refunded");
+  delete legacy.payment.refundedByIntent;
+  const ts = run(legacy, refund("pi_1", 1000), refund("pi_1", 3000));
+  assert.deepEqual(kinds(ts), ["duplicate", "applied"]);
+  assert.equal(ts[1].order.payment.refundedAmount, 3000);
+});
+
+Deno.test("a manual payment is flagged for the books but ships", () => {
+  const [t] = run(orderIn("failed"), { kind: "manually_paid" });
+  assert.deepEqual(kinds([t]), ["flagged:manual_payment"]);
+  assert.deepEqual(t.followUps, ["on_paid"]);
+  assert.equal(t.order.payment.amountReceived, TOTAL);
+  assert.equal(t.order.payment.currency, "nzd");
+  assert.equal(t.order.payment.failureReason, null);
+  assert.ok(canFulfill(t.order));
+});
+
+Deno.test("impossible amounts throw instead of being recorded", () => {
+  for (const amount of [12.5, -1, Number.NaN, 2 ** 53]) {
+    assert.throws(() => apply(pendingOrder(), pay("pi_1", { amount }), AT), RangeError);
+    assert.throws(() => apply(orderIn("paid"), refund("pi_1", amount), AT), RangeError);
+  }
+});

@@ -1,0 +1,265 @@
+/**
+ * The order state machine: one pure function from (order, fact) to the next order, the
+ * outcome and the follow-up work (DESIGN.md "Money and orders"). Rules in short: money facts
+ * win, nothing downgrades a paid order, facts about a session that no longer carries the
+ * order change nothing, and a fact already reflected in the order is a duplicate.
+ *
+ * Every call, whatever its outcome, bumps `historySeq` and sets `updatedAt`: the caller
+ * writes a history entry for ignored and duplicate facts too, and that entry's seq has to be
+ * claimed on the order in the same commit.
+ */
+import { addAttention, fulfillmentHold, hasAttention, removeAttention } from "./attention.ts";
+import { isPaid } from "./order.ts";
+import { assertAmount } from "./money.ts";
+import { manuallyPaid, paymentSucceeded, refunded } from "./payment_facts.ts";
+import { applied, duplicate, flagged, ignored, type Verdict } from "./verdict.ts";
+import type {
+  Fact,
+  FactKind,
+  FactSource,
+  FollowUp,
+  HistoryEntry,
+  Order,
+  Transition,
+} from "./types.ts";
+
+type Rule<K extends FactKind> = (
+  order: Order,
+  fact: Extract<Fact, { kind: K }>,
+  at: string,
+) => Verdict;
+
+/** True when the fact names a session and it is not the order's current one. */
+const isStale = (order: Order, sessionId: string | null) =>
+  sessionId !== null && sessionId !== order.payment.sessionId;
+
+const isClosed = (order: Order) => order.status === "expired" || order.status === "cancelled";
+
+/** Stock still held for the order is given back once it can no longer be paid. */
+const releaseIfHeld = (order: Order): FollowUp[] =>
+  order.stock === "reserved" ? ["release_stock"] : [];
+
+const rules: { [K in FactKind]: Rule<K> } = {
+  payment_succeeded: paymentSucceeded,
+  manually_paid: manuallyPaid,
+  refunded,
+
+  payment_processing(order, fact) {
+    if (isStale(order, fact.sessionId)) return ignored("stale_session");
+    if (isPaid(order)) return ignored("would_downgrade");
+    // Closed orders reopen only when money arrives, and payment_succeeded takes care of that.
+    if (isClosed(order)) return ignored("not_allowed");
+    const pay = order.payment;
+    if (
+      order.status === "pending" && fact.paymentIntentId !== null &&
+      fact.paymentIntentId === pay.paymentIntentId
+    ) {
+      return duplicate();
+    }
+    order.status = "pending";
+    pay.status = "pending";
+    pay.failureReason = null;
+    pay.paymentIntentId = fact.paymentIntentId ?? pay.paymentIntentId;
+    return applied();
+  },
+
+  payment_failed(order, fact) {
+    if (isStale(order, fact.sessionId)) return ignored("stale_session");
+    if (isPaid(order)) return ignored("would_downgrade");
+    // A failed attempt says nothing new about an order that can no longer be paid this way.
+    if (isClosed(order)) return ignored("not_allowed");
+    const pay = order.payment;
+    const intent = fact.paymentIntentId ?? pay.paymentIntentId;
+    if (
+      order.status === "failed" && pay.failureReason === fact.reason &&
+      pay.paymentIntentId === intent
+    ) {
+      return duplicate();
+    }
+    order.status = "failed";
+    pay.status = "failed";
+    pay.failureReason = fact.reason;
+    pay.paymentIntentId = intent;
+    return applied();
+  },
+
+  session_expired(order, fact) {
+    if (isStale(order, fact.sessionId)) return ignored("stale_session");
+    if (isPaid(order)) return ignored("would_downgrade");
+    if (order.status === "expired") return duplicate();
+    if (order.status === "cancelled") return ignored("not_allowed");
+    order.status = "expired";
+    order.payment.status = "expired";
+    return applied(releaseIfHeld(order));
+  },
+
+  session_created(order, fact) {
+    if (isPaid(order) || order.status === "cancelled") {
+      return ignored("not_allowed");
+    }
+    const pay = order.payment;
+    if (fact.sessionId === pay.sessionId) return duplicate();
+    // An older session announced late must not take the order back from the newer one.
+    if (pay.sessionIds.includes(fact.sessionId)) {
+      return ignored("stale_session");
+    }
+    pay.sessionId = fact.sessionId;
+    pay.sessionIds.push(fact.sessionId);
+    order.status = "pending";
+    pay.status = "pending";
+    pay.failureReason = null;
+    // Reviving an expired order: the caller takes the stock again in this same commit.
+    if (order.stock === "released") order.stock = "reserved";
+    return applied();
+  },
+
+  dispute_opened(order, fact, at) {
+    assertAmount(fact.amount, "dispute amount");
+    const detail = `${fact.paymentIntentId ?? "unknown payment"}: ${fact.amount} (${fact.reason})`;
+    if (hasAttention(order, "dispute", detail)) return duplicate();
+    addAttention(order, { reason: "dispute", at, detail });
+    return flagged("dispute", ["alert"]);
+  },
+
+  cancelled(order) {
+    if (isPaid(order)) return ignored("would_downgrade");
+    if (order.status === "cancelled") return duplicate();
+    // payment.status is left alone: the session may still be open until the provider closes it.
+    order.status = "cancelled";
+    return applied(releaseIfHeld(order));
+  },
+
+  attention_acknowledged(order, fact) {
+    const held = fulfillmentHold(order) !== null;
+    if (!removeAttention(order, fact.reason)) return ignored("not_allowed");
+    // Acknowledging the last hold on a paid, never-shipped order is the person's go-ahead:
+    // the paid flow that the hold kept back starts now.
+    if (
+      held && fulfillmentHold(order) === null && order.status === "paid" &&
+      order.fulfillment.status === "not_attempted"
+    ) {
+      return applied(order.stock === "committed" ? ["fulfil"] : ["on_paid"]);
+    }
+    return applied();
+  },
+
+  fulfillment_started(order) {
+    if (order.status === "fulfilled") return ignored("would_downgrade");
+    if (order.status !== "paid") return ignored("not_allowed");
+    const f = order.fulfillment;
+    f.status = "pending";
+    f.attempts += 1;
+    f.error = null;
+    return applied();
+  },
+
+  fulfillment_succeeded(order, fact) {
+    if (order.status === "fulfilled") {
+      return order.fulfillment.externalId === fact.externalId
+        ? duplicate()
+        : ignored("not_allowed");
+    }
+    if (order.status !== "paid") return ignored("not_allowed");
+    order.status = "fulfilled";
+    order.fulfillment = {
+      ...order.fulfillment,
+      status: "success",
+      externalId: fact.externalId,
+      error: null,
+    };
+    // "Paid but fulfilment failed" stops being true once the goods are out.
+    removeAttention(order, "fulfillment_failed");
+    return applied();
+  },
+
+  fulfillment_failed(order, fact, at) {
+    if (order.status === "fulfilled") return ignored("would_downgrade");
+    if (order.status !== "paid") return ignored("not_allowed");
+    const f = order.fulfillment;
+    if (fact.final && f.status === "failed" && f.error === fact.error) {
+      return duplicate();
+    }
+    f.error = fact.error;
+    // A non-final failure will be retried: the attempt is still under way.
+    f.status = fact.final ? "failed" : "pending";
+    if (!fact.final) return applied();
+    addAttention(order, {
+      reason: "fulfillment_failed",
+      at,
+      detail: fact.error,
+    });
+    return flagged("fulfillment_failed", ["alert"]);
+  },
+
+  stock_committed(order, fact, at) {
+    if (!isPaid(order)) return ignored("not_allowed");
+    if (order.stock === "committed") return duplicate();
+    order.stock = "committed";
+    // The receipt goes out once the paid flow has run, with or without stock to ship.
+    const receipt: FollowUp[] = order.status === "paid" ? ["send_receipt"] : [];
+    if (!fact.available) {
+      addAttention(order, { reason: "stock_unavailable", at });
+      return flagged("stock_unavailable", ["alert", ...receipt]);
+    }
+    const ship = order.status === "paid" &&
+      order.fulfillment.status === "not_attempted" &&
+      fulfillmentHold(order) === null;
+    return applied(ship ? ["fulfil", ...receipt] : receipt);
+  },
+
+  stock_released(order) {
+    if (order.stock === "released") return duplicate();
+    order.stock = "released";
+    return applied();
+  },
+
+  task_dead(order, fact, at) {
+    addAttention(order, {
+      reason: "task_dead",
+      at,
+      detail: `${fact.taskKind}: ${fact.error}`,
+    });
+    // A dead alert must not queue another alert, or a broken alert channel loops forever.
+    return flagged("task_dead", fact.taskKind === "alert" ? [] : ["alert"]);
+  },
+};
+
+/**
+ * The next state of `order` after `fact`, at ISO time `at`. Never changes its arguments.
+ * Throws RangeError for a fact carrying an impossible amount (boundary parsing rejects those
+ * first); a fact of a kind it does not know is ignored as `unhandled_type`.
+ */
+export function apply(order: Order, fact: Fact, at: string): Transition {
+  const next = structuredClone(order);
+  next.historySeq = order.historySeq + 1;
+  next.updatedAt = at;
+  const rule = rules[fact.kind] as Rule<FactKind> | undefined;
+  const verdict = rule ? rule(next, fact, at) : ignored("unhandled_type");
+  const acted = verdict.outcome.kind === "applied" ||
+    verdict.outcome.kind === "flagged";
+  if (acted) return { order: next, ...verdict };
+  // Whatever a rule looked at before declining, only the bookkeeping may change.
+  const unchanged = structuredClone(order);
+  unchanged.historySeq = next.historySeq;
+  unchanged.updatedAt = at;
+  return { order: unchanged, ...verdict };
+}
+
+/** The `["order_history", orderId, seq]` entry for a transition from `order`. */
+export function historyEntry(
+  order: Order,
+  transition: Transition,
+  fact: Fact,
+  source: FactSource,
+  at: string,
+): HistoryEntry {
+  return {
+    seq: transition.order.historySeq,
+    at,
+    fact,
+    source,
+    outcome: transition.outcome,
+    from: order.status,
+    to: transition.order.status,
+  };
+}
