@@ -1,0 +1,148 @@
+/**
+ * The payment provider contract (DESIGN.md "Payments provider"). Services talk to this
+ * interface only; `stripe.ts` implements it on the real SDK, pointed at Stripe or at the
+ * local emulator. Providers never touch KV.
+ */
+import { AppError, ProviderError } from "../http/errors.ts";
+
+export interface LineItemInput {
+  title: string;
+  /** Minor units. */
+  unitAmount: number;
+  quantity: number;
+}
+
+export interface CreateSessionInput {
+  orderId: string;
+  orderNumber: string;
+  /** 1 for the first session of an order, +1 per retry; part of the idempotency key. */
+  attempt: number;
+  items: LineItemInput[];
+  currency: string;
+  /** Must contain `{CHECKOUT_SESSION_ID}`, which the provider fills in. */
+  successUrl: string;
+  cancelUrl: string;
+  /** Unix seconds. Keep it fixed per attempt: a retried create must send identical params. */
+  expiresAt: number;
+  /** Extra metadata; `order_id` and `order_number` are always set by the provider. */
+  metadata: Record<string, string>;
+}
+
+export type SessionStatus = "open" | "complete" | "expired";
+export type SessionPaymentStatus = "paid" | "unpaid" | "no_payment_required";
+
+/** A checkout session, normalised from the provider's object. */
+export interface CheckoutSession {
+  id: string;
+  /** The hosted payment page; null once the session is complete or expired. */
+  url: string | null;
+  status: SessionStatus;
+  paymentStatus: SessionPaymentStatus;
+  /** Minor units, in the order's currency (before any presentment conversion). */
+  amountTotal: number;
+  currency: string;
+  paymentIntentId: string | null;
+  /** Unix seconds. */
+  expiresAt: number;
+  metadata: Record<string, string>;
+  clientReferenceId: string | null;
+}
+
+export type RefundReason = "duplicate" | "fraudulent" | "requested_by_customer";
+
+export interface RefundInput {
+  paymentIntentId: string;
+  /** Minor units; omitted refunds whatever is left. */
+  amount?: number;
+  /** The caller's key, stable across retries of the same refund. */
+  idempotencyKey: string;
+  reason?: RefundReason;
+  metadata?: Record<string, string>;
+}
+
+export interface RefundResult {
+  id: string;
+  /** Stripe's refund status: pending, requires_action, succeeded, failed or canceled. */
+  status: string;
+  amount: number;
+  currency: string;
+  paymentIntentId: string | null;
+}
+
+/** A webhook whose signature, freshness and event shape have been checked. */
+export interface VerifiedEvent {
+  id: string;
+  type: string;
+  /** Unix seconds. */
+  created: number;
+  /** The event's `data.object`, still unparsed: stripe_events.ts reads what it needs. */
+  object: unknown;
+}
+
+export interface PaymentProvider {
+  readonly name: string;
+  createCheckoutSession(input: CreateSessionInput): Promise<CheckoutSession>;
+  retrieveSession(id: string): Promise<CheckoutSession>;
+  expireSession(id: string): Promise<CheckoutSession>;
+  refund(input: RefundInput): Promise<RefundResult>;
+  /** Throws WebhookVerificationError for anything that is not a fresh, signed event. */
+  parseWebhook(rawBody: string, headers: Headers): Promise<VerifiedEvent>;
+}
+
+export type WebhookFailure =
+  | "missing_header"
+  | "malformed_header"
+  | "no_signature"
+  | "signature_mismatch"
+  | "timestamp_too_old"
+  | "timestamp_in_future"
+  | "invalid_payload";
+
+/** 400: the webhook is not a fresh event signed with our secret. */
+export class WebhookVerificationError extends AppError {
+  constructor(readonly reason: WebhookFailure, message: string) {
+    super(400, "webhook_verification_failed", message, { reason });
+  }
+}
+
+export interface ProviderErrorDetails {
+  provider: string;
+  /** What we were doing: "create_session", "refund", … */
+  action: string;
+  /** The provider's HTTP status, when it answered at all. */
+  statusCode?: number;
+  /** The provider's error type and code (e.g. invalid_request_error / resource_missing). */
+  type?: string;
+  providerCode?: string;
+  requestId?: string;
+}
+
+/**
+ * 502 provider_unavailable: network failure, timeout, 5xx, rate limit or a response we could
+ * not read. Retrying later (with the same idempotency key) can succeed.
+ */
+export class ProviderUnavailableError extends ProviderError {
+  readonly retryable = true;
+  constructor(
+    message: string,
+    override readonly details: ProviderErrorDetails,
+  ) {
+    super(message, details);
+  }
+}
+
+/**
+ * 502 provider_rejected: the provider answered 4xx (unknown session, session no longer
+ * open, refund larger than the charge, idempotency key reused with other params). Retrying
+ * the same request cannot succeed; callers decide what the rejection means.
+ */
+export class ProviderRejectedError extends ProviderError {
+  override readonly code = "provider_rejected";
+  readonly retryable = false;
+  constructor(
+    message: string,
+    override readonly details: ProviderErrorDetails,
+  ) {
+    super(message, details);
+  }
+}

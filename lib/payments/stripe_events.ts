@@ -1,0 +1,250 @@
+/**
+ * Verified Stripe events → domain facts. Pure: no I/O, no clock.
+ *
+ * Only the fields Settle relies on are parsed (loosely: Stripe adds fields all the time).
+ * A handled type whose object lacks them is returned as unhandled with reason
+ * "malformed_payload" rather than thrown: the signature proved Stripe sent it, so a 400
+ * would only make Stripe redeliver the same bytes for days. The caller records it as ignored
+ * and answers 200.
+ */
+import { z } from "zod";
+import type { Fact } from "../orders/types.ts";
+import type { VerifiedEvent } from "./provider.ts";
+
+/** What the webhook service uses to find the order, most specific first. */
+export interface OrderRef {
+  orderId?: string;
+  sessionId?: string;
+  paymentIntentId?: string;
+}
+
+export type UnhandledReason =
+  | "unhandled_type"
+  | "malformed_payload"
+  | "no_order_reference";
+
+export type EventMapping =
+  | { orderRef: OrderRef; fact: Fact }
+  | { unhandled: true; type: string; reason: UnhandledReason; detail?: string };
+
+/** An expandable reference: Stripe sends an id, or the object when expanded. */
+export const stripeId = z.union([
+  z.string(),
+  z.object({ id: z.string() }).transform((o) => o.id),
+]);
+export const stripeMetadata = z.record(z.string(), z.string()).nullish();
+/** Adaptive Pricing shows the shopper another currency; the source side is the order's. */
+export const currencyConversion = z.object({
+  amount_total: z.number().int(),
+  source_currency: z.string(),
+}).nullish();
+
+const SessionObject = z.object({
+  id: z.string(),
+  payment_status: z.enum(["paid", "unpaid", "no_payment_required"]),
+  amount_total: z.number().int().nullish(),
+  currency: z.string().nullish(),
+  currency_conversion: currencyConversion,
+  payment_intent: stripeId.nullish(),
+  metadata: stripeMetadata,
+});
+type Session = z.infer<typeof SessionObject>;
+
+const PaymentIntentObject = z.object({
+  id: z.string(),
+  amount_received: z.number().int(),
+  currency: z.string(),
+  metadata: stripeMetadata,
+  last_payment_error: z.object({
+    message: z.string().nullish(),
+    code: z.string().nullish(),
+    decline_code: z.string().nullish(),
+  }).nullish(),
+});
+
+const ChargeObject = z.object({
+  id: z.string(),
+  amount_refunded: z.number().int(),
+  currency: z.string(),
+  payment_intent: stripeId.nullish(),
+  metadata: stripeMetadata,
+  failure_message: z.string().nullish(),
+  failure_code: z.string().nullish(),
+});
+
+const DisputeObject = z.object({
+  id: z.string(),
+  amount: z.number().int(),
+  reason: z.string(),
+  payment_intent: stripeId.nullish(),
+  metadata: stripeMetadata,
+});
+
+class Malformed extends Error {}
+
+function parse<T>(schema: z.ZodType<T>, object: unknown): T {
+  const result = schema.safeParse(object);
+  if (!result.success) throw new Malformed(z.prettifyError(result.error));
+  return result.data;
+}
+
+/** Drops absent keys so an OrderRef only names what the event really carries. */
+function ref(
+  orderId?: string | null,
+  sessionId?: string,
+  paymentIntentId?: string | null,
+) {
+  const r: OrderRef = {};
+  if (orderId) r.orderId = orderId;
+  if (sessionId) r.sessionId = sessionId;
+  if (paymentIntentId) r.paymentIntentId = paymentIntentId;
+  return r;
+}
+
+function sessionRef(s: Session): OrderRef {
+  return ref(s.metadata?.order_id, s.id, s.payment_intent);
+}
+
+function sessionPaid(s: Session, zero = false): Fact {
+  const amount = zero
+    ? 0
+    : s.currency_conversion?.amount_total ?? s.amount_total;
+  const currency = s.currency_conversion?.source_currency ?? s.currency;
+  if (amount == null || !currency) {
+    throw new Malformed("paid session without amount_total/currency");
+  }
+  return {
+    kind: "payment_succeeded",
+    sessionId: s.id,
+    paymentIntentId: s.payment_intent ?? null,
+    amount,
+    currency,
+  };
+}
+
+type Mapper = (object: unknown) => { orderRef: OrderRef; fact: Fact };
+
+const MAPPERS: Record<string, Mapper> = {
+  "checkout.session.completed": (o) => {
+    const s = parse(SessionObject, o);
+    const fact: Fact = s.payment_status === "unpaid"
+      ? {
+        kind: "payment_processing",
+        sessionId: s.id,
+        paymentIntentId: s.payment_intent ?? null,
+      }
+      : sessionPaid(s, s.payment_status === "no_payment_required");
+    return { orderRef: sessionRef(s), fact };
+  },
+  "checkout.session.async_payment_succeeded": (o) => {
+    const s = parse(SessionObject, o);
+    return { orderRef: sessionRef(s), fact: sessionPaid(s) };
+  },
+  "checkout.session.async_payment_failed": (o) => {
+    const s = parse(SessionObject, o);
+    const fact: Fact = {
+      kind: "payment_failed",
+      sessionId: s.id,
+      paymentIntentId: s.payment_intent ?? null,
+      reason: "async_payment_failed",
+    };
+    return { orderRef: sessionRef(s), fact };
+  },
+  "checkout.session.expired": (o) => {
+    const s = parse(SessionObject, o);
+    return {
+      orderRef: sessionRef(s),
+      fact: { kind: "session_expired", sessionId: s.id },
+    };
+  },
+  "payment_intent.succeeded": (o) => {
+    const pi = parse(PaymentIntentObject, o);
+    const fact: Fact = {
+      kind: "payment_succeeded",
+      sessionId: null,
+      paymentIntentId: pi.id,
+      amount: pi.amount_received,
+      currency: pi.currency,
+    };
+    return { orderRef: ref(pi.metadata?.order_id, undefined, pi.id), fact };
+  },
+  "payment_intent.payment_failed": (o) => {
+    const pi = parse(PaymentIntentObject, o);
+    const error = pi.last_payment_error;
+    const fact: Fact = {
+      kind: "payment_failed",
+      sessionId: null,
+      paymentIntentId: pi.id,
+      reason: error?.message || error?.decline_code || error?.code ||
+        "payment_failed",
+    };
+    return { orderRef: ref(pi.metadata?.order_id, undefined, pi.id), fact };
+  },
+  "charge.failed": (o) => {
+    const ch = parse(ChargeObject, o);
+    const fact: Fact = {
+      kind: "payment_failed",
+      sessionId: null,
+      paymentIntentId: ch.payment_intent ?? null,
+      reason: ch.failure_message || ch.failure_code || "charge_failed",
+    };
+    return {
+      orderRef: ref(ch.metadata?.order_id, undefined, ch.payment_intent),
+      fact,
+    };
+  },
+  "charge.refunded": (o) => {
+    const ch = parse(ChargeObject, o);
+    const fact: Fact = {
+      kind: "refunded",
+      paymentIntentId: ch.payment_intent ?? null,
+      amountRefunded: ch.amount_refunded,
+      currency: ch.currency,
+    };
+    return {
+      orderRef: ref(ch.metadata?.order_id, undefined, ch.payment_intent),
+      fact,
+    };
+  },
+  "charge.dispute.created": (o) => {
+    const d = parse(DisputeObject, o);
+    const fact: Fact = {
+      kind: "dispute_opened",
+      paymentIntentId: d.payment_intent ?? null,
+      amount: d.amount,
+      reason: d.reason,
+    };
+    return {
+      orderRef: ref(d.metadata?.order_id, undefined, d.payment_intent),
+      fact,
+    };
+  },
+};
+
+/** The event types Settle subscribes to; configure the Stripe endpoint with exactly these. */
+export const HANDLED_EVENT_TYPES: readonly string[] = Object.keys(MAPPERS);
+
+export function toFact(event: VerifiedEvent): EventMapping {
+  const mapper = Object.hasOwn(MAPPERS, event.type)
+    ? MAPPERS[event.type]
+    : undefined;
+  if (!mapper) {
+    return { unhandled: true, type: event.type, reason: "unhandled_type" };
+  }
+  let mapped: { orderRef: OrderRef; fact: Fact };
+  try {
+    mapped = mapper(event.object);
+  } catch (err) {
+    if (!(err instanceof Malformed)) throw err;
+    return {
+      unhandled: true,
+      type: event.type,
+      reason: "malformed_payload",
+      detail: err.message,
+    };
+  }
+  if (Object.keys(mapped.orderRef).length === 0) {
+    return { unhandled: true, type: event.type, reason: "no_order_reference" };
+  }
+  return mapped;
+}

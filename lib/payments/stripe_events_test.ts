@@ -1,0 +1,319 @@
+import assert from "node:assert/strict";
+import type { VerifiedEvent } from "./provider.ts";
+import { HANDLED_EVENT_TYPES, toFact } from "./stripe_events.ts";
+import {
+  FIXTURE,
+  stripeCharge as charge,
+  stripeDispute as dispute,
+  stripePaymentIntent as paymentIntent,
+  stripeSession as session,
+} from "./stripe_fixtures.ts";
+
+const SESSION = FIXTURE.sessionId;
+const PI = FIXTURE.paymentIntentId;
+
+function event(type: string, object: unknown): VerifiedEvent {
+  return {
+    id: "evt_1QhS1b2eZvKYlo2CqRsTuVwX",
+    type,
+    created: 1795343000,
+    object,
+  };
+}
+
+Deno.test("checkout.session.completed, paid → payment_succeeded with every reference", () => {
+  assert.deepEqual(toFact(event("checkout.session.completed", session())), {
+    orderRef: {
+      orderId: FIXTURE.orderId,
+      sessionId: SESSION,
+      paymentIntentId: PI,
+    },
+    fact: {
+      kind: "payment_succeeded",
+      sessionId: SESSION,
+      paymentIntentId: PI,
+      amount: 8900,
+      currency: "nzd",
+    },
+  });
+});
+
+Deno.test("checkout.session.completed without our metadata still names the session", () => {
+  const mapped = toFact(
+    event("checkout.session.completed", session({ metadata: {} })),
+  );
+  assert.ok("orderRef" in mapped);
+  assert.deepEqual(mapped.orderRef, {
+    sessionId: SESSION,
+    paymentIntentId: PI,
+  });
+});
+
+Deno.test("checkout.session.completed, unpaid → payment_processing", () => {
+  const mapped = toFact(
+    event("checkout.session.completed", session({ payment_status: "unpaid" })),
+  );
+  assert.deepEqual(mapped, {
+    orderRef: {
+      orderId: FIXTURE.orderId,
+      sessionId: SESSION,
+      paymentIntentId: PI,
+    },
+    fact: {
+      kind: "payment_processing",
+      sessionId: SESSION,
+      paymentIntentId: PI,
+    },
+  });
+});
+
+Deno.test("checkout.session.completed, no_payment_required → payment_succeeded of 0", () => {
+  // A 100% coupon; amount_total may also come back null when nothing is charged.
+  for (const amountTotal of [0, null]) {
+    const object = session({
+      payment_status: "no_payment_required",
+      payment_intent: null,
+      amount_total: amountTotal,
+      total_details: {
+        amount_discount: 8900,
+        amount_shipping: 0,
+        amount_tax: 0,
+      },
+    });
+    assert.deepEqual(toFact(event("checkout.session.completed", object)), {
+      orderRef: { orderId: FIXTURE.orderId, sessionId: SESSION },
+      fact: {
+        kind: "payment_succeeded",
+        sessionId: SESSION,
+        paymentIntentId: null,
+        amount: 0,
+        currency: "nzd",
+      },
+    });
+  }
+});
+
+Deno.test("a session paid in the shopper's currency reports the order's amount", () => {
+  const object = session({
+    amount_total: 5120,
+    currency: "usd",
+    currency_conversion: {
+      amount_subtotal: 8900,
+      amount_total: 8900,
+      fx_rate: "0.5753",
+      source_currency: "nzd",
+    },
+  });
+  const mapped = toFact(event("checkout.session.completed", object));
+  assert.ok("fact" in mapped && mapped.fact.kind === "payment_succeeded");
+  assert.equal(mapped.fact.amount, 8900);
+  assert.equal(mapped.fact.currency, "nzd");
+});
+
+Deno.test("async_payment_succeeded → payment_succeeded; async_payment_failed → payment_failed", () => {
+  const ok = toFact(
+    event("checkout.session.async_payment_succeeded", session()),
+  );
+  assert.ok("fact" in ok);
+  assert.deepEqual(ok.fact, {
+    kind: "payment_succeeded",
+    sessionId: SESSION,
+    paymentIntentId: PI,
+    amount: 8900,
+    currency: "nzd",
+  });
+  const failed = toFact(
+    event(
+      "checkout.session.async_payment_failed",
+      session({ payment_status: "unpaid" }),
+    ),
+  );
+  assert.deepEqual(failed, {
+    orderRef: {
+      orderId: FIXTURE.orderId,
+      sessionId: SESSION,
+      paymentIntentId: PI,
+    },
+    fact: {
+      kind: "payment_failed",
+      sessionId: SESSION,
+      paymentIntentId: PI,
+      reason: "async_payment_failed",
+    },
+  });
+});
+
+Deno.test("checkout.session.expired → session_expired", () => {
+  const object = session({
+    status: "expired",
+    payment_status: "unpaid",
+    payment_intent: null,
+  });
+  assert.deepEqual(toFact(event("checkout.session.expired", object)), {
+    orderRef: { orderId: FIXTURE.orderId, sessionId: SESSION },
+    fact: { kind: "session_expired", sessionId: SESSION },
+  });
+});
+
+Deno.test("payment_intent.succeeded → payment_succeeded for amount_received", () => {
+  const object = paymentIntent({ amount: 9000, amount_received: 8900 });
+  assert.deepEqual(toFact(event("payment_intent.succeeded", object)), {
+    orderRef: { orderId: FIXTURE.orderId, paymentIntentId: PI },
+    fact: {
+      kind: "payment_succeeded",
+      sessionId: null,
+      paymentIntentId: PI,
+      amount: 8900,
+      currency: "nzd",
+    },
+  });
+  const foreign = toFact(
+    event("payment_intent.succeeded", paymentIntent({ metadata: {} })),
+  );
+  assert.ok("orderRef" in foreign);
+  assert.deepEqual(foreign.orderRef, { paymentIntentId: PI });
+});
+
+Deno.test("payment_intent.payment_failed takes the reason from last_payment_error", () => {
+  const reasonOf = (lastPaymentError: unknown) => {
+    const object = paymentIntent({
+      status: "requires_payment_method",
+      amount_received: 0,
+      last_payment_error: lastPaymentError,
+    });
+    const mapped = toFact(event("payment_intent.payment_failed", object));
+    assert.ok("fact" in mapped && mapped.fact.kind === "payment_failed");
+    assert.deepEqual(mapped.orderRef, {
+      orderId: FIXTURE.orderId,
+      paymentIntentId: PI,
+    });
+    return mapped.fact.reason;
+  };
+  assert.equal(
+    reasonOf({
+      type: "card_error",
+      code: "card_declined",
+      decline_code: "insufficient_funds",
+      message: "Your card has insufficient funds.",
+    }),
+    "Your card has insufficient funds.",
+  );
+  assert.equal(
+    reasonOf({ type: "card_error", code: "expired_card" }),
+    "expired_card",
+  );
+  assert.equal(reasonOf(null), "payment_failed");
+});
+
+Deno.test("charge.failed → payment_failed with the failure message", () => {
+  const object = charge({
+    status: "failed",
+    paid: false,
+    captured: false,
+    failure_code: "card_declined",
+    failure_message: "Your card was declined.",
+  });
+  assert.deepEqual(toFact(event("charge.failed", object)), {
+    orderRef: { orderId: FIXTURE.orderId, paymentIntentId: PI },
+    fact: {
+      kind: "payment_failed",
+      sessionId: null,
+      paymentIntentId: PI,
+      reason: "Your card was declined.",
+    },
+  });
+});
+
+Deno.test("charge.refunded → refunded with the cumulative amount", () => {
+  const object = charge({
+    amount_refunded: 3000,
+    refunded: false,
+    metadata: {},
+  });
+  assert.deepEqual(toFact(event("charge.refunded", object)), {
+    orderRef: { paymentIntentId: PI },
+    fact: {
+      kind: "refunded",
+      paymentIntentId: PI,
+      amountRefunded: 3000,
+      currency: "nzd",
+    },
+  });
+});
+
+Deno.test("charge.dispute.created → dispute_opened", () => {
+  assert.deepEqual(toFact(event("charge.dispute.created", dispute())), {
+    orderRef: { paymentIntentId: PI },
+    fact: {
+      kind: "dispute_opened",
+      paymentIntentId: PI,
+      amount: 8900,
+      reason: "fraudulent",
+    },
+  });
+});
+
+Deno.test("expanded payment_intent objects are read by id", () => {
+  const object = session({ payment_intent: paymentIntent() });
+  const mapped = toFact(event("checkout.session.completed", object));
+  assert.ok("orderRef" in mapped);
+  assert.equal(mapped.orderRef.paymentIntentId, PI);
+});
+
+Deno.test("a charge that names neither an order nor a payment intent has no order", () => {
+  const object = charge({ payment_intent: null, metadata: {} });
+  assert.deepEqual(toFact(event("charge.refunded", object)), {
+    unhandled: true,
+    type: "charge.refunded",
+    reason: "no_order_reference",
+  });
+});
+
+Deno.test("other event types are unhandled, including prototype names", () => {
+  for (
+    const type of [
+      "customer.created",
+      "payment_intent.created",
+      "toString",
+      "__proto__",
+    ]
+  ) {
+    assert.deepEqual(toFact(event(type, { id: "x" })), {
+      unhandled: true,
+      type,
+      reason: "unhandled_type",
+    });
+  }
+});
+
+Deno.test("a handled type with a malformed object is reported, not thrown", () => {
+  const cases: [string, unknown][] = [
+    ["checkout.session.completed", session({ payment_status: undefined })],
+    ["checkout.session.completed", session({ amount_total: null })],
+    ["checkout.session.expired", { object: "checkout.session" }],
+    ["payment_intent.succeeded", paymentIntent({ amount_received: "8900" })],
+    ["charge.refunded", charge({ amount_refunded: 12.5 })],
+    ["charge.dispute.created", dispute({ reason: undefined })],
+    ["charge.failed", null],
+  ];
+  for (const [type, object] of cases) {
+    const mapped = toFact(event(type, object));
+    assert.ok("unhandled" in mapped, type);
+    assert.equal(mapped.reason, "malformed_payload", type);
+    assert.ok(mapped.detail && mapped.detail.length > 0, type);
+  }
+});
+
+Deno.test("the handled types are exactly the ones Settle subscribes to", () => {
+  assert.deepEqual([...HANDLED_EVENT_TYPES].sort(), [
+    "charge.dispute.created",
+    "charge.failed",
+    "charge.refunded",
+    "checkout.session.async_payment_failed",
+    "checkout.session.async_payment_succeeded",
+    "checkout.session.completed",
+    "checkout.session.expired",
+    "payment_intent.payment_failed",
+    "payment_intent.succeeded",
+  ]);
+});
