@@ -60,9 +60,10 @@ export interface LayoutProps<Data = unknown, State = Record<string, unknown>>
   Component: ComponentType<Record<string, never>>;
 }
 
+// `never` props let pages typed with their own Data and State satisfy these shapes.
 export interface RouteModule {
   handler?: Handler<unknown, never>;
-  default?: (props: PageProps<unknown, never>) => VNode | null;
+  default?: (props: PageProps<never, never>) => VNode | null;
 }
 
 export interface MiddlewareModule {
@@ -70,7 +71,7 @@ export interface MiddlewareModule {
 }
 
 export interface LayoutModule {
-  default: (props: LayoutProps<unknown, never>) => VNode | null;
+  default: (props: LayoutProps<never, never>) => VNode | null;
 }
 
 /** The generated manifest (fresh.gen.ts). */

@@ -1,0 +1,146 @@
+/**
+ * Mounts a Fresh-style manifest on Hono. Hono does the matching (routes are registered
+ * most specific first, see routes.ts); this file runs Fresh's middleware chains, handlers
+ * and pages for a match, and serves `static/` and the island bundles.
+ */
+import type { Context, Env, Hono } from "hono";
+import { getConnInfo, serveStatic } from "hono/deno";
+import { fileURLToPath } from "node:url";
+import { AppError, errorResponse, NotFoundError } from "../http/errors.ts";
+import { ASSET_PREFIX, type IslandAssets } from "./bundle.ts";
+import { walk } from "./manifest.ts";
+import {
+  type AnyTwindConfig,
+  createRenderer,
+  type LayoutComponent,
+  type PageComponent,
+  registerIslands,
+  type Renderer,
+} from "./render.ts";
+import { middlewaresFor, type Route, type RouteTable, routeTable } from "./routes.ts";
+import type { FreshContext, Manifest, Method, PageProps } from "./types.ts";
+
+/** The app's own settings, the default export of fresh.config.ts. */
+export interface FreshConfig {
+  /** Twind setup: `defineConfig({ presets: [presetTailwind()] })` from @twind/core. */
+  twind: AnyTwindConfig;
+}
+
+export interface FreshOptions extends FreshConfig {
+  /** The generated manifest (fresh.gen.ts). */
+  manifest: Manifest;
+  /** Island bundles from buildIslands() or loadAssets(). */
+  islands: IslandAssets;
+  /** The initial `ctx.state` of each request; middleware may add to it. */
+  state?: (req: Request, c: Context) => object | Promise<object>;
+  /** Folder served at `/` (default: `static/` beside the manifest). */
+  staticDir?: string;
+}
+
+export function mountFresh<E extends Env>(app: Hono<E>, options: FreshOptions): void {
+  registerIslands(options.manifest);
+  const table = routeTable(options.manifest);
+  const render = createRenderer(options.twind, options.islands);
+
+  const staticDir = options.staticDir ??
+    fileURLToPath(new URL("./static", options.manifest.baseUrl));
+  const staticFiles = new Set(walk(staticDir).map((p) => `/${p}`));
+  const serveFile = serveStatic({ root: staticDir });
+  app.use("*", (c, next) => staticFiles.has(c.req.path) ? serveFile(c, next) : next());
+  app.get(`${ASSET_PREFIX}:file`, (c) => {
+    const body = options.islands.files.get(c.req.param("file"));
+    if (!body) return c.notFound();
+    return c.body(body as Uint8Array<ArrayBuffer>, 200, {
+      "content-type": "text/javascript; charset=utf-8",
+      "cache-control": "public, max-age=31536000, immutable",
+    });
+  });
+
+  const serve = (c: Context, route: Route | null) => dispatch(c, route, table, render, options);
+  for (const route of table.routes) {
+    for (const path of route.honoPaths) app.all(path, (c) => serve(c, route));
+  }
+  app.notFound((c) => serve(c, null));
+}
+
+/** Runs the middleware chain, then the route (or the 404), and maps errors to responses. */
+async function dispatch(
+  c: Context,
+  route: Route | null,
+  table: RouteTable,
+  render: Renderer,
+  options: FreshOptions,
+): Promise<Response> {
+  const req = c.req.raw;
+  const url = new URL(req.url);
+  const api = url.pathname.startsWith("/api/");
+  const params: Record<string, string> = route
+    ? { ...(route.rest ? { [route.rest]: "" } : {}), ...c.req.param() }
+    : {};
+  const state = ((await options.state?.(req, c)) ?? {}) as Record<string, unknown>;
+  const nonce = c.get("secureHeadersNonce") as string | undefined;
+  const pattern = route?.pattern ?? "";
+  const renderPage = (
+    page: PageComponent | undefined,
+    layouts: LayoutComponent[],
+    init: ResponseInit | undefined,
+    data?: unknown,
+    error?: unknown,
+  ): Response => {
+    if (!page) return errorResponse(error ?? new NotFoundError());
+    const props: PageProps = { data, params, url, state, route: pattern };
+    if (error !== undefined) props.error = error;
+    return render({ app: table.app, layouts, page, props }, init, nonce);
+  };
+  const notFound = () => renderPage(table.notFound, table.rootLayouts, { status: 404 });
+  const base = {
+    url,
+    params,
+    state,
+    route: pattern,
+    remoteAddr: c.env?.remoteAddr ? getConnInfo(c).remote.address ?? "" : "",
+    render: (data?: unknown, init?: ResponseInit) => {
+      if (!route?.page) throw new Error(`${pattern || url.pathname} has no page component`);
+      return Promise.resolve(renderPage(route.page, route.layouts, init, data));
+    },
+    renderNotFound: () => Promise.resolve(notFound()),
+  };
+  const chain = route?.middlewares ?? middlewaresFor(table, url.pathname);
+  const run = async (i: number): Promise<Response> => {
+    const ctx: FreshContext = { ...base, next: () => run(i + 1) };
+    if (i < chain.length) return await chain[i](req, ctx as FreshContext<never>);
+    if (route) return await runRoute(req, { ...ctx, next: base.renderNotFound }, route);
+    return api ? errorResponse(new NotFoundError()) : notFound();
+  };
+  try {
+    return await run(0);
+  } catch (err) {
+    if (!(err instanceof AppError)) console.error(err);
+    if (!route?.page || api) return errorResponse(err);
+    try {
+      if (err instanceof NotFoundError) return notFound();
+      const status = err instanceof AppError ? err.status : 500;
+      return renderPage(table.error, table.rootLayouts, { status }, undefined, err);
+    } catch (pageErr) {
+      console.error(pageErr);
+      return errorResponse(err);
+    }
+  }
+}
+
+/** A function handler takes every method; a handler object, its methods (+HEAD via GET). */
+async function runRoute(req: Request, ctx: FreshContext, route: Route): Promise<Response> {
+  const { handler, page } = route;
+  if (typeof handler === "function") return await handler(req, ctx);
+  const method = req.method as Method;
+  const fn = handler?.[method] ?? (method === "HEAD" ? handler?.GET : undefined);
+  if (fn) return await fn(req, ctx);
+  if (page && (method === "GET" || method === "HEAD")) return await ctx.render();
+  const allow = new Set(Object.keys(handler ?? {}));
+  if (page || allow.has("GET")) allow.add("GET").add("HEAD");
+  const res = errorResponse(
+    new AppError(405, "method_not_allowed", `${req.method} is not allowed here`),
+  );
+  res.headers.set("allow", [...allow].join(", "));
+  return res;
+}

@@ -1,0 +1,3 @@
+export default function Pricing() {
+  return <p class="text-blue-700">pricing</p>;
+}

@@ -1,0 +1,3 @@
+export default function NewProduct() {
+  return <p>static new</p>;
+}
