@@ -3,30 +3,37 @@
  * start-up with a message naming the variable. Development needs no variables at all.
  */
 import { z } from "zod";
+import { LOG_LEVELS, type LogLevel } from "./log.ts";
 
 const intFrom = (fallback: number, min = 0, max = 1_000_000) =>
   z.coerce.number().int().min(min).max(max).default(fallback);
 
-const flag = z.enum(["1", "0", "true", "false", "yes", "no", ""]).transform((v) =>
-  v === "1" || v === "true" || v === "yes"
-).default(false);
+const flag = z.enum(["1", "0", "true", "false", "yes", "no", ""]).transform((
+  v,
+) => v === "1" || v === "true" || v === "yes").default(false);
 
 const EnvSchema = z.object({
   PORT: intFrom(8000, 0, 65535),
-  SETTLE_ENV: z.enum(["development", "test", "production"]).default("development"),
-  KV_PATH: z.string().min(1).optional(),
+  SETTLE_ENV: z.enum(["development", "test", "production"]).default(
+    "development",
+  ),
+  KV_PATH: z.string().trim().min(1, "must not be empty (unset it for the default file)")
+    .optional(),
   PUBLIC_ORIGIN: z.url({ protocol: /^https?$/ }).optional(),
-  SESSION_SECRET: z.string().min(32, "must be at least 32 characters").optional(),
+  SESSION_SECRET: z.string().min(32, "must be at least 32 characters")
+    .optional(),
   STRIPE_SECRET_KEY: z.string().startsWith("sk_").optional(),
   STRIPE_WEBHOOK_SECRET: z.string().startsWith("whsec_").optional(),
   ADMIN_PASSWORD: z.string().min(8).optional(),
   ADMIN_PASSWORD_HASH: z.string().min(1).optional(),
   ADMIN_API_TOKEN: z.string().min(16).optional(),
-  CURRENCY: z.string().regex(/^[a-zA-Z]{3}$/).transform((s) => s.toLowerCase()).default(
-    "nzd",
-  ),
+  CURRENCY: z.string().regex(/^[a-zA-Z]{3}$/).transform((s) => s.toLowerCase())
+    .default(
+      "nzd",
+    ),
   ORDER_NUMBER_PREFIX: z.string().regex(/^[A-Z0-9]{1,6}$/).default("SO"),
-  CHECKOUT_EXPIRES_MINUTES: intFrom(30, 30, 24 * 60),
+  // Stripe allows 30 min … 24 h; checkout adds a minute of margin.
+  CHECKOUT_EXPIRES_MINUTES: intFrom(30, 30, 24 * 60 - 1),
   RATE_LIMIT_CHECKOUT_PER_MIN: intFrom(20),
   RATE_LIMIT_RETRY_PER_MIN: intFrom(10),
   RATE_LIMIT_CART_PER_MIN: intFrom(120),
@@ -36,6 +43,8 @@ const EnvSchema = z.object({
   FULFILLMENT_URL: z.url().optional(),
   /** Port of the embedded Stripe emulator; 0 picks a free one. */
   EMULATOR_PORT: intFrom(0, 0, 65535),
+  /** Quietest log level written; default info (warn under SETTLE_ENV=test). */
+  LOG_LEVEL: z.enum(LOG_LEVELS).optional(),
 });
 
 export type Env = z.infer<typeof EnvSchema>;
@@ -57,6 +66,7 @@ export interface Config {
   slackWebhookUrl?: string;
   fulfillmentUrl?: string;
   emulatorPort: number;
+  logLevel: LogLevel;
   /** True when no STRIPE_SECRET_KEY is set: the embedded Stripe emulator serves payments. */
   useEmulator: boolean;
 }
@@ -67,8 +77,10 @@ export class ConfigError extends Error {
 
 /** Parses an environment record (Deno.env.toObject() in production code, a literal in tests). */
 export function parseConfig(env: Record<string, string | undefined>): Config {
+  // An empty value means unset, except KV_PATH: falling back to a local file would hide a
+  // deploy whose store address went missing.
   const present = Object.fromEntries(
-    Object.entries(env).filter(([, v]) => v !== undefined && v !== ""),
+    Object.entries(env).filter(([k, v]) => v !== undefined && (v !== "" || k === "KV_PATH")),
   );
   const parsed = EnvSchema.safeParse(present);
   if (!parsed.success) {
@@ -80,9 +92,15 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     port: e.PORT,
     env: e.SETTLE_ENV,
     kvPath: e.KV_PATH ?? ".data/settle.kv",
-    publicOrigin: (e.PUBLIC_ORIGIN ?? `http://localhost:${e.PORT}`).replace(/\/$/, ""),
+    publicOrigin: (e.PUBLIC_ORIGIN ?? `http://localhost:${e.PORT}`).replace(
+      /\/$/,
+      "",
+    ),
     sessionSecret: e.SESSION_SECRET,
-    stripe: { secretKey: e.STRIPE_SECRET_KEY, webhookSecret: e.STRIPE_WEBHOOK_SECRET },
+    stripe: {
+      secretKey: e.STRIPE_SECRET_KEY,
+      webhookSecret: e.STRIPE_WEBHOOK_SECRET,
+    },
     admin: {
       password: e.ADMIN_PASSWORD,
       passwordHash: e.ADMIN_PASSWORD_HASH,
@@ -101,6 +119,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     slackWebhookUrl: e.SLACK_WEBHOOK_URL,
     fulfillmentUrl: e.FULFILLMENT_URL,
     emulatorPort: e.EMULATOR_PORT,
+    logLevel: e.LOG_LEVEL ?? (e.SETTLE_ENV === "test" ? "warn" : "info"),
     useEmulator: !e.STRIPE_SECRET_KEY,
   };
   if (config.env === "production") assertProductionReady(config);
@@ -111,9 +130,13 @@ function assertProductionReady(c: Config): void {
   const missing: string[] = [];
   if (!c.stripe.secretKey) missing.push("STRIPE_SECRET_KEY");
   if (!c.stripe.webhookSecret) missing.push("STRIPE_WEBHOOK_SECRET");
-  if (!c.admin.password && !c.admin.passwordHash) missing.push("ADMIN_PASSWORD (or ADMIN_PASSWORD_HASH)");
+  if (!c.admin.password && !c.admin.passwordHash) {
+    missing.push("ADMIN_PASSWORD (or ADMIN_PASSWORD_HASH)");
+  }
   if (!c.sessionSecret) missing.push("SESSION_SECRET");
-  if (!c.publicOrigin.startsWith("https://")) missing.push("PUBLIC_ORIGIN (an https:// origin)");
+  if (!c.publicOrigin.startsWith("https://")) {
+    missing.push("PUBLIC_ORIGIN (an https:// origin)");
+  }
   if (missing.length) {
     throw new ConfigError(
       `SETTLE_ENV=production refuses to start without: ${missing.join(", ")}`,

@@ -1,5 +1,6 @@
 /** What every route receives in `ctx.state`: the app's dependencies and per-request values. */
 import type { Config } from "./config.ts";
+import type { Health } from "./health.ts";
 import type { PaymentProvider } from "./payments/provider.ts";
 
 export interface AppDeps {
@@ -10,6 +11,8 @@ export interface AppDeps {
   secret: string;
   /** Injected clock, so tests can move time. */
   now: () => Date;
+  /** Background work's heartbeat for /readyz (set by lib/runtime.ts). */
+  health?: Health;
 }
 
 export interface State extends AppDeps {

@@ -21,7 +21,8 @@ export interface RetryOptions {
 }
 
 const isTransient = (err: unknown) =>
-  err instanceof Error && /database is locked|busy|timed? ?out/i.test(err.message);
+  err instanceof Error &&
+  /database is locked|busy|timed? ?out/i.test(err.message);
 
 export async function commitWithRetry<T>(
   step: () => Promise<AtomicStep<T>>,
@@ -38,7 +39,9 @@ export async function commitWithRetry<T>(
     }
     await backoff(attempt);
   }
-  throw new CommitConflictError(`gave up after ${attempts} conflicting commits`);
+  throw new CommitConflictError(
+    `gave up after ${attempts} conflicting commits`,
+  );
 }
 
 function backoff(attempt: number): Promise<void> {

@@ -11,6 +11,8 @@ export const CART_TTL_MS = 30 * 24 * 60 * 60 * 1000;
 export const CHECKOUT_REQUEST_TTL_MS = 24 * 60 * 60 * 1000;
 /** Finished tasks stay visible to admins this long; dead ones stay until an admin acts. */
 export const DONE_TASK_TTL_MS = 30 * 24 * 60 * 60 * 1000;
+/** Rate-limit windows last a minute; a counter outlives its window briefly, then KV drops it. */
+export const RATE_LIMIT_TTL_MS = 2 * 60 * 1000;
 
 export const keys = {
   product: (id: string) => ["products", id] as const,
@@ -25,22 +27,21 @@ export const keys = {
   orderBySession: (provider: string, sessionId: string) =>
     ["orders_by_session", provider, sessionId] as const,
   orderByNumber: (number: string) => ["orders_by_number", number] as const,
-  orderByStatus: (status: string, id: string) =>
-    ["orders_by_status", status, id] as const,
+  /** Disputes and some charge events name only the payment intent. */
+  orderByPaymentIntent: (provider: string, paymentIntentId: string) =>
+    ["orders_by_payment_intent", provider, paymentIntentId] as const,
+  orderByStatus: (status: string, id: string) => ["orders_by_status", status, id] as const,
   ordersByStatus: (status: string) => ["orders_by_status", status] as const,
   orderAttention: (id: string) => ["orders_attention", id] as const,
   ordersAttention: () => ["orders_attention"] as const,
-  orderHistory: (orderId: string, seq: number) =>
-    ["order_history", orderId, seq] as const,
+  orderHistory: (orderId: string, seq: number) => ["order_history", orderId, seq] as const,
   orderHistoryAll: (orderId: string) => ["order_history", orderId] as const,
 
   providerEvent: (provider: string, eventId: string) =>
     ["provider_events", provider, eventId] as const,
 
-  orderNumberCounter: (yyyymmdd: string) =>
-    ["counters", "order_number", yyyymmdd] as const,
-  checkoutRequest: (idempotencyKey: string) =>
-    ["checkout_requests", idempotencyKey] as const,
+  orderNumberCounter: (yyyymmdd: string) => ["counters", "order_number", yyyymmdd] as const,
+  checkoutRequest: (idempotencyKey: string) => ["checkout_requests", idempotencyKey] as const,
 
   task: (id: string) => ["tasks", id] as const,
   tasks: () => ["tasks"] as const,
@@ -48,12 +49,15 @@ export const keys = {
   tasksDue: () => ["tasks_due"] as const,
   taskDead: (id: string) => ["tasks_dead", id] as const,
   /** Lets the admin page list an order's follow-up tasks without a scan. */
-  taskByOrder: (orderId: string, taskId: string) =>
-    ["tasks_by_order", orderId, taskId] as const,
+  taskByOrder: (orderId: string, taskId: string) => ["tasks_by_order", orderId, taskId] as const,
   tasksByOrder: (orderId: string) => ["tasks_by_order", orderId] as const,
   tasksDead: () => ["tasks_dead"] as const,
   /** Written on every task enqueue so `kv.watch` wakes the worker promptly. */
   tasksWake: () => ["tasks_wake"] as const,
+
+  /** Requests of one client in one fixed window (`windowStart` in epoch ms). */
+  rateLimit: (name: string, client: string, windowStart: number) =>
+    ["rate_limits", name, client, windowStart] as const,
 
   /** Dev-only secrets generated once per data folder. */
   devSecret: (name: string) => ["dev_secrets", name] as const,

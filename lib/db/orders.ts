@@ -18,6 +18,14 @@ export async function findOrderIdBySession(
   return (await kv.get<string>(keys.orderBySession(provider, sessionId))).value;
 }
 
+export async function findOrderIdByPaymentIntent(
+  kv: Deno.Kv,
+  provider: string,
+  paymentIntentId: string,
+): Promise<string | null> {
+  return (await kv.get<string>(keys.orderByPaymentIntent(provider, paymentIntentId))).value;
+}
+
 export async function findOrderIdByNumber(kv: Deno.Kv, number: string): Promise<string | null> {
   return (await kv.get<string>(keys.orderByNumber(number))).value;
 }
@@ -63,6 +71,16 @@ export function writeOrderChange(
   for (const sessionId of after.payment.sessionIds) {
     if (!known.has(sessionId)) {
       op.set(keys.orderBySession(after.payment.provider, sessionId), after.id);
+    }
+  }
+  const intents = new Set([after.payment.paymentIntentId, ...after.payment.paidIntentIds]);
+  const knownIntents = new Set([
+    before?.payment.paymentIntentId,
+    ...(before?.payment.paidIntentIds ?? []),
+  ]);
+  for (const intent of intents) {
+    if (intent && !knownIntents.has(intent)) {
+      op.set(keys.orderByPaymentIntent(after.payment.provider, intent), after.id);
     }
   }
   for (const entry of history) op.set(keys.orderHistory(after.id, entry.seq), entry);

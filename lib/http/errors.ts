@@ -47,7 +47,9 @@ export class ConflictError extends AppError {
 /** 413: body too large. */
 export class PayloadTooLargeError extends AppError {
   constructor(limit: number) {
-    super(413, "payload_too_large", `Request body exceeds ${limit} bytes`, { limit });
+    super(413, "payload_too_large", `Request body exceeds ${limit} bytes`, {
+      limit,
+    });
   }
 }
 /** 422: well-formed but breaks a business rule (out of stock, inactive product, …). */
@@ -59,7 +61,9 @@ export class BusinessRuleError extends AppError {
 /** 429: rate limited. */
 export class RateLimitedError extends AppError {
   constructor(readonly retryAfterSeconds: number) {
-    super(429, "rate_limited", "Too many requests", { retryAfter: retryAfterSeconds });
+    super(429, "rate_limited", "Too many requests", {
+      retryAfter: retryAfterSeconds,
+    });
   }
 }
 /** 502: the payment provider (or another upstream) failed. */
@@ -85,7 +89,12 @@ export function errorResponse(err: unknown): Response {
     return Response.json(body, { status: err.status, headers });
   }
   return Response.json(
-    { error: { code: "internal_error", message: "Something went wrong on our side" } },
+    {
+      error: {
+        code: "internal_error",
+        message: "Something went wrong on our side",
+      },
+    },
     { status: 500 },
   );
 }

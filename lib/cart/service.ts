@@ -1,0 +1,227 @@
+/**
+ * The shopper's cart: what may go in it and what it costs. Every rule is checked inside the
+ * cart's read-check-write step, so a failed request writes nothing and a concurrent write
+ * makes the step re-run against fresh data.
+ */
+import { z } from "zod";
+import { type CartItem, getCart, updateCart } from "../db/carts.ts";
+import { getProduct, getProducts, getStock, type Product } from "../db/products.ts";
+import { BusinessRuleError, NotFoundError } from "../http/errors.ts";
+import { parseInput } from "../http/json_body.ts";
+import type { CartLine, CartView } from "./types.ts";
+
+export const MAX_QUANTITY = 99;
+export const MAX_CART_LINES = 50;
+/** The currency an empty cart reports. */
+export const DEFAULT_CURRENCY = "nzd";
+
+export const QuantitySchema = z.number().int().min(1).max(MAX_QUANTITY);
+export const ProductIdSchema = z.string().min(1).max(100);
+export const CartItemInputSchema = z.object({
+  productId: ProductIdSchema,
+  quantity: QuantitySchema,
+});
+export type CartItemInput = z.infer<typeof CartItemInputSchema>;
+
+/** The cart priced from the catalog as it is now. A missing cart is an empty one. */
+export async function getCartView(
+  kv: Deno.Kv,
+  cartId: string | null,
+  fallbackCurrency = DEFAULT_CURRENCY,
+): Promise<CartView> {
+  const cart = cartId ? await getCart(kv, cartId) : null;
+  return await priceItems(kv, cartId, cart?.items ?? [], fallbackCurrency);
+}
+
+/** Sum of quantities, without reading the catalog (for the header badge). */
+export async function getCartCount(kv: Deno.Kv, cartId: string | null): Promise<number> {
+  const cart = cartId ? await getCart(kv, cartId) : null;
+  return cart?.items.reduce((sum, item) => sum + item.quantity, 0) ?? 0;
+}
+
+/** Adds `quantity` units, onto the existing line when the product is already in the cart. */
+export async function addItem(
+  kv: Deno.Kv,
+  cartId: string,
+  input: CartItemInput,
+): Promise<CartView> {
+  const { productId, quantity } = parseInput(CartItemInputSchema, input, "Invalid cart item");
+  const cart = await updateCart(kv, cartId, async ({ items }) => {
+    const line = items.find((item) => item.productId === productId);
+    if (!line && items.length >= MAX_CART_LINES) {
+      throw new BusinessRuleError(
+        "cart_full",
+        `A cart holds at most ${MAX_CART_LINES} different products`,
+        { productId, maxLines: MAX_CART_LINES },
+      );
+    }
+    const next = (line?.quantity ?? 0) + quantity;
+    const product = await requirePurchasable(kv, productId, next);
+    if (next > MAX_QUANTITY) {
+      throw new BusinessRuleError(
+        "quantity_limit",
+        `At most ${MAX_QUANTITY} of ${product.title} per cart`,
+        { productId, title: product.title, max: MAX_QUANTITY, inCart: line?.quantity ?? 0 },
+      );
+    }
+    await requireSameCurrency(kv, product, items);
+    return line ? withQuantity(items, productId, next) : [...items, { productId, quantity }];
+  });
+  return await priceItems(kv, cartId, cart.items);
+}
+
+/**
+ * Sets a line's quantity. Lowering it is always allowed, so a shopper whose line outgrew
+ * the stock can bring it back down; raising it must fit the stock.
+ */
+export async function setQuantity(
+  kv: Deno.Kv,
+  cartId: string,
+  productId: string,
+  quantity: number,
+): Promise<CartView> {
+  parseInput(CartItemInputSchema, { productId, quantity }, "Invalid cart item");
+  const cart = await updateCart(kv, cartId, async ({ items }) => {
+    const line = items.find((item) => item.productId === productId);
+    if (!line) {
+      throw new NotFoundError(`Product ${productId} is not in the cart`, { productId });
+    }
+    if (quantity === line.quantity) return null;
+    await requirePurchasable(kv, productId, quantity > line.quantity ? quantity : 0);
+    return withQuantity(items, productId, quantity);
+  });
+  return await priceItems(kv, cartId, cart.items);
+}
+
+/** Removes a line; removing one that is not there is a no-op, so retries are harmless. */
+export async function removeItem(
+  kv: Deno.Kv,
+  cartId: string,
+  productId: string,
+): Promise<CartView> {
+  const cart = await updateCart(kv, cartId, ({ items }) => {
+    const rest = items.filter((item) => item.productId !== productId);
+    return rest.length === items.length ? null : rest;
+  });
+  return await priceItems(kv, cartId, cart.items);
+}
+
+/**
+ * After a payment: takes the ordered quantities out of the cart. Whatever the shopper
+ * added since the order was placed stays.
+ */
+export async function removeOrderedItems(
+  kv: Deno.Kv,
+  cartId: string,
+  ordered: CartItem[],
+  { guard }: { guard?: (op: Deno.AtomicOperation) => void } = {},
+): Promise<void> {
+  const paid = new Map<string, number>();
+  for (const { productId, quantity } of ordered) {
+    paid.set(productId, (paid.get(productId) ?? 0) + quantity);
+  }
+  await updateCart(kv, cartId, ({ items }) => {
+    if (!items.some((item) => paid.has(item.productId))) return null;
+    return items
+      .map((item) => ({ ...item, quantity: item.quantity - (paid.get(item.productId) ?? 0) }))
+      .filter((item) => item.quantity > 0);
+  }, new Date(), guard);
+}
+
+/**
+ * The product, if `quantity` units of it may be in a cart. Pass 0 to check only that it
+ * exists and is on sale.
+ */
+async function requirePurchasable(
+  kv: Deno.Kv,
+  productId: string,
+  quantity: number,
+): Promise<Product> {
+  const product = await getProduct(kv, productId);
+  if (!product) {
+    throw new BusinessRuleError("unknown_product", `There is no product ${productId}`, {
+      productId,
+    });
+  }
+  const named = { productId, title: product.title };
+  if (!product.active) {
+    throw new BusinessRuleError(
+      "product_inactive",
+      `${product.title} is no longer for sale`,
+      named,
+    );
+  }
+  if (product.unique && quantity > 1) {
+    throw new BusinessRuleError(
+      "unique_item",
+      `${product.title} is one of a kind: only one can be bought`,
+      { ...named, max: 1, requested: quantity },
+    );
+  }
+  const available = (await getStock(kv, [productId])).get(productId) ?? 0;
+  if (quantity > available) {
+    const message = available === 0
+      ? `${product.title} is sold out`
+      : `Only ${available} of ${product.title} available`;
+    throw new BusinessRuleError("insufficient_stock", message, {
+      ...named,
+      available,
+      requested: quantity,
+    });
+  }
+  return product;
+}
+
+/** One checkout charges one currency, so a cart never mixes them. */
+async function requireSameCurrency(kv: Deno.Kv, product: Product, items: CartItem[]) {
+  const other = items.find((item) => item.productId !== product.id);
+  const otherProduct = other ? await getProduct(kv, other.productId) : null;
+  if (otherProduct && otherProduct.currency !== product.currency) {
+    throw new BusinessRuleError(
+      "mixed_currency",
+      `${product.title} is priced in ${product.currency.toUpperCase()}, the cart in ${otherProduct.currency.toUpperCase()}`,
+      { productId: product.id, title: product.title, currency: product.currency },
+    );
+  }
+}
+
+async function priceItems(
+  kv: Deno.Kv,
+  cartId: string | null,
+  items: CartItem[],
+  fallbackCurrency = DEFAULT_CURRENCY,
+): Promise<CartView> {
+  const ids = items.map((item) => item.productId);
+  const [products, stock] = await Promise.all([getProducts(kv, ids), getStock(kv, ids)]);
+  const lines: CartLine[] = [];
+  // A product deleted from the catalog cannot be shown or bought: its line is dropped.
+  for (const { productId, quantity } of items) {
+    const product = products.get(productId);
+    if (!product) continue;
+    lines.push({
+      productId,
+      slug: product.slug,
+      title: product.title,
+      image: product.image,
+      unitAmount: product.unitAmount,
+      quantity,
+      lineTotal: product.active ? product.unitAmount * quantity : 0,
+      available: stock.get(productId) ?? 0,
+      active: product.active,
+      unique: product.unique,
+    });
+  }
+  const subtotal = lines.reduce((sum, line) => sum + line.lineTotal, 0);
+  return {
+    id: cartId,
+    items: lines,
+    subtotal,
+    total: subtotal,
+    currency: products.values().next().value?.currency ?? fallbackCurrency,
+    count: lines.reduce((sum, line) => sum + line.quantity, 0),
+  };
+}
+
+function withQuantity(items: CartItem[], productId: string, quantity: number): CartItem[] {
+  return items.map((item) => item.productId === productId ? { ...item, quantity } : item);
+}

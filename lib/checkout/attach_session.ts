@@ -1,0 +1,58 @@
+/**
+ * Ties a provider session to its order: the `session_created` fact, and, when the order's
+ * stock reservation had been released (an expired order paid again), the stock taken back
+ * in the same commit, or a 422 when it is gone.
+ */
+import { commitWithRetry } from "../db/atomic.ts";
+import { keys } from "../db/keys.ts";
+import { getOrder } from "../db/orders.ts";
+import { getStockEntries } from "../db/products.ts";
+import { stageFact } from "../facts/record_fact.ts";
+import { BusinessRuleError, NotFoundError } from "../http/errors.ts";
+import type { Order } from "../orders/types.ts";
+import type { AppDeps } from "../state.ts";
+
+export async function attachSession(
+  deps: AppDeps,
+  orderId: string,
+  sessionId: string,
+): Promise<Order> {
+  const { kv } = deps;
+  return await commitWithRetry(async () => {
+    const entry = await getOrder(kv, orderId);
+    if (!entry.value) throw new NotFoundError("No such order", { orderId });
+    const order = entry.value;
+    if (order.payment.sessionId === sessionId) return { op: null, result: order };
+    const op = kv.atomic();
+    if (order.stock === "released") await retake(kv, order, op);
+    const transition = stageFact(
+      op,
+      entry as Deno.KvEntry<Order>,
+      { kind: "session_created", sessionId },
+      { kind: "system" },
+      deps.now(),
+    );
+    return { op, result: transition.order };
+  });
+}
+
+/** Throws a 422 naming the first item that is no longer in stock. */
+export async function assertRetakeable(kv: Deno.Kv, order: Order): Promise<void> {
+  if (order.stock === "released") await retake(kv, order, kv.atomic());
+}
+
+async function retake(kv: Deno.Kv, order: Order, op: Deno.AtomicOperation): Promise<void> {
+  const stock = await getStockEntries(kv, order.items.map((i) => i.productId));
+  for (const item of order.items) {
+    const entry = stock.get(item.productId)!;
+    const available = entry.value ?? 0;
+    if (available < item.quantity) {
+      throw new BusinessRuleError(
+        "out_of_stock",
+        available === 0 ? `${item.title} is sold out` : `Only ${available} of ${item.title} left`,
+        { productId: item.productId, title: item.title, available, requested: item.quantity },
+      );
+    }
+    op.check(entry).set(keys.stock(item.productId), available - item.quantity);
+  }
+}

@@ -1,0 +1,220 @@
+/**
+ * Checkout: the order exists (pending, stock reserved) before the shopper is sent to pay.
+ * One atomic commit writes the order, its indexes and the reservation; then the provider
+ * session is created and tied to the order through the same fact path as everything else.
+ */
+import { z } from "zod";
+import { ulid } from "ulid";
+import { commitWithRetry } from "../db/atomic.ts";
+import { CHECKOUT_REQUEST_TTL_MS, keys } from "../db/keys.ts";
+import { getOrder, writeNewOrder } from "../db/orders.ts";
+import { getProducts, getStockEntries } from "../db/products.ts";
+import { getCart } from "../db/carts.ts";
+import { BusinessRuleError } from "../http/errors.ts";
+import { newOrder } from "../orders/order.ts";
+import { formatOrderNumber, orderNumberDay } from "../orders/order_number.ts";
+import type { Order, OrderItem } from "../orders/types.ts";
+import type { AppDeps } from "../state.ts";
+import { attachSession } from "./attach_session.ts";
+import { signOrderToken } from "./owner_token.ts";
+
+/** Self-hosted denokv allows 10 checks per commit: one per product, the counter, the key. */
+export const MAX_PRODUCTS_PER_ORDER = 8;
+
+/**
+ * Stripe refuses `expires_at` under 30 minutes away; the margin keeps a 30-minute setting
+ * valid however long the request takes to reach it.
+ */
+export const EXPIRY_MARGIN_SECONDS = 60;
+
+const MetadataSchema = z.record(
+  z.string().min(1).max(40),
+  z.string().max(500),
+).refine((m) => Object.keys(m).length <= 20, "at most 20 metadata keys");
+
+/** The body of POST /api/payments/create-checkout-session. Extra fields (a price…) are dropped. */
+export const CheckoutRequestSchema = z.object({
+  items: z.array(z.object({
+    productId: z.string().min(1).max(100),
+    quantity: z.number().int().min(1).max(99),
+  })).min(1).max(50).optional(),
+  metadata: MetadataSchema.optional(),
+});
+export type CheckoutRequest = z.infer<typeof CheckoutRequestSchema>;
+
+export interface CheckoutResult {
+  id: string;
+  url: string | null;
+  orderId: string;
+  orderNumber: string;
+}
+
+/** What `["checkout_requests", key]` remembers so a repeated request opens the same session. */
+interface CheckoutRequestRecord {
+  orderId: string;
+  expiresAt: number;
+}
+
+export interface CheckoutInput extends CheckoutRequest {
+  cartId: string | null;
+  idempotencyKey: string | null;
+}
+
+export async function createCheckout(deps: AppDeps, input: CheckoutInput): Promise<CheckoutResult> {
+  const requestKey = input.idempotencyKey
+    ? keys.checkoutRequest(`${input.cartId ?? "-"}:${input.idempotencyKey}`)
+    : null;
+  if (requestKey) {
+    const seen = await deps.kv.get<CheckoutRequestRecord>(requestKey);
+    if (seen.value) return await openSession(deps, seen.value.orderId, 1, seen.value.expiresAt);
+  }
+  const lines = await requestedLines(deps.kv, input);
+  const expiresAt = Math.floor(deps.now().getTime() / 1000) +
+    deps.config.checkoutExpiresMinutes * 60 +
+    EXPIRY_MARGIN_SECONDS;
+  const placed = await commitWithRetry(async () => {
+    if (requestKey) {
+      const seen = await deps.kv.get<CheckoutRequestRecord>(requestKey);
+      if (seen.value) return { op: null, result: seen.value };
+    }
+    const { op, order } = await reserve(deps, lines, input);
+    if (requestKey) {
+      op.check({ key: requestKey, versionstamp: null })
+        .set(requestKey, { orderId: order.id, expiresAt }, { expireIn: CHECKOUT_REQUEST_TTL_MS });
+    }
+    return { op, result: { orderId: order.id, expiresAt } };
+  });
+  return await openSession(deps, placed.orderId, 1, placed.expiresAt);
+}
+
+/** Merges repeated product ids; falls back to the shopper's cart. */
+async function requestedLines(
+  kv: Deno.Kv,
+  input: CheckoutInput,
+): Promise<{ productId: string; quantity: number }[]> {
+  const raw = input.items ??
+    (input.cartId ? (await getCart(kv, input.cartId))?.items ?? [] : []);
+  if (raw.length === 0) throw new BusinessRuleError("empty_cart", "There is nothing to check out");
+  const merged = new Map<string, number>();
+  for (const { productId, quantity } of raw) {
+    merged.set(productId, (merged.get(productId) ?? 0) + quantity);
+  }
+  for (const [productId, quantity] of merged) {
+    if (quantity > 99) {
+      throw new BusinessRuleError("quantity_too_large", `At most 99 of ${productId} per order`, {
+        productId,
+      });
+    }
+  }
+  if (merged.size > MAX_PRODUCTS_PER_ORDER) {
+    throw new BusinessRuleError(
+      "too_many_products",
+      `An order can hold at most ${MAX_PRODUCTS_PER_ORDER} different products`,
+      { limit: MAX_PRODUCTS_PER_ORDER },
+    );
+  }
+  return [...merged].map(([productId, quantity]) => ({ productId, quantity }));
+}
+
+/** Reads the catalog and stock and builds the commit that places the order. */
+async function reserve(
+  deps: AppDeps,
+  lines: { productId: string; quantity: number }[],
+  input: CheckoutInput,
+): Promise<{ op: Deno.AtomicOperation; order: Order }> {
+  const { kv } = deps;
+  const ids = lines.map((l) => l.productId);
+  const [products, stock] = await Promise.all([getProducts(kv, ids), getStockEntries(kv, ids)]);
+  const items: OrderItem[] = [];
+  const op = kv.atomic();
+  for (const { productId, quantity } of lines) {
+    const product = products.get(productId);
+    if (!product) {
+      throw new BusinessRuleError("unknown_product", `There is no product ${productId}`, {
+        productId,
+      });
+    }
+    const named = { productId, title: product.title };
+    if (!product.active) {
+      throw new BusinessRuleError(
+        "product_inactive",
+        `${product.title} is no longer for sale`,
+        named,
+      );
+    }
+    const entry = stock.get(productId)!;
+    const available = entry.value ?? 0;
+    if (available < quantity) {
+      throw new BusinessRuleError(
+        "out_of_stock",
+        available === 0
+          ? `${product.title} is sold out`
+          : `Only ${available} of ${product.title} left`,
+        { ...named, available, requested: quantity },
+      );
+    }
+    op.check(entry).set(keys.stock(productId), available - quantity);
+    items.push({ productId, title: product.title, unitAmount: product.unitAmount, quantity });
+  }
+  const currencies = new Set(lines.map((l) => products.get(l.productId)!.currency));
+  if (currencies.size > 1) {
+    throw new BusinessRuleError(
+      "mixed_currencies",
+      "All items of an order must share one currency",
+      {
+        currencies: [...currencies],
+      },
+    );
+  }
+  const now = deps.now();
+  const counterKey = keys.orderNumberCounter(orderNumberDay(now));
+  const counter = await kv.get<number>(counterKey);
+  const seq = (counter.value ?? 0) + 1;
+  // The day's counter is only read on its own day; a few days' retention is plenty.
+  op.check(counter).set(counterKey, seq, { expireIn: 3 * 24 * 60 * 60 * 1000 });
+  const order = newOrder({
+    id: ulid(now.getTime()),
+    number: formatOrderNumber(deps.config.orderNumberPrefix, now, seq),
+    items,
+    currency: [...currencies][0],
+    cartId: input.cartId,
+    metadata: input.metadata ?? {},
+    now: now.toISOString(),
+  });
+  writeNewOrder(op, order);
+  return { op, order };
+}
+
+/**
+ * Opens (or, for a repeated request, finds again) the provider session for an order and
+ * ties it to the order. The provider's idempotency key (order id + attempt) makes a repeat
+ * return the same session, so a double click can never open two.
+ */
+export async function openSession(
+  deps: AppDeps,
+  orderId: string,
+  attempt: number,
+  expiresAt: number,
+): Promise<CheckoutResult> {
+  const order = (await getOrder(deps.kv, orderId)).value;
+  if (!order) throw new Error(`order ${orderId} vanished`);
+  const origin = deps.config.publicOrigin;
+  const token = await signOrderToken(deps.secret, order.id);
+  const session = await deps.provider.createCheckoutSession({
+    orderId: order.id,
+    orderNumber: order.number,
+    attempt,
+    items: order.items.map((i) => ({
+      title: i.title,
+      unitAmount: i.unitAmount,
+      quantity: i.quantity,
+    })),
+    currency: order.currency,
+    successUrl: `${origin}/checkout/success?session_id={CHECKOUT_SESSION_ID}`,
+    cancelUrl: `${origin}/checkout/cancel?order=${order.id}&token=${token}`,
+    expiresAt,
+    metadata: order.metadata,
+  });
+  await attachSession(deps, order.id, session.id);
+  return { id: session.id, url: session.url, orderId: order.id, orderNumber: order.number };
+}

@@ -1,0 +1,57 @@
+/**
+ * A signed token that proves ownership of one order (the cancel URL carries it), so a
+ * shopper on another device can still retry the payment of their own order and nobody
+ * else can.
+ */
+const encoder = new TextEncoder();
+const keyCache = new Map<string, Promise<CryptoKey>>();
+
+function hmacKey(secret: string): Promise<CryptoKey> {
+  let key = keyCache.get(secret);
+  if (!key) {
+    key = crypto.subtle.importKey(
+      "raw",
+      encoder.encode(secret),
+      { name: "HMAC", hash: "SHA-256" },
+      false,
+      ["sign", "verify"],
+    );
+    keyCache.set(secret, key);
+  }
+  return key;
+}
+
+const toBase64Url = (bytes: ArrayBuffer) =>
+  btoa(String.fromCharCode(...new Uint8Array(bytes)))
+    .replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
+
+function fromBase64Url(token: string): Uint8Array<ArrayBuffer> | null {
+  if (!/^[A-Za-z0-9_-]{43}$/.test(token)) return null;
+  const binary = atob(token.replaceAll("-", "+").replaceAll("_", "/") + "=");
+  return Uint8Array.from(binary, (c) => c.charCodeAt(0));
+}
+
+export async function signOrderToken(secret: string, orderId: string): Promise<string> {
+  const mac = await crypto.subtle.sign(
+    "HMAC",
+    await hmacKey(secret),
+    encoder.encode(`order:${orderId}`),
+  );
+  return toBase64Url(mac);
+}
+
+/** Constant-time check (crypto.subtle.verify) of a token from a URL. */
+export async function verifyOrderToken(
+  secret: string,
+  orderId: string,
+  token: string | null | undefined,
+): Promise<boolean> {
+  const mac = token ? fromBase64Url(token) : null;
+  if (!mac) return false;
+  return await crypto.subtle.verify(
+    "HMAC",
+    await hmacKey(secret),
+    mac,
+    encoder.encode(`order:${orderId}`),
+  );
+}

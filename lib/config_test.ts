@@ -1,0 +1,134 @@
+import assert from "node:assert/strict";
+import { ConfigError, parseConfig } from "./config.ts";
+
+const PRODUCTION: Record<string, string> = {
+  SETTLE_ENV: "production",
+  STRIPE_SECRET_KEY: "sk_live_51Hfake",
+  STRIPE_WEBHOOK_SECRET: "whsec_fake",
+  ADMIN_PASSWORD: "correct horse battery",
+  SESSION_SECRET: "0123456789abcdef0123456789abcdef",
+  PUBLIC_ORIGIN: "https://shop.example",
+};
+
+/** The ConfigError message for `env` (fails when the config is accepted). */
+function refusal(env: Record<string, string | undefined>): string {
+  try {
+    parseConfig(env);
+  } catch (err) {
+    assert.ok(err instanceof ConfigError, String(err));
+    return err.message;
+  }
+  assert.fail(`accepted ${JSON.stringify(env)}`);
+}
+
+Deno.test("development needs no variables at all", () => {
+  const c = parseConfig({});
+  assert.equal(c.env, "development");
+  assert.equal(c.port, 8000);
+  assert.equal(c.kvPath, ".data/settle.kv");
+  assert.equal(c.publicOrigin, "http://localhost:8000");
+  assert.equal(c.useEmulator, true);
+  assert.equal(c.trustProxy, false);
+  assert.equal(c.logLevel, "info");
+  assert.deepEqual(c.rateLimits, { checkout: 20, retry: 10, cart: 120, login: 5 });
+  assert.equal(c.currency, "nzd");
+  assert.equal(c.sessionSecret, undefined);
+});
+
+Deno.test("empty values count as unset", () => {
+  const c = parseConfig({ PORT: "", TRUST_PROXY: "", CURRENCY: "" });
+  assert.deepEqual([c.port, c.trustProxy, c.currency], [8000, false, "nzd"]);
+});
+
+const BAD: [string, string][] = [
+  ["PORT", "abc"],
+  ["PORT", "70000"],
+  ["SETTLE_ENV", "staging"],
+  ["KV_PATH", ""],
+  ["KV_PATH", "   "],
+  ["PUBLIC_ORIGIN", "ftp://shop.example"],
+  ["SESSION_SECRET", "short"],
+  ["STRIPE_SECRET_KEY", "pk_test_123"],
+  ["STRIPE_WEBHOOK_SECRET", "not-a-whsec"],
+  ["ADMIN_PASSWORD", "1234"],
+  ["ADMIN_API_TOKEN", "short"],
+  ["CURRENCY", "dollars"],
+  ["ORDER_NUMBER_PREFIX", "so-1"],
+  ["CHECKOUT_EXPIRES_MINUTES", "5"],
+  ["RATE_LIMIT_CART_PER_MIN", "-1"],
+  ["RATE_LIMIT_LOGIN_PER_MIN", "1.5"],
+  ["TRUST_PROXY", "maybe"],
+  ["LOG_LEVEL", "loud"],
+  ["SLACK_WEBHOOK_URL", "not a url"],
+  ["EMULATOR_PORT", "-5"],
+];
+
+for (const [name, value] of BAD) {
+  Deno.test(`a bad ${name} (${JSON.stringify(value)}) is named in the error`, () => {
+    const message = refusal({ [name]: value });
+    assert.match(message, new RegExp(`^  ${name}: `, "m"));
+    assert.equal(message.match(/^ {2}\w+: /gm)?.length, 1, message);
+  });
+}
+
+Deno.test("several bad variables are all named", () => {
+  const message = refusal({ PORT: "abc", SETTLE_ENV: "staging", CURRENCY: "x" });
+  for (const name of ["PORT", "SETTLE_ENV", "CURRENCY"]) assert.match(message, new RegExp(name));
+});
+
+Deno.test("a complete production environment starts", () => {
+  const c = parseConfig(PRODUCTION);
+  assert.equal(c.env, "production");
+  assert.equal(c.useEmulator, false);
+  assert.equal(c.publicOrigin, "https://shop.example");
+  const hashed = { ...PRODUCTION, ADMIN_PASSWORD: undefined, ADMIN_PASSWORD_HASH: "$argon2id$x" };
+  assert.equal(parseConfig(hashed).admin.passwordHash, "$argon2id$x");
+});
+
+const REQUIRED: [string, RegExp][] = [
+  ["STRIPE_SECRET_KEY", /STRIPE_SECRET_KEY/],
+  ["STRIPE_WEBHOOK_SECRET", /STRIPE_WEBHOOK_SECRET/],
+  ["ADMIN_PASSWORD", /ADMIN_PASSWORD \(or ADMIN_PASSWORD_HASH\)/],
+  ["SESSION_SECRET", /SESSION_SECRET/],
+  ["PUBLIC_ORIGIN", /PUBLIC_ORIGIN \(an https:\/\/ origin\)/],
+];
+
+for (const [name, named] of REQUIRED) {
+  Deno.test(`production refuses to start without ${name}`, () => {
+    const message = refusal({ ...PRODUCTION, [name]: undefined });
+    assert.match(message, /^SETTLE_ENV=production refuses to start without: /);
+    assert.match(message, named);
+    assert.equal(message.split(": ")[1].split(", ").length, 1, message);
+  });
+}
+
+Deno.test("production refuses a plain-http PUBLIC_ORIGIN", () => {
+  assert.match(refusal({ ...PRODUCTION, PUBLIC_ORIGIN: "http://shop.example" }), /PUBLIC_ORIGIN/);
+});
+
+Deno.test("production names every missing variable at once", () => {
+  const message = refusal({ SETTLE_ENV: "production" });
+  for (const [, named] of REQUIRED) assert.match(message, named);
+});
+
+Deno.test("the emulator serves payments exactly when no STRIPE_SECRET_KEY is set", () => {
+  assert.equal(parseConfig({}).useEmulator, true);
+  assert.equal(parseConfig({ STRIPE_SECRET_KEY: "sk_test_123" }).useEmulator, false);
+  assert.equal(parseConfig({ STRIPE_SECRET_KEY: "" }).useEmulator, true);
+});
+
+Deno.test("tests log warnings and up unless LOG_LEVEL says otherwise", () => {
+  assert.equal(parseConfig({ SETTLE_ENV: "test" }).logLevel, "warn");
+  assert.equal(parseConfig({ SETTLE_ENV: "test", LOG_LEVEL: "debug" }).logLevel, "debug");
+  assert.equal(parseConfig({ LOG_LEVEL: "error" }).logLevel, "error");
+});
+
+Deno.test("TRUST_PROXY and the rate limits are read; 0 is allowed for a limit", () => {
+  const c = parseConfig({
+    TRUST_PROXY: "1",
+    RATE_LIMIT_CART_PER_MIN: "0",
+    RATE_LIMIT_LOGIN_PER_MIN: "3",
+  });
+  assert.equal(c.trustProxy, true);
+  assert.deepEqual([c.rateLimits.cart, c.rateLimits.login], [0, 3]);
+});

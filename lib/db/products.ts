@@ -1,0 +1,149 @@
+/**
+ * The product catalog in Deno KV. A product lives at ["products", id] with a slug index
+ * holding its id; stock lives apart at ["stock", productId] as a plain number so checkout
+ * can reserve it with one `check()` on that key alone.
+ */
+import { z } from "zod";
+import { ConflictError } from "../http/errors.ts";
+import { keys } from "./keys.ts";
+
+export const ProductSchema = z.object({
+  id: z.string().min(1).max(100),
+  slug: z.string().regex(/^[a-z0-9]+(?:-[a-z0-9]+)*$/, "lowercase words joined by hyphens"),
+  title: z.string().min(1).max(200),
+  description: z.string().max(2000),
+  /** Price in the currency's minor unit (cents for NZD). */
+  unitAmount: z.number().int().min(0),
+  currency: z.string().regex(/^[a-z]{3}$/),
+  /** Path under static/, e.g. `/images/mug.svg`. */
+  image: z.string().startsWith("/images/"),
+  /** Inactive products are not listed and cannot be added to a cart. */
+  active: z.boolean(),
+  /** A one-of-a-kind item: at most one per cart. */
+  unique: z.boolean(),
+});
+
+export type Product = z.infer<typeof ProductSchema>;
+
+/** getMany accepts at most this many keys on every KV backend. */
+const GET_MANY_LIMIT = 10;
+
+/**
+ * Creates a product, its slug index and its stock in one commit. Throws ConflictError when
+ * the id or the slug is already taken.
+ */
+export async function createProduct(
+  kv: Deno.Kv,
+  product: Product,
+  stock = 0,
+): Promise<Product> {
+  const value = ProductSchema.parse(product);
+  const res = await kv.atomic()
+    .check({ key: keys.product(value.id), versionstamp: null })
+    .check({ key: keys.productBySlug(value.slug), versionstamp: null })
+    .set(keys.product(value.id), value)
+    .set(keys.productBySlug(value.slug), value.id)
+    .set(keys.stock(value.id), assertStock(stock))
+    .commit();
+  if (!res.ok) {
+    throw new ConflictError("product_exists", `Product ${value.id} or slug ${value.slug} exists`, {
+      productId: value.id,
+      slug: value.slug,
+    });
+  }
+  return value;
+}
+
+export async function getProduct(kv: Deno.Kv, id: string): Promise<Product | null> {
+  return (await kv.get<Product>(keys.product(id))).value;
+}
+
+export async function getProductBySlug(kv: Deno.Kv, slug: string): Promise<Product | null> {
+  const index = await kv.get<string>(keys.productBySlug(slug));
+  return index.value === null ? null : await getProduct(kv, index.value);
+}
+
+/** Products by id; unknown ids are absent from the map. */
+export async function getProducts(kv: Deno.Kv, ids: string[]): Promise<Map<string, Product>> {
+  const entries = await getManyBatched<Product>(kv, ids.map((id) => keys.product(id)));
+  const found = new Map<string, Product>();
+  for (const entry of entries) {
+    if (entry.value) found.set(entry.value.id, entry.value);
+  }
+  return found;
+}
+
+export interface ListProductsOptions {
+  /** Include inactive products (admin views); the shop never does. */
+  includeInactive?: boolean;
+}
+
+/** Every product in id order; active ones only unless asked. */
+export async function listProducts(
+  kv: Deno.Kv,
+  { includeInactive = false }: ListProductsOptions = {},
+): Promise<Product[]> {
+  const products: Product[] = [];
+  for await (const entry of kv.list<Product>({ prefix: keys.products() })) {
+    if (includeInactive || entry.value.active) products.push(entry.value);
+  }
+  return products;
+}
+
+/**
+ * The raw stock entries, versionstamps included, for callers that reserve stock with a
+ * `check()`. A product without a stock key has none.
+ */
+export async function getStockEntries(
+  kv: Deno.Kv,
+  productIds: string[],
+): Promise<Map<string, Deno.KvEntryMaybe<number>>> {
+  const unique = [...new Set(productIds)];
+  const entries = await getManyBatched<number>(kv, unique.map((id) => keys.stock(id)));
+  return new Map(unique.map((id, i) => [id, entries[i]]));
+}
+
+/** Units on hand per product id (0 when no stock was ever set). */
+export async function getStock(kv: Deno.Kv, productIds: string[]): Promise<Map<string, number>> {
+  const entries = await getStockEntries(kv, productIds);
+  return new Map([...entries].map(([id, entry]) => [id, entry.value ?? 0]));
+}
+
+export async function setStock(kv: Deno.Kv, productId: string, quantity: number): Promise<void> {
+  await kv.set(keys.stock(productId), assertStock(quantity));
+}
+
+/** A valid, active product with random id and slug, for tests. */
+export function randomProduct(overrides: Partial<Product> = {}): Product {
+  const suffix = crypto.randomUUID().slice(0, 8);
+  return {
+    id: `prod_${suffix}`,
+    slug: `test-product-${suffix}`,
+    title: `Test product ${suffix}`,
+    description: "A product made up for a test.",
+    unitAmount: 1000 + Math.floor(Math.random() * 9000),
+    currency: "nzd",
+    image: "/images/placeholder.svg",
+    active: true,
+    unique: false,
+    ...overrides,
+  };
+}
+
+function assertStock(quantity: number): number {
+  if (!Number.isSafeInteger(quantity) || quantity < 0) {
+    throw new RangeError(`stock must be a whole number ≥ 0, got ${quantity}`);
+  }
+  return quantity;
+}
+
+async function getManyBatched<T>(
+  kv: Deno.Kv,
+  keyList: Deno.KvKey[],
+): Promise<Deno.KvEntryMaybe<T>[]> {
+  const batches: Promise<Deno.KvEntryMaybe<T>[]>[] = [];
+  for (let i = 0; i < keyList.length; i += GET_MANY_LIMIT) {
+    batches.push(kv.getMany<T[]>(keyList.slice(i, i + GET_MANY_LIMIT)));
+  }
+  return (await Promise.all(batches)).flat();
+}

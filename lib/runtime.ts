@@ -1,0 +1,110 @@
+/**
+ * Starts a whole Settle process from a Config: KV, secrets, the payment provider (the
+ * embedded Stripe emulator unless STRIPE_SECRET_KEY is set), demo seeding, the islands,
+ * the outbox worker and the HTTP server. main.ts, dev.ts and the tests that need a real
+ * server all come through here.
+ */
+import type { Hono } from "hono";
+import { createApp } from "./app.ts";
+import { seedDemoCatalog } from "./catalog/demo.ts";
+import type { Config } from "./config.ts";
+import { openKv } from "./db/kv.ts";
+import { devSecret, randomSecret } from "./dev_secrets.ts";
+import { flagOrderOnDead, orderTaskHandlers } from "./facts/task_handlers.ts";
+import { buildIslands, type IslandAssets, loadAssets } from "./fresh/bundle.ts";
+import { configureLog, log } from "./log.ts";
+import { type Emulator, startEmulator } from "./payments/emulator/server.ts";
+import { createStripeProvider } from "./payments/stripe.ts";
+import type { AppDeps } from "./state.ts";
+import { createWorker, type Worker } from "./tasks/worker.ts";
+
+export interface RuntimeOptions {
+  /** Prebuilt island bundles; otherwise `_fresh/` is read, or the islands are bundled now. */
+  islands?: IslandAssets;
+  /** Options passed to the embedded emulator (delivery knobs in tests). */
+  emulator?: Partial<Parameters<typeof startEmulator>[0]>;
+  /** Do not listen; for tests that only need `app.request()`. */
+  listen?: boolean;
+}
+
+export interface Runtime {
+  app: Hono;
+  deps: AppDeps;
+  emulator: Emulator | null;
+  worker: Worker;
+  /** The listening origin, e.g. http://127.0.0.1:8000 (empty when not listening). */
+  url: string;
+  close(): Promise<void>;
+}
+
+const ASSETS_DIR = new URL("../_fresh", import.meta.url).pathname;
+
+export async function startRuntime(config: Config, options: RuntimeOptions = {}): Promise<Runtime> {
+  configureLog({ level: config.logLevel });
+  const kv = await openKv(config.kvPath);
+  const secret = config.sessionSecret ?? await devSecret(kv, "session", () => randomSecret());
+  let emulator: Emulator | null = null;
+  let provider;
+  if (config.useEmulator) {
+    const webhookSecret = config.stripe.webhookSecret ??
+      await devSecret(kv, "stripe_webhook", () => `whsec_${randomSecret(24)}`);
+    emulator = await startEmulator({
+      env: config.env,
+      port: config.emulatorPort,
+      webhookSecret,
+      ...options.emulator,
+    });
+    provider = createStripeProvider({
+      secretKey: "sk_test_emulator",
+      webhookSecret,
+      api: emulator.apiBase,
+    });
+  } else {
+    provider = createStripeProvider({
+      secretKey: config.stripe.secretKey!,
+      webhookSecret: config.stripe.webhookSecret ?? "",
+    });
+  }
+  if (config.env !== "production") await seedDemoCatalog(kv);
+  const islands = options.islands ?? await loadAssets(ASSETS_DIR) ?? await buildIslands();
+  const worker = createWorker({
+    kv,
+    handlers: orderTaskHandlers,
+    onDead: (task, error, op) => flagOrderOnDead(kv, task, error, op, new Date()),
+    log: (message, fields) => log("error", message, fields),
+  });
+  const deps: AppDeps = {
+    config,
+    kv,
+    provider,
+    secret,
+    now: () => new Date(),
+    health: { workerLastTickAt: () => worker.lastTickAt() },
+  };
+  const formActionOrigins = emulator
+    ? [new URL(options.emulator?.publicUrl ?? emulator.url).origin]
+    : [];
+  const app = createApp(deps, { islands, formActionOrigins });
+  worker.start();
+
+  let server: Deno.HttpServer<Deno.NetAddr> | null = null;
+  let url = "";
+  if (options.listen !== false) {
+    server = Deno.serve({ port: config.port, hostname: "0.0.0.0", onListen: () => {} }, app.fetch);
+    url = `http://localhost:${server.addr.port}`;
+    emulator?.setWebhookUrl(`http://127.0.0.1:${server.addr.port}/api/payments/webhook`);
+  }
+  return {
+    app,
+    deps,
+    emulator,
+    worker,
+    url,
+    async close() {
+      await server?.shutdown();
+      await worker.stop();
+      await emulator?.close();
+      kv.close();
+    },
+  };
+}

@@ -1,0 +1,28 @@
+/** Production entry: `deno task start` serves Settle on its embedded defaults. */
+import { ConfigError, loadConfig } from "./lib/config.ts";
+import type { IslandAssets } from "./lib/fresh/bundle.ts";
+import { startRuntime } from "./lib/runtime.ts";
+
+export async function start(options: { islands?: IslandAssets } = {}): Promise<void> {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    console.error(err.message);
+    Deno.exit(1);
+  }
+  const runtime = await startRuntime(config, options);
+  console.log(`Settle (${config.env}) listening on ${runtime.url}`);
+  if (runtime.emulator) {
+    console.log(`Stripe emulator on ${runtime.emulator.url} (no STRIPE_SECRET_KEY set)`);
+  }
+  const stop = async () => {
+    await runtime.close();
+    Deno.exit(0);
+  };
+  Deno.addSignalListener("SIGINT", stop);
+  Deno.addSignalListener("SIGTERM", stop);
+}
+
+if (import.meta.main) await start();

@@ -1,0 +1,26 @@
+import { z } from "zod";
+import type { Handlers } from "$fresh/types.ts";
+import { CheckoutRequestSchema, createCheckout } from "@/lib/checkout/create_session.ts";
+import { readCartId } from "@/lib/http/cart_cookie.ts";
+import { parseInput, readJson } from "@/lib/http/json_body.ts";
+import type { State } from "@/lib/state.ts";
+
+const IdempotencyKey = z.string().min(1).max(255).regex(/^[\x21-\x7e]+$/, "printable ASCII only")
+  .nullable();
+
+export const handler: Handlers<unknown, State> = {
+  async POST(req, ctx) {
+    const idempotencyKey = parseInput(
+      IdempotencyKey,
+      req.headers.get("idempotency-key"),
+      "The Idempotency-Key header is not valid",
+    );
+    // An empty body means "check out my cart".
+    const body = req.headers.get("content-length") === "0" || !req.body
+      ? {}
+      : await readJson(req, CheckoutRequestSchema);
+    const cartId = await readCartId(req, ctx.state.secret);
+    const result = await createCheckout(ctx.state, { ...body, cartId, idempotencyKey });
+    return Response.json(result);
+  },
+};
