@@ -41,6 +41,30 @@ const EnvSchema = z.object({
   TRUST_PROXY: flag,
   SLACK_WEBHOOK_URL: z.url().optional(),
   FULFILLMENT_URL: z.url().optional(),
+  /**
+   * `http` posts paid orders to FULFILLMENT_URL; `demo` pretends to ship; `manual` leaves
+   * shipping to people. Default: http with a URL, else demo in development, else manual.
+   */
+  FULFILLMENT_ADAPTER: z.enum(["demo", "http", "manual"]).optional(),
+  FULFILLMENT_SECRET: z.string().min(16, "must be at least 16 characters").optional(),
+  /** The demo adapter's failure switch, for trying out retries and alerts. */
+  FULFILLMENT_DEMO_FAIL: z.enum(["never", "once", "always"]).default("never"),
+  /** Attempts before a fulfilment failure is final (the order is flagged, an alert goes out). */
+  FULFILLMENT_MAX_ATTEMPTS: intFrom(6, 1, 8),
+  /** Per call; under the outbox lease (30 s) so a slow supplier never outlives its claim. */
+  FULFILLMENT_TIMEOUT_MS: intFrom(10_000, 100, 25_000),
+  MAIL_API_URL: z.url().optional(),
+  MAIL_API_KEY: z.string().min(1).optional(),
+  MAIL_FROM: z.string().min(3).optional(),
+  /** First retry delay of a failed follow-up task; each later one waits 4× longer (≤ 10 min). */
+  TASK_RETRY_BASE_MS: intFrom(1000, 1, 60_000),
+  /** Reconciliation looks at pending and failed orders older than this. */
+  RECONCILE_AFTER_MINUTES: intFrom(10, 0, 7 * 24 * 60),
+  /** Deno.cron schedule of reconciliation; `off` disables it. */
+  RECONCILE_CRON: z.string().trim().regex(
+    /^(off|\S+( \S+){4})$/,
+    "must be a 5-field cron expression or off",
+  ).default("*/5 * * * *"),
   /** Port of the embedded Stripe emulator; 0 picks a free one. */
   EMULATOR_PORT: intFrom(0, 0, 65535),
   /** Quietest log level written; default info (warn under SETTLE_ENV=test). */
@@ -65,6 +89,18 @@ export interface Config {
   trustProxy: boolean;
   slackWebhookUrl?: string;
   fulfillmentUrl?: string;
+  fulfillment: {
+    adapter: "demo" | "http" | "manual";
+    url?: string;
+    secret?: string;
+    demoFail: "never" | "once" | "always";
+    maxAttempts: number;
+    timeoutMs: number;
+  };
+  /** Receipts go to this HTTP mail API when `apiUrl` is set, else to the log. */
+  mail: { apiUrl?: string; apiKey?: string; from: string };
+  taskRetryBaseMs: number;
+  reconcile: { afterMinutes: number; cron: string | null };
   emulatorPort: number;
   logLevel: LogLevel;
   /** True when no STRIPE_SECRET_KEY is set: the embedded Stripe emulator serves payments. */
@@ -91,7 +127,8 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
   const config: Config = {
     port: e.PORT,
     env: e.SETTLE_ENV,
-    kvPath: e.KV_PATH ?? ".data/settle.kv",
+    // On Deno Deploy (DENO_DEPLOYMENT_ID is set) the app's assigned database is the default.
+    kvPath: e.KV_PATH ?? (env.DENO_DEPLOYMENT_ID ? "default" : ".data/settle.kv"),
     publicOrigin: (e.PUBLIC_ORIGIN ?? `http://localhost:${e.PORT}`).replace(
       /\/$/,
       "",
@@ -118,12 +155,45 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     trustProxy: e.TRUST_PROXY,
     slackWebhookUrl: e.SLACK_WEBHOOK_URL,
     fulfillmentUrl: e.FULFILLMENT_URL,
+    fulfillment: {
+      // Tests opt in to the demo supplier, so a paid order stays paid unless they ask.
+      adapter: e.FULFILLMENT_ADAPTER ??
+        (e.FULFILLMENT_URL ? "http" : e.SETTLE_ENV === "development" ? "demo" : "manual"),
+      url: e.FULFILLMENT_URL,
+      secret: e.FULFILLMENT_SECRET,
+      demoFail: e.FULFILLMENT_DEMO_FAIL,
+      maxAttempts: e.FULFILLMENT_MAX_ATTEMPTS,
+      timeoutMs: e.FULFILLMENT_TIMEOUT_MS,
+    },
+    mail: { apiUrl: e.MAIL_API_URL, apiKey: e.MAIL_API_KEY, from: e.MAIL_FROM ?? "" },
+    taskRetryBaseMs: e.TASK_RETRY_BASE_MS,
+    reconcile: {
+      afterMinutes: e.RECONCILE_AFTER_MINUTES,
+      cron: e.RECONCILE_CRON === "off" ? null : e.RECONCILE_CRON,
+    },
     emulatorPort: e.EMULATOR_PORT,
     logLevel: e.LOG_LEVEL ?? (e.SETTLE_ENV === "test" ? "warn" : "info"),
     useEmulator: !e.STRIPE_SECRET_KEY,
   };
+  assertIntegrations(config);
   if (config.env === "production") assertProductionReady(config);
   return config;
+}
+
+/** Integrations switched on without what they need to work. */
+function assertIntegrations(c: Config): void {
+  const problems: string[] = [];
+  const f = c.fulfillment;
+  if (f.adapter === "http" && !f.url) {
+    problems.push("FULFILLMENT_URL: required by FULFILLMENT_ADAPTER=http");
+  }
+  if (f.adapter === "http" && !f.secret) {
+    problems.push("FULFILLMENT_SECRET: required to sign requests to FULFILLMENT_URL");
+  }
+  if (c.mail.apiUrl && !c.mail.from) problems.push("MAIL_FROM: required with MAIL_API_URL");
+  if (problems.length) {
+    throw new ConfigError(`Invalid configuration:\n  ${problems.join("\n  ")}`);
+  }
 }
 
 function assertProductionReady(c: Config): void {

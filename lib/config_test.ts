@@ -132,3 +132,32 @@ Deno.test("TRUST_PROXY and the rate limits are read; 0 is allowed for a limit", 
   assert.equal(c.trustProxy, true);
   assert.deepEqual([c.rateLimits.cart, c.rateLimits.login], [0, 3]);
 });
+
+Deno.test("operations settings: defaults need nothing; integrations need their secrets", () => {
+  const dev = parseConfig({});
+  assert.deepEqual(dev.fulfillment, {
+    adapter: "demo",
+    url: undefined,
+    secret: undefined,
+    demoFail: "never",
+    maxAttempts: 6,
+    timeoutMs: 10_000,
+  });
+  assert.deepEqual(dev.mail, { apiUrl: undefined, apiKey: undefined, from: "" });
+  assert.deepEqual(dev.reconcile, { afterMinutes: 10, cron: "*/5 * * * *" });
+  assert.equal(parseConfig(PRODUCTION).fulfillment.adapter, "manual");
+  assert.equal(parseConfig({ SETTLE_ENV: "test" }).fulfillment.adapter, "manual");
+  assert.equal(parseConfig({ ...PRODUCTION, DENO_DEPLOYMENT_ID: "abc123" }).kvPath, "default");
+  const http = parseConfig({
+    FULFILLMENT_URL: "https://supplier.example/orders",
+    FULFILLMENT_SECRET: "0123456789abcdef",
+    RECONCILE_CRON: "off",
+  });
+  assert.equal(http.fulfillment.adapter, "http");
+  assert.equal(http.reconcile.cron, null);
+  assert.match(refusal({ FULFILLMENT_URL: "https://supplier.example" }), /FULFILLMENT_SECRET/);
+  assert.match(refusal({ FULFILLMENT_ADAPTER: "http" }), /FULFILLMENT_URL/);
+  assert.match(refusal({ MAIL_API_URL: "https://mail.example/send" }), /MAIL_FROM/);
+  assert.match(refusal({ RECONCILE_CRON: "every five minutes" }), /RECONCILE_CRON/);
+  assert.match(refusal({ FULFILLMENT_TIMEOUT_MS: "60000" }), /FULFILLMENT_TIMEOUT_MS/);
+});

@@ -1,7 +1,8 @@
 /**
  * Starts a whole Settle process from a Config: KV, secrets, the payment provider (the
  * embedded Stripe emulator unless STRIPE_SECRET_KEY is set), demo seeding, the islands,
- * the outbox worker and the HTTP server. main.ts, dev.ts and the tests that need a real
+ * the outbox worker with its fulfilment, receipt and alert handlers, the reconciliation
+ * cron and the HTTP server. main.ts, dev.ts and the tests that need a real
  * server all come through here.
  */
 import type { Hono } from "hono";
@@ -10,11 +11,15 @@ import { seedDemoCatalog } from "./catalog/demo.ts";
 import type { Config } from "./config.ts";
 import { openKv } from "./db/kv.ts";
 import { devSecret, randomSecret } from "./dev_secrets.ts";
-import { flagOrderOnDead, orderTaskHandlers } from "./facts/task_handlers.ts";
+import { createOrderTaskHandlers, flagOrderOnDead } from "./facts/task_handlers.ts";
+import { createFulfilmentAdapter } from "./fulfilment/adapter.ts";
 import { buildIslands, type IslandAssets, loadAssets } from "./fresh/bundle.ts";
 import { configureLog, log } from "./log.ts";
 import { type Emulator, startEmulator } from "./payments/emulator/server.ts";
+import { createAlertSink } from "./notify/alerts.ts";
+import { createMailTransport } from "./notify/mail.ts";
 import { createStripeProvider } from "./payments/stripe.ts";
+import { scheduleReconcile } from "./reconcile/schedule.ts";
 import type { AppDeps } from "./state.ts";
 import { createWorker, type Worker } from "./tasks/worker.ts";
 
@@ -41,6 +46,15 @@ const ASSETS_DIR = new URL("../_fresh", import.meta.url).pathname;
 
 export async function startRuntime(config: Config, options: RuntimeOptions = {}): Promise<Runtime> {
   configureLog({ level: config.logLevel });
+  let deps: AppDeps | null = null;
+  // Registered before anything is awaited: Deno Deploy only finds crons made at start-up.
+  const stopCron = config.env !== "test" && config.reconcile.cron
+    ? scheduleReconcile({
+      cron: config.reconcile.cron,
+      olderThanMinutes: config.reconcile.afterMinutes,
+      deps: () => deps,
+    })
+    : null;
   const kv = await openKv(config.kvPath);
   const secret = config.sessionSecret ?? await devSecret(kv, "session", () => randomSecret());
   let emulator: Emulator | null = null;
@@ -69,11 +83,29 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
   const islands = options.islands ?? await loadAssets(ASSETS_DIR) ?? await buildIslands();
   const worker = createWorker({
     kv,
-    handlers: orderTaskHandlers,
+    handlers: createOrderTaskHandlers({
+      fulfil: {
+        adapter: createFulfilmentAdapter(config),
+        maxAttempts: config.fulfillment.maxAttempts,
+        timeoutMs: config.fulfillment.timeoutMs,
+      },
+      receipt: {
+        mail: createMailTransport(config),
+        provider,
+        from: config.mail.from,
+        publicOrigin: config.publicOrigin,
+      },
+      alert: {
+        sink: createAlertSink({ slackWebhookUrl: config.slackWebhookUrl }),
+        publicOrigin: config.publicOrigin,
+      },
+    }),
     onDead: (task, error, op) => flagOrderOnDead(kv, task, error, op, new Date()),
+    // The worker's own schedule (1 s × 4ⁿ, at most 10 minutes) with a configurable base.
+    backoffMs: (n) => Math.min(10 * 60_000, config.taskRetryBaseMs * 4 ** n),
     log: (message, fields) => log("error", message, fields),
   });
-  const deps: AppDeps = {
+  deps = {
     config,
     kv,
     provider,
@@ -101,6 +133,7 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
     worker,
     url,
     async close() {
+      stopCron?.();
       await server?.shutdown();
       await worker.stop();
       await emulator?.close();

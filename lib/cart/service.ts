@@ -120,12 +120,18 @@ export async function removeOrderedItems(
   for (const { productId, quantity } of ordered) {
     paid.set(productId, (paid.get(productId) ?? 0) + quantity);
   }
-  await updateCart(kv, cartId, ({ items }) => {
-    if (!items.some((item) => paid.has(item.productId))) return null;
-    return items
-      .map((item) => ({ ...item, quantity: item.quantity - (paid.get(item.productId) ?? 0) }))
-      .filter((item) => item.quantity > 0);
-  }, new Date(), guard);
+  await updateCart(
+    kv,
+    cartId,
+    ({ items }) => {
+      if (!items.some((item) => paid.has(item.productId))) return null;
+      return items
+        .map((item) => ({ ...item, quantity: item.quantity - (paid.get(item.productId) ?? 0) }))
+        .filter((item) => item.quantity > 0);
+    },
+    new Date(),
+    guard,
+  );
 }
 
 /**

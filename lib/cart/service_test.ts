@@ -142,7 +142,10 @@ Deno.test("a failed request changes nothing in the store", async () => {
   await addItem(kv, cartId, { productId: ok.id, quantity: 2 });
   const before = await snapshot(kv);
   await assert.rejects(addItem(kv, cartId, { productId: few.id, quantity: 2 }), BusinessRuleError);
-  await assert.rejects(addItem(kv, cartId, { productId: "prod_x", quantity: 1 }), BusinessRuleError);
+  await assert.rejects(
+    addItem(kv, cartId, { productId: "prod_x", quantity: 1 }),
+    BusinessRuleError,
+  );
   await assert.rejects(setQuantity(kv, cartId, ok.id, 6), BusinessRuleError);
   await assert.rejects(setQuantity(kv, cartId, few.id, 1), NotFoundError);
   await assert.rejects(addItem(kv, cartId, { productId: ok.id, quantity: 0 }), ValidationError);
@@ -173,10 +176,11 @@ Deno.test("a cart holds at most 50 lines and one currency", async () => {
   for (let i = 0; i <= MAX_CART_LINES; i++) {
     ids.push((await createProduct(kv, randomProduct(), 5)).id);
   }
-  await updateCart(kv, cartId, () => ids.slice(0, MAX_CART_LINES).map((productId) => ({
-    productId,
-    quantity: 1,
-  })));
+  await updateCart(kv, cartId, () =>
+    ids.slice(0, MAX_CART_LINES).map((productId) => ({
+      productId,
+      quantity: 1,
+    })));
   await rejectsWith(addItem(kv, cartId, { productId: ids[50], quantity: 1 }), 422, "cart_full");
   // Adding to an existing line is still fine in a full cart.
   assert.equal((await addItem(kv, cartId, { productId: ids[0], quantity: 1 })).count, 51);

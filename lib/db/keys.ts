@@ -13,6 +13,13 @@ export const CHECKOUT_REQUEST_TTL_MS = 24 * 60 * 60 * 1000;
 export const DONE_TASK_TTL_MS = 30 * 24 * 60 * 60 * 1000;
 /** Rate-limit windows last a minute; a counter outlives its window briefly, then KV drops it. */
 export const RATE_LIMIT_TTL_MS = 2 * 60 * 1000;
+/**
+ * A receipt marker outlives every task that could send the receipt again (tasks finish or
+ * die within hours), so "at most once per payment" holds for good.
+ */
+export const RECEIPT_MARKER_TTL_MS = 180 * 24 * 60 * 60 * 1000;
+/** Reconciliation summaries kept for the admin panel (one every 5 minutes ≈ 4,000 records). */
+export const RECONCILE_RUN_TTL_MS = 14 * 24 * 60 * 60 * 1000;
 
 export const keys = {
   product: (id: string) => ["products", id] as const,
@@ -54,6 +61,18 @@ export const keys = {
   tasksDead: () => ["tasks_dead"] as const,
   /** Written on every task enqueue so `kv.watch` wakes the worker promptly. */
   tasksWake: () => ["tasks_wake"] as const,
+
+  /** Receipt state of one payment (`paymentKey`: its intent, session, or "manual"). */
+  receiptSent: (orderId: string, paymentKey: string) =>
+    ["receipts_sent", orderId, paymentKey] as const,
+
+  /** One reconciliation's summary; the latest is also under `reconcileLatest`. */
+  reconcileRun: (runId: string) => ["reconcile_runs", runId] as const,
+  reconcileRuns: () => ["reconcile_runs"] as const,
+  reconcileLatest: () => ["reconcile_runs_latest"] as const,
+
+  /** A lease held by one process at a time across all instances (expiring owner + until). */
+  lock: (name: string) => ["locks", name] as const,
 
   /** Requests of one client in one fixed window (`windowStart` in epoch ms). */
   rateLimit: (name: string, client: string, windowStart: number) =>

@@ -2,7 +2,7 @@
  * Which outbox tasks each follow-up of a transition becomes. The tasks are enqueued on the
  * same atomic operation as the transition itself.
  */
-import type { FollowUp, Order } from "../orders/types.ts";
+import type { AttentionReason, FollowUp, Order } from "../orders/types.ts";
 import { enqueue } from "../tasks/outbox.ts";
 
 /** Task kinds and the payload each carries. Handlers live in lib/facts/task_handlers.ts. */
@@ -13,7 +13,24 @@ export const TASK = {
   commitStock: "commit_stock",
   /** Give a reservation back to the shelf (expired or cancelled order). */
   releaseStock: "release_stock",
+  /** Hand the paid order to the fulfilment adapter (lib/fulfilment/task.ts). */
+  fulfil: "fulfil",
+  /** E-mail the receipt of one payment, at most once (lib/notify/receipt_task.ts). */
+  sendReceipt: "send_receipt",
+  /** Tell people an order needs attention (lib/notify/alert_task.ts). */
+  alert: "alert",
 } as const;
+
+/** The payload of a `send_receipt` task. */
+export interface ReceiptPayload {
+  /** The payment the receipt is for: its intent, else its session, else "manual". */
+  paymentKey: string;
+}
+
+/** The payload of an `alert` task: the flags the transition raised. */
+export interface AlertPayload {
+  alerts: { reason: AttentionReason; detail?: string }[];
+}
 
 export function enqueueFollowUps(
   op: Deno.AtomicOperation,
@@ -34,18 +51,44 @@ function tasksFor(followUp: FollowUp, order: Order): string[] {
       return order.cartId ? [TASK.trimCart, TASK.commitStock] : [TASK.commitStock];
     case "release_stock":
       return [TASK.releaseStock];
-    default:
-      // Fulfilment, receipts and alerts arrive with the operations work.
-      return [];
+    case "fulfil":
+      return [TASK.fulfil];
+    case "send_receipt":
+      return [TASK.sendReceipt];
+    case "alert":
+      return [TASK.alert];
   }
 }
 
 function payloadFor(kind: string, order: Order): Record<string, unknown> {
-  if (kind === TASK.trimCart) {
-    return {
-      cartId: order.cartId,
-      items: order.items.map(({ productId, quantity }) => ({ productId, quantity })),
-    };
+  switch (kind) {
+    case TASK.trimCart:
+      return {
+        cartId: order.cartId,
+        items: order.items.map(({ productId, quantity }) => ({ productId, quantity })),
+      };
+    case TASK.sendReceipt:
+      return { paymentKey: paymentKey(order) } satisfies ReceiptPayload;
+    case TASK.alert:
+      return { alerts: raisedFlags(order) } satisfies AlertPayload;
+    default:
+      return {};
   }
-  return {};
+}
+
+function paymentKey(order: Order): string {
+  return order.payment.paymentIntentId ?? order.payment.sessionId ?? "manual";
+}
+
+/**
+ * The flags this transition raised: they carry its time, which is the order's `updatedAt`.
+ * A flag that was already open is not added twice, so fall back to the newest one.
+ */
+function raisedFlags(order: Order): AlertPayload["alerts"] {
+  const flags = order.needsAttention;
+  const raised = flags.filter((a) => a.at === order.updatedAt);
+  const chosen = raised.length ? raised : flags.slice(-1);
+  return chosen.map((
+    { reason, detail },
+  ) => (detail === undefined ? { reason } : { reason, detail }));
 }

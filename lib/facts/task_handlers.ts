@@ -1,13 +1,17 @@
 /**
  * The outbox handlers for order follow-ups. Each commits its effect together with the
  * task's completion, guarded by the worker's claim, so a run repeated after a lost lease
- * cannot apply the effect twice.
+ * cannot apply the effect twice. Fulfilment, receipts and alerts talk to the outside world
+ * and live beside their adapters (lib/fulfilment, lib/notify); they are put together here.
  */
 import { commitWithRetry } from "../db/atomic.ts";
 import { keys } from "../db/keys.ts";
 import { getOrder } from "../db/orders.ts";
 import { getStockEntries } from "../db/products.ts";
 import { removeOrderedItems } from "../cart/service.ts";
+import { fulfilHandler, type FulfilTaskOptions } from "../fulfilment/task.ts";
+import { alertHandler, type AlertTaskOptions } from "../notify/alert_task.ts";
+import { receiptHandler, type ReceiptTaskOptions } from "../notify/receipt_task.ts";
 import type { Fact, Order } from "../orders/types.ts";
 import { markDone, type Task } from "../tasks/outbox.ts";
 import { LeaseLostError, type TaskHandler, type TaskRun } from "../tasks/worker.ts";
@@ -90,11 +94,29 @@ const releaseStock: TaskHandler = (task, run) =>
     return { sign: 1, fact: { kind: "stock_released" } };
   });
 
+/** The handlers that need nothing beyond KV. */
 export const orderTaskHandlers: Record<string, TaskHandler> = {
   [TASK.trimCart]: trimCart,
   [TASK.commitStock]: commitStock,
   [TASK.releaseStock]: releaseStock,
 };
+
+/** What the handlers that reach outside need: adapters and settings from the config. */
+export interface OperationsDeps {
+  fulfil: FulfilTaskOptions;
+  receipt: ReceiptTaskOptions;
+  alert: AlertTaskOptions;
+}
+
+/** Every follow-up handler, for the worker of a Settle process. */
+export function createOrderTaskHandlers(ops: OperationsDeps): Record<string, TaskHandler> {
+  return {
+    ...orderTaskHandlers,
+    [TASK.fulfil]: fulfilHandler(ops.fulfil),
+    [TASK.sendReceipt]: receiptHandler(ops.receipt),
+    [TASK.alert]: alertHandler(ops.alert),
+  };
+}
 
 /** Dead-lettering a task flags its order in the same commit. */
 export async function flagOrderOnDead(

@@ -35,9 +35,12 @@ export async function readJson<T>(req: Request, schema: z.ZodType<T>): Promise<T
   try {
     body = await req.json();
   } catch {
-    throw new ValidationError("The request body is not valid JSON", [
-      { path: "", message: "Malformed JSON" },
-    ] satisfies Issue[]);
+    throw new ValidationError(
+      "The request body is not valid JSON",
+      [
+        { path: "", message: "Malformed JSON" },
+      ] satisfies Issue[],
+    );
   }
   return parseInput(schema, body);
 }

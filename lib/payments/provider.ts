@@ -46,6 +46,8 @@ export interface CheckoutSession {
   expiresAt: number;
   metadata: Record<string, string>;
   clientReferenceId: string | null;
+  /** The address the shopper gave on the payment page (customer_details.email), once known. */
+  customerEmail?: string | null;
 }
 
 export type RefundReason = "duplicate" | "fraudulent" | "requested_by_customer";

@@ -15,11 +15,7 @@ import {
   type RefundInput,
   type RefundResult,
 } from "./provider.ts";
-import {
-  currencyConversion,
-  stripeId,
-  stripeMetadata,
-} from "./stripe_events.ts";
+import { currencyConversion, stripeId, stripeMetadata } from "./stripe_events.ts";
 import { createWebhookVerifier } from "./webhook_signature.ts";
 
 export interface StripeProviderOptions {
@@ -49,6 +45,8 @@ const SessionObject = z.object({
   expires_at: z.number().int(),
   metadata: stripeMetadata,
   client_reference_id: z.string().nullish(),
+  customer_details: z.object({ email: z.string().nullish() }).nullish(),
+  customer_email: z.string().nullish(),
 });
 
 const RefundObject = z.object({
@@ -191,6 +189,7 @@ function toSession(s: z.infer<typeof SessionObject>): CheckoutSession {
     expiresAt: s.expires_at,
     metadata: s.metadata ?? {},
     clientReferenceId: s.client_reference_id ?? null,
+    customerEmail: s.customer_details?.email ?? s.customer_email ?? null,
   };
 }
 

@@ -106,9 +106,7 @@ function sessionRef(s: Session): OrderRef {
 }
 
 function sessionPaid(s: Session, zero = false): Fact {
-  const amount = zero
-    ? 0
-    : s.currency_conversion?.amount_total ?? s.amount_total;
+  const amount = zero ? 0 : s.currency_conversion?.amount_total ?? s.amount_total;
   const currency = s.currency_conversion?.source_currency ?? s.currency;
   if (amount == null || !currency) {
     throw new Malformed("paid session without amount_total/currency");
@@ -225,9 +223,7 @@ const MAPPERS: Record<string, Mapper> = {
 export const HANDLED_EVENT_TYPES: readonly string[] = Object.keys(MAPPERS);
 
 export function toFact(event: VerifiedEvent): EventMapping {
-  const mapper = Object.hasOwn(MAPPERS, event.type)
-    ? MAPPERS[event.type]
-    : undefined;
+  const mapper = Object.hasOwn(MAPPERS, event.type) ? MAPPERS[event.type] : undefined;
   if (!mapper) {
     return { unhandled: true, type: event.type, reason: "unhandled_type" };
   }

@@ -29,8 +29,7 @@ export function stripeSession(overrides: Overrides = {}) {
     amount_subtotal: 8900,
     amount_total: 8900,
     automatic_tax: { enabled: false, liability: null, status: null },
-    cancel_url:
-      "https://shop.example/checkout/cancel?order=01JD4Z8K2M3N4P5Q6R7S8T9V0W",
+    cancel_url: "https://shop.example/checkout/cancel?order=01JD4Z8K2M3N4P5Q6R7S8T9V0W",
     client_reference_id: ORDER.order_number,
     created: 1795342800,
     currency: "nzd",
@@ -50,8 +49,7 @@ export function stripeSession(overrides: Overrides = {}) {
     payment_method_types: ["card"],
     payment_status: "paid",
     status: "complete",
-    success_url:
-      "https://shop.example/checkout/success?session_id={CHECKOUT_SESSION_ID}",
+    success_url: "https://shop.example/checkout/success?session_id={CHECKOUT_SESSION_ID}",
     total_details: { amount_discount: 0, amount_shipping: 0, amount_tax: 0 },
     url: null,
     ...overrides,

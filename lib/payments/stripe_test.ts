@@ -8,12 +8,7 @@ import {
 } from "./provider.ts";
 import { createStripeProvider, type StripeProviderOptions } from "./stripe.ts";
 import { toFact } from "./stripe_events.ts";
-import {
-  FIXTURE,
-  stripeEventBody,
-  stripeSession,
-  stripeSignature,
-} from "./stripe_fixtures.ts";
+import { FIXTURE, stripeEventBody, stripeSession, stripeSignature } from "./stripe_fixtures.ts";
 
 const SECRET = "whsec_settle_test_Qm4Zr8Tx2Vb6Nc0Lp";
 const { orderId, orderNumber, sessionId, paymentIntentId } = FIXTURE;
@@ -83,8 +78,7 @@ const input: CreateSessionInput = {
     { title: "Flax tote", unitAmount: 3900, quantity: 1 },
   ],
   currency: "nzd",
-  successUrl:
-    "http://shop.test/checkout/success?session_id={CHECKOUT_SESSION_ID}",
+  successUrl: "http://shop.test/checkout/success?session_id={CHECKOUT_SESSION_ID}",
   cancelUrl: `http://shop.test/checkout/cancel?order=${orderId}&token=t`,
   expiresAt: 1795344600,
   metadata: { channel: "web", order_id: "someone-else" },
@@ -106,6 +100,7 @@ Deno.test("createCheckoutSession sends our params and idempotency key", async ()
     expiresAt: 1795344600,
     metadata: { order_id: orderId, order_number: orderNumber, channel: "web" },
     clientReferenceId: orderNumber,
+    customerEmail: "kiri@example.nz",
   });
   const [req] = stub.requests;
   assert.equal(`${req.method} ${req.path}`, "POST /v1/checkout/sessions");
@@ -200,8 +195,7 @@ Deno.test("a 4xx from the provider is a ProviderRejectedError with Stripe's code
     req.path.endsWith("/expire")
       ? stripeError(400, {
         type: "invalid_request_error",
-        message:
-          'Only Checkout Sessions with a status in ["open"] can be expired.',
+        message: 'Only Checkout Sessions with a status in ["open"] can be expired.',
       })
       : stripeError(404, {
         type: "invalid_request_error",

@@ -27,10 +27,8 @@ const payload = JSON.stringify({
         (_, i) => ({ id: `li_${i}`, quantity: i + 1 }),
       ),
       payment_method_types: ["card", "link", "afterpay_clearpay", "klarna"],
-      success_url:
-        "https://shop.example/checkout/success?session_id={CHECKOUT_SESSION_ID}",
-      cancel_url:
-        "https://shop.example/checkout/cancel?order=01JBENCH&token=abcdef0123456789",
+      success_url: "https://shop.example/checkout/success?session_id={CHECKOUT_SESSION_ID}",
+      cancel_url: "https://shop.example/checkout/cancel?order=01JBENCH&token=abcdef0123456789",
       notes: "x".repeat(1000),
     },
   },

@@ -1,10 +1,7 @@
 import assert from "node:assert/strict";
 import Stripe from "stripe";
 import { type WebhookFailure, WebhookVerificationError } from "./provider.ts";
-import {
-  createWebhookVerifier,
-  parseSignatureHeader,
-} from "./webhook_signature.ts";
+import { createWebhookVerifier, parseSignatureHeader } from "./webhook_signature.ts";
 
 const SECRET = "whsec_test_5mB2nQ8vR1xT4yW7zA0cD3fG6hJ9kL";
 const NOW = new Date("2026-11-22T10:00:00Z");

@@ -45,7 +45,13 @@ function objectsFor(s: Checkout & { total: number }, pi = `pi_test_${s.orderId}`
       ...o,
     });
   const intent = (o: Record<string, unknown> = {}) =>
-    stripePaymentIntent({ id: pi, amount: s.total, amount_received: s.total, metadata: meta, ...o });
+    stripePaymentIntent({
+      id: pi,
+      amount: s.total,
+      amount_received: s.total,
+      metadata: meta,
+      ...o,
+    });
   const charge = (o: Record<string, unknown> = {}) =>
     stripeCharge({ amount: s.total, payment_intent: pi, metadata: meta, ...o });
   return {
@@ -102,7 +108,12 @@ Deno.test("a payment on the hosted page reaches the order through a signed webho
     const t = await listOrderTasks(app.kv, session.orderId);
     return t.every((x) => x.status === "done") ? t : null;
   });
-  assertEquals(tasks.map((t) => t.kind).sort(), ["commit_stock", "trim_cart"]);
+  assertEquals(tasks.map((t) => t.kind).sort(), [
+    "commit_stock",
+    "fulfil",
+    "send_receipt",
+    "trim_cart",
+  ]);
   const history = await outcomes(app, session.orderId);
   ok(history.includes("payment_succeeded:applied"), history.join());
 });
@@ -110,9 +121,13 @@ Deno.test("a payment on the hosted page reaches the order through a signed webho
 Deno.test("the same event delivered twice, or 20 times at once, applies once", async () => {
   await using app = await testApp();
   const s = await placed(app);
-  const body = stripeEventBody("checkout.session.completed", objectsFor(s)["checkout.session.completed"](), {
-    id: randomEventId(),
-  });
+  const body = stripeEventBody(
+    "checkout.session.completed",
+    objectsFor(s)["checkout.session.completed"](),
+    {
+      id: randomEventId(),
+    },
+  );
   const send = async () =>
     await app.app.request("/api/payments/webhook", {
       method: "POST",
@@ -122,9 +137,13 @@ Deno.test("the same event delivered twice, or 20 times at once, applies once", a
   assertEquals((await (await send()).json()).outcome, "applied");
   assertEquals((await (await send()).json()).outcome, "already_processed");
   const s2 = await placed(app);
-  const body2 = stripeEventBody("checkout.session.completed", objectsFor(s2)["checkout.session.completed"](), {
-    id: randomEventId(),
-  });
+  const body2 = stripeEventBody(
+    "checkout.session.completed",
+    objectsFor(s2)["checkout.session.completed"](),
+    {
+      id: randomEventId(),
+    },
+  );
   const results = await Promise.all(Array.from({ length: 20 }, async () => {
     const res = await app.app.request("/api/payments/webhook", {
       method: "POST",
@@ -141,7 +160,9 @@ Deno.test("the same event delivered twice, or 20 times at once, applies once", a
 
 Deno.test("every ordered pair of handled events ends in a consistent order", async () => {
   await using app = await testApp();
-  const names = Object.keys(objectsFor({ id: "", url: "", orderId: "", orderNumber: "", total: 0 }));
+  const names = Object.keys(
+    objectsFor({ id: "", url: "", orderId: "", orderNumber: "", total: 0 }),
+  );
   const successes = new Set([
     "checkout.session.completed",
     "checkout.session.async_payment_succeeded",
@@ -166,15 +187,21 @@ Deno.test("every ordered pair of handled events ends in a consistent order", asy
         assertEquals(order.payment.amountReceived, 0, label);
         ok(!["paid", "fulfilled"].includes(order.status), label);
       }
+      // Events that name the order (metadata or a known session/intent) enter its history.
       const history = await outcomes(app, s.orderId);
-      assertEquals(history.length >= 3, true, `each event is in the history: ${label}`);
+      ok(history.length >= 2, `${label}: ${history.join()}`);
     }
   }
 });
 
 Deno.test("async payments: completed unpaid stays pending, then settles paid or failed", async () => {
   await using app = await testApp();
-  for (const [settle, status] of [["async_payment_succeeded", "paid"], ["async_payment_failed", "failed"]]) {
+  for (
+    const [settle, status] of [["async_payment_succeeded", "paid"], [
+      "async_payment_failed",
+      "failed",
+    ]]
+  ) {
     const s = await placed(app);
     const o = objectsFor(s);
     await postEvent(app, "checkout.session.completed", o["checkout.session.completed(unpaid)"]());
@@ -198,12 +225,16 @@ Deno.test("amount mismatch and disputes are accepted and flagged; refunds partia
   const r = await placed(app);
   const o = objectsFor(r);
   await postEvent(app, "checkout.session.completed", o["checkout.session.completed"]());
-  await postEvent(app, "charge.refunded", stripeCharge({
-    amount: r.total,
-    amount_refunded: 100,
-    payment_intent: `pi_test_${r.orderId}`,
-    metadata: { order_id: r.orderId },
-  }));
+  await postEvent(
+    app,
+    "charge.refunded",
+    stripeCharge({
+      amount: r.total,
+      amount_refunded: 100,
+      payment_intent: `pi_test_${r.orderId}`,
+      metadata: { order_id: r.orderId },
+    }),
+  );
   let order = await orderOf(app, r.orderId);
   assertEquals([order.status, order.payment.refundedAmount], ["partially_refunded", 100]);
   await postEvent(app, "charge.refunded", o["charge.refunded"]());
@@ -216,10 +247,14 @@ Deno.test("amount mismatch and disputes are accepted and flagged; refunds partia
 
 Deno.test("events Settle did not cause, and unknown types, are acknowledged and ignored", async () => {
   await using app = await testApp();
-  const foreign = await postEvent(app, "checkout.session.completed", stripeSession({
-    id: "cs_test_from_stripe_trigger",
-    metadata: {},
-  }));
+  const foreign = await postEvent(
+    app,
+    "checkout.session.completed",
+    stripeSession({
+      id: "cs_test_from_stripe_trigger",
+      metadata: {},
+    }),
+  );
   assertEquals([foreign.status, (await foreign.json()).outcome], [200, "ignored"]);
   const unknownType = await postEvent(app, "customer.created", { id: "cus_1", object: "customer" });
   assertEquals([unknownType.status, (await unknownType.json()).outcome], [200, "ignored"]);
@@ -235,7 +270,10 @@ Deno.test("events Settle did not cause, and unknown types, are acknowledged and 
 Deno.test("every kind of signature failure is a 400 and changes nothing", async () => {
   await using app = await testApp();
   const s = await placed(app);
-  const body = stripeEventBody("checkout.session.completed", objectsFor(s)["checkout.session.completed"]());
+  const body = stripeEventBody(
+    "checkout.session.completed",
+    objectsFor(s)["checkout.session.completed"](),
+  );
   const now = Math.floor(Date.now() / 1000);
   const good = await stripeSignature(body, WEBHOOK_SECRET);
   const before = await snapshot(app.kv);
@@ -244,8 +282,16 @@ Deno.test("every kind of signature failure is a 400 and changes nothing", async 
     ["malformed header", { "stripe-signature": "garbage" }, body],
     ["no v1", { "stripe-signature": `t=${now}` }, body],
     ["wrong secret", { "stripe-signature": await stripeSignature(body, "whsec_other") }, body],
-    ["changed byte", { "stripe-signature": good }, body.replace(`"${s.orderId}"`, `"${s.orderId}X"`)],
-    ["too old", { "stripe-signature": await stripeSignature(body, WEBHOOK_SECRET, now - 301) }, body],
+    [
+      "changed byte",
+      { "stripe-signature": good },
+      body.replace(`"${s.orderId}"`, `"${s.orderId}X"`),
+    ],
+    [
+      "too old",
+      { "stripe-signature": await stripeSignature(body, WEBHOOK_SECRET, now - 301) },
+      body,
+    ],
     ["in the future", {
       "stripe-signature": await stripeSignature(body, WEBHOOK_SECRET, now + 301),
     }, body],
@@ -282,7 +328,9 @@ Deno.test("the success page and the webhook racing settle the order exactly once
     ]);
     const order = await orderOf(app, s.orderId);
     assertEquals([order.status, order.payment.amountReceived], ["paid", s.total]);
-    const applied = (await outcomes(app, s.orderId)).filter((h) => h === "payment_succeeded:applied");
+    const applied = (await outcomes(app, s.orderId)).filter((h) =>
+      h === "payment_succeeded:applied"
+    );
     assertEquals(applied.length, 1);
   }
 });

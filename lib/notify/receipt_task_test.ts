@@ -1,0 +1,162 @@
+import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
+import { keys } from "../db/keys.ts";
+import { writeNewOrder } from "../db/orders.ts";
+import { TASK } from "../facts/follow_ups.ts";
+import { configureLog } from "../log.ts";
+import { orderIn } from "../orders/order_fixtures.ts";
+import type { Order } from "../orders/types.ts";
+import { enqueue, type Task } from "../tasks/outbox.ts";
+import { createWorker } from "../tasks/worker.ts";
+import { createHttpMailTransport } from "./mail.ts";
+import type { ReceiptMarker } from "./receipt_task.ts";
+import { receiptHandler } from "./receipt_task.ts";
+import { startTestReceiver, type TestReceiver } from "./test_receiver.ts";
+
+function clock(start = Date.UTC(2026, 10, 22)) {
+  let t = start;
+  return { now: () => new Date(t), advance: (ms: number) => (t += ms) };
+}
+
+async function setup(kv: Deno.Kv, at: Date, metadata: Record<string, string>, tasks = 1) {
+  const order: Order = { ...orderIn("paid"), metadata };
+  const op = kv.atomic();
+  writeNewOrder(op, order);
+  const queued: Task[] = [];
+  for (let i = 0; i < tasks; i++) {
+    queued.push(enqueue(op, {
+      kind: TASK.sendReceipt,
+      orderId: order.id,
+      payload: { paymentKey: "pi_1" },
+    }, at));
+  }
+  assertEquals((await op.commit()).ok, true);
+  return { order, tasks: queued };
+}
+
+function worker(kv: Deno.Kv, mail: TestReceiver | null, now: () => Date) {
+  return createWorker({
+    kv,
+    now,
+    log: () => {},
+    backoffMs: () => 1000,
+    handlers: {
+      [TASK.sendReceipt]: receiptHandler({
+        mail: mail ? createHttpMailTransport({ url: mail.url, apiKey: "key_test" }) : {
+          name: "unused",
+          send: () => Promise.reject(new Error("no address, so never called")),
+        },
+        provider: null,
+        from: "Shop <shop@example.com>",
+        publicOrigin: "https://shop.example",
+        timeoutMs: 5000,
+      }),
+    },
+  });
+}
+
+/** A receiver whose first request waits until `release()` is called. */
+function gated() {
+  let release!: () => void;
+  const gate = new Promise<void>((r) => (release = r));
+  const mail = startTestReceiver(async (_req, n) => {
+    if (n === 1) await gate;
+    return Response.json({ id: `msg_${n}` });
+  });
+  return { mail, release };
+}
+
+const until = async (check: () => boolean) => {
+  for (let i = 0; i < 500 && !check(); i++) await new Promise((r) => setTimeout(r, 5));
+  ok(check(), "condition not met in time");
+};
+
+const marker = async (kv: Deno.Kv, orderId: string) =>
+  (await kv.get<ReceiptMarker>(keys.receiptSent(orderId, "pi_1"))).value;
+const task = async (kv: Deno.Kv, id: string) => (await kv.get<Task>(keys.task(id))).value!;
+
+Deno.test("a lost lease mid-send: the run that took over sends nothing, one e-mail in all", async () => {
+  using kv = await Deno.openKv(":memory:");
+  const c = clock();
+  const { order, tasks: [t] } = await setup(kv, c.now(), { email: "kiri@example.nz" });
+  const { mail, release } = gated();
+  await using _ = mail;
+  const w = worker(kv, mail, c.now);
+  const first = w.runOnce();
+  await until(() => mail.requests.length === 1);
+  c.advance(31_000); // past the 30 s lease: the task is claimed again
+  assertEquals(await w.runOnce(), 1);
+  assertEquals((await task(kv, t.id)).lastError, "another run is sending this receipt");
+  release();
+  await first;
+  assertEquals((await marker(kv, order.id))?.status, "sent");
+  c.advance(1000);
+  assertEquals(await w.runOnce(), 1);
+  const done = await task(kv, t.id);
+  assertEquals([done.status, done.result], ["done", "receipt already sent"]);
+  assertEquals(mail.requests.length, 1);
+  const [req] = mail.requests;
+  assertEquals(req.headers.get("idempotency-key"), `receipt:${order.id}:pi_1`);
+  assertEquals(req.headers.get("authorization"), "Bearer key_test");
+  const body = req.json as Record<string, string>;
+  assertEquals([body.from, body.to], ["Shop <shop@example.com>", "kiri@example.nz"]);
+  ok(body.subject.includes(order.number), body.subject);
+  ok(body.text.includes("2 × Tee") && body.text.includes("$65.00"), body.text);
+  ok(body.html.includes("<table"), body.html);
+});
+
+Deno.test("a run presumed dead after its send window is followed by a resend with the same key", async () => {
+  using kv = await Deno.openKv(":memory:");
+  const c = clock();
+  const { order, tasks: [t] } = await setup(kv, c.now(), { email: "kiri@example.nz" });
+  const { mail, release } = gated();
+  await using _ = mail;
+  const w = worker(kv, mail, c.now);
+  const hung = w.runOnce();
+  await until(() => mail.requests.length === 1);
+  c.advance(6 * 60_000);
+  assertEquals(await w.runOnce(), 1);
+  assertEquals((await task(kv, t.id)).status, "done");
+  release();
+  await hung;
+  const keysSent = mail.requests.map((r) => r.headers.get("idempotency-key"));
+  assertEquals(keysSent, [`receipt:${order.id}:pi_1`, `receipt:${order.id}:pi_1`]);
+  assertEquals((await marker(kv, order.id))?.messageId, "msg_2");
+});
+
+Deno.test("two receipt tasks for one payment send one e-mail; a refused send is retried", async () => {
+  using kv = await Deno.openKv(":memory:");
+  const c = clock();
+  const { order, tasks } = await setup(kv, c.now(), { email: "kiri@example.nz" }, 2);
+  await using mail = startTestReceiver((_req, n) =>
+    n === 1 ? new Response("busy", { status: 503 }) : Response.json({ id: `msg_${n}` })
+  );
+  const w = worker(kv, mail, c.now);
+  for (let i = 0; i < 4; i++) {
+    await w.runOnce();
+    c.advance(1000);
+  }
+  const done = await Promise.all(tasks.map((t) => task(kv, t.id)));
+  assertEquals(done.map((t) => t.status), ["done", "done"]);
+  assertEquals(mail.requests.length, 2, "the refused request and one delivered e-mail");
+  assertEquals((await marker(kv, order.id))?.messageId, "msg_2");
+});
+
+Deno.test("without an address the receipt goes to the log, readable", async () => {
+  using kv = await Deno.openKv(":memory:");
+  const c = clock();
+  const lines: string[] = [];
+  const previous = configureLog({ level: "info", write: (line) => lines.push(line) });
+  try {
+    const { order, tasks: [t] } = await setup(kv, c.now(), {});
+    await worker(kv, null, c.now).runOnce();
+    assertEquals((await task(kv, t.id)).result, "receipt sent to the log");
+    const logged = lines.map((l) => JSON.parse(l)).find((l) => l.message.startsWith("receipt"));
+    ok(logged, lines.join("\n"));
+    assertEquals(logged.to, null);
+    ok(logged.lines.includes(`Thank you for your order ${order.number}.`), logged.lines);
+    ok(logged.lines.some((l: string) => l.includes("Total paid: $65.00 NZD")), logged.lines);
+    assertEquals((await marker(kv, order.id))?.transport, "log");
+  } finally {
+    configureLog(previous);
+  }
+});

@@ -1,0 +1,219 @@
+/**
+ * Reconciliation: asks the provider about orders still pending or failed after a while and
+ * records what it says through the one fact path, so a webhook that never came (dropped,
+ * endpoint down past Stripe's retries, secret rotated) cannot leave money or stock stuck.
+ * Runs every few minutes from Deno.cron (schedule.ts) and as `deno task reconcile`; a KV
+ * lease keeps it to one run at a time however many Settle processes share the KV.
+ */
+import { encodeTime, ulid } from "ulid";
+import { CHECKOUT_REQUEST_TTL_MS, keys, RECONCILE_RUN_TTL_MS } from "../db/keys.ts";
+import { getOrder } from "../db/orders.ts";
+import { recordFact } from "../facts/record_fact.ts";
+import { log } from "../log.ts";
+import type { Fact, Order, OrderStatus } from "../orders/types.ts";
+import { type CheckoutSession, ProviderRejectedError } from "../payments/provider.ts";
+import type { AppDeps } from "../state.ts";
+import { releaseLease, takeLease } from "./lease.ts";
+
+export type ReconcileDeps = Pick<AppDeps, "kv" | "provider" | "now">;
+
+export interface ReconcileOptions {
+  /** Orders created longer ago than this are checked. */
+  olderThanMinutes: number;
+  /** The run's clock for thresholds and expiry (default `deps.now()`). */
+  now?: Date;
+  /** Orders checked per status per run, oldest first (default 500). */
+  limit?: number;
+  /** How long the run may hold the lease (default 10 minutes). */
+  leaseMs?: number;
+}
+
+export interface ReconcileSummary {
+  runId: string;
+  startedAt: string;
+  finishedAt: string;
+  olderThanMinutes: number;
+  checked: number;
+  /** Payments found at the provider and recorded. */
+  paid: number;
+  /** Expiries found (or made: sessions open past their expiry) and recorded. */
+  expired: number;
+  /** Orders that never got a checkout session, cancelled once no request can resume them. */
+  cancelled: number;
+  errors: number;
+  /** The first failures, for the admin panel. */
+  failures: { orderId: string; error: string }[];
+  /** True when the run stopped early to stay inside its lease. */
+  truncated: boolean;
+}
+
+export type ReconcileResult =
+  | { ran: true; summary: ReconcileSummary }
+  /** Another run holds the lease. */
+  | { ran: false; heldBy: string; until: string };
+
+const STATUSES: OrderStatus[] = ["pending", "failed"];
+const CONCURRENCY = 4;
+const MAX_FAILURES_KEPT = 20;
+type Change = "paid" | "expired" | "cancelled" | "unchanged";
+
+export async function reconcile(
+  deps: ReconcileDeps,
+  options: ReconcileOptions,
+): Promise<ReconcileResult> {
+  const now = options.now ?? deps.now();
+  const leaseMs = options.leaseMs ?? 10 * 60_000;
+  const runId = ulid(now.getTime());
+  const lease = await takeLease(deps.kv, "reconcile", runId, leaseMs, now.getTime());
+  if ("taken" in lease) {
+    return {
+      ran: false,
+      heldBy: lease.taken.owner,
+      until: new Date(lease.taken.until).toISOString(),
+    };
+  }
+  try {
+    const summary = await check(deps, options, now, runId, Date.now() + leaseMs / 2);
+    await deps.kv.atomic()
+      .set(keys.reconcileRun(runId), summary, { expireIn: RECONCILE_RUN_TTL_MS })
+      .set(keys.reconcileLatest(), summary)
+      .commit();
+    log(summary.errors ? "warn" : "info", "reconcile finished", { ...summary });
+    return { ran: true, summary };
+  } finally {
+    await releaseLease(deps.kv, lease.held);
+  }
+}
+
+async function check(
+  deps: ReconcileDeps,
+  options: ReconcileOptions,
+  now: Date,
+  runId: string,
+  deadline: number,
+): Promise<ReconcileSummary> {
+  const summary: ReconcileSummary = {
+    runId,
+    startedAt: deps.now().toISOString(),
+    finishedAt: "",
+    olderThanMinutes: options.olderThanMinutes,
+    checked: 0,
+    paid: 0,
+    expired: 0,
+    cancelled: 0,
+    errors: 0,
+    failures: [],
+    truncated: false,
+  };
+  const queue = await candidates(deps.kv, now, options);
+  const worker = async () => {
+    for (let id = queue.shift(); id !== undefined; id = queue.shift()) {
+      if (Date.now() > deadline) {
+        summary.truncated = true;
+        return;
+      }
+      try {
+        const change = await checkOrder(deps, id, now);
+        if (change === null) continue;
+        summary.checked++;
+        if (change !== "unchanged") summary[change]++;
+      } catch (err) {
+        const error = err instanceof Error ? err.message : String(err);
+        summary.checked++;
+        summary.errors++;
+        if (summary.failures.length < MAX_FAILURES_KEPT) {
+          summary.failures.push({ orderId: id, error });
+        }
+        log("warn", "reconcile: order check failed", { orderId: id, error });
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+  summary.finishedAt = deps.now().toISOString();
+  return summary;
+}
+
+/** Ids of pending and failed orders created before the threshold (ids are time-ordered ULIDs). */
+async function candidates(kv: Deno.Kv, now: Date, options: ReconcileOptions): Promise<string[]> {
+  const cutoff = encodeTime(Math.max(0, now.getTime() - options.olderThanMinutes * 60_000), 10);
+  const ids: string[] = [];
+  for (const status of STATUSES) {
+    const prefix = keys.ordersByStatus(status);
+    const entries = kv.list<string>({ prefix, end: [...prefix, cutoff] }, {
+      limit: options.limit ?? 500,
+    });
+    for await (const e of entries) ids.push(e.value);
+  }
+  return ids;
+}
+
+/** null when the order no longer waits for anything (changed since it was listed). */
+async function checkOrder(deps: ReconcileDeps, orderId: string, now: Date): Promise<Change | null> {
+  const order = (await getOrder(deps.kv, orderId)).value;
+  if (!order || !STATUSES.includes(order.status)) return null;
+  const fact = await providerFact(deps, order, now);
+  if (!fact) return "unchanged";
+  const result = await recordFact(
+    { kv: deps.kv, now: deps.now },
+    order.id,
+    fact,
+    { kind: "reconcile" },
+  );
+  const acted = result.outcome.kind === "applied" || result.outcome.kind === "flagged";
+  if (!acted) return "unchanged";
+  if (fact.kind === "payment_succeeded") return "paid";
+  return fact.kind === "cancelled" ? "cancelled" : "expired";
+}
+
+/** What the provider's view of the order's current session adds, if anything. */
+async function providerFact(deps: ReconcileDeps, order: Order, now: Date): Promise<Fact | null> {
+  const sessionId = order.payment.sessionId;
+  if (!sessionId) {
+    // The session was never created (the provider failed during checkout). Once the
+    // checkout request can no longer be repeated, nothing can attach one: let the stock go.
+    const age = now.getTime() - new Date(order.createdAt).getTime();
+    return age > CHECKOUT_REQUEST_TTL_MS ? { kind: "cancelled" } : null;
+  }
+  let session = await deps.provider.retrieveSession(sessionId);
+  if (session.status === "open" && session.expiresAt * 1000 <= now.getTime()) {
+    // Past its expiry but still open: close it at the provider first, so it cannot take
+    // money after the stock is released.
+    session = await deps.provider.expireSession(sessionId).catch(async (err) => {
+      if (!(err instanceof ProviderRejectedError)) throw err;
+      return await deps.provider.retrieveSession(sessionId);
+    });
+  }
+  return sessionFact(session);
+}
+
+function sessionFact(s: CheckoutSession): Fact | null {
+  const free = s.status === "complete" && s.paymentStatus === "no_payment_required";
+  if (s.paymentStatus === "paid" || free) {
+    return {
+      kind: "payment_succeeded",
+      sessionId: s.id,
+      paymentIntentId: s.paymentIntentId,
+      amount: free ? 0 : s.amountTotal,
+      currency: s.currency,
+    };
+  }
+  if (s.status === "expired") return { kind: "session_expired", sessionId: s.id };
+  // Open, or complete with an (async) payment still settling: nothing to record yet.
+  return null;
+}
+
+/** The latest run's summary, for the admin panel. */
+export async function latestReconcile(kv: Deno.Kv): Promise<ReconcileSummary | null> {
+  return (await kv.get<ReconcileSummary>(keys.reconcileLatest())).value;
+}
+
+/** Recent runs, newest first. */
+export async function listReconcileRuns(kv: Deno.Kv, limit = 20): Promise<ReconcileSummary[]> {
+  const runs: ReconcileSummary[] = [];
+  for await (
+    const e of kv.list<ReconcileSummary>({ prefix: keys.reconcileRuns() }, { limit, reverse: true })
+  ) {
+    runs.push(e.value);
+  }
+  return runs;
+}
