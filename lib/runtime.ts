@@ -21,6 +21,7 @@ import { createMailTransport } from "./notify/mail.ts";
 import { createStripeProvider } from "./payments/stripe.ts";
 import { scheduleReconcile } from "./reconcile/schedule.ts";
 import type { AppDeps } from "./state.ts";
+import { adminCredential } from "./admin/auth.ts";
 import { createWorker, type Worker } from "./tasks/worker.ts";
 
 export interface RuntimeOptions {
@@ -112,6 +113,7 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
     secret,
     now: () => new Date(),
     health: { workerLastTickAt: () => worker.lastTickAt() },
+    adminCredential: await adminCredential(kv, config),
   };
   const formActionOrigins = emulator
     ? [new URL(options.emulator?.publicUrl ?? emulator.url).origin]

@@ -1,4 +1,5 @@
 /** What every route receives in `ctx.state`: the app's dependencies and per-request values. */
+import type { AdminCredential, AdminSession } from "./admin/auth.ts";
 import type { Config } from "./config.ts";
 import type { Health } from "./health.ts";
 import type { PaymentProvider } from "./payments/provider.ts";
@@ -13,9 +14,13 @@ export interface AppDeps {
   now: () => Date;
   /** Background work's heartbeat for /readyz (set by lib/runtime.ts). */
   health?: Health;
+  /** The admin secret to check sign-ins against (generated in development). */
+  adminCredential?: AdminCredential;
 }
 
 export interface State extends AppDeps {
   /** The request id echoed in `x-request-id` and log lines. */
   requestId: string;
+  /** Set by the admin middleware for signed-in admins (or the API token). */
+  admin?: AdminSession;
 }

@@ -9,13 +9,14 @@ import { getOrder } from "../db/orders.ts";
 import { getStockEntries } from "../db/products.ts";
 import { stageFact } from "../facts/record_fact.ts";
 import { BusinessRuleError, NotFoundError } from "../http/errors.ts";
-import type { Order } from "../orders/types.ts";
+import type { FactSource, Order } from "../orders/types.ts";
 import type { AppDeps } from "../state.ts";
 
 export async function attachSession(
   deps: AppDeps,
   orderId: string,
   sessionId: string,
+  source: FactSource = { kind: "system" },
 ): Promise<Order> {
   const { kv } = deps;
   return await commitWithRetry(async () => {
@@ -29,7 +30,7 @@ export async function attachSession(
       op,
       entry as Deno.KvEntry<Order>,
       { kind: "session_created", sessionId },
-      { kind: "system" },
+      source,
       deps.now(),
     );
     return { op, result: transition.order };

@@ -13,7 +13,7 @@ import { getCart } from "../db/carts.ts";
 import { BusinessRuleError } from "../http/errors.ts";
 import { newOrder } from "../orders/order.ts";
 import { formatOrderNumber, orderNumberDay } from "../orders/order_number.ts";
-import type { Order, OrderItem } from "../orders/types.ts";
+import type { FactSource, Order, OrderItem } from "../orders/types.ts";
 import type { AppDeps } from "../state.ts";
 import { attachSession } from "./attach_session.ts";
 import { signOrderToken } from "./owner_token.ts";
@@ -195,6 +195,7 @@ export async function openSession(
   orderId: string,
   attempt: number,
   expiresAt: number,
+  source: FactSource = { kind: "system" },
 ): Promise<CheckoutResult> {
   const order = (await getOrder(deps.kv, orderId)).value;
   if (!order) throw new Error(`order ${orderId} vanished`);
@@ -215,6 +216,6 @@ export async function openSession(
     expiresAt,
     metadata: order.metadata,
   });
-  await attachSession(deps, order.id, session.id);
+  await attachSession(deps, order.id, session.id, source);
   return { id: session.id, url: session.url, orderId: order.id, orderNumber: order.number };
 }

@@ -8,7 +8,7 @@ import { getOrder } from "../db/orders.ts";
 import { recordFact } from "../facts/record_fact.ts";
 import { ConflictError, ForbiddenError, NotFoundError } from "../http/errors.ts";
 import { isPaid } from "../orders/order.ts";
-import type { Order } from "../orders/types.ts";
+import type { FactSource, Order } from "../orders/types.ts";
 import { ProviderRejectedError } from "../payments/provider.ts";
 import type { AppDeps } from "../state.ts";
 import { assertRetakeable } from "./attach_session.ts";
@@ -38,7 +38,15 @@ export async function retryCheckout(
   orderId: string,
   owner: Owner,
 ): Promise<CheckoutResult> {
-  let order = await ownedOrder(deps, orderId, owner);
+  return await reopenCheckout(deps, await ownedOrder(deps, orderId, owner));
+}
+
+/** Opens a new session for an unpaid order (the shopper's retry, or an admin's). */
+export async function reopenCheckout(
+  deps: AppDeps,
+  order: Order,
+  source: FactSource = { kind: "system" },
+): Promise<CheckoutResult> {
   await refuseUnpayable(deps, order);
   if (order.payment.sessionId) {
     order = await closeSession(deps, order, order.payment.sessionId);
@@ -47,10 +55,10 @@ export async function retryCheckout(
   await assertRetakeable(deps.kv, order);
   const attempt = order.payment.sessionIds.length + 1;
   const expiresAt = await attemptExpiry(deps, order.id, attempt);
-  return await openSession(deps, order.id, attempt, expiresAt);
+  return await openSession(deps, order.id, attempt, expiresAt, source);
 }
 
-async function refuseUnpayable(deps: AppDeps, order: Order): Promise<void> {
+export async function refuseUnpayable(deps: AppDeps, order: Order): Promise<void> {
   if (isPaid(order)) {
     const token = await signOrderToken(deps.secret, order.id);
     throw new ConflictError("order_paid", "This order is already paid", {
@@ -67,7 +75,11 @@ async function refuseUnpayable(deps: AppDeps, order: Order): Promise<void> {
  * Expires the order's open session. A session the provider says is no longer open may have
  * been paid meanwhile: that payment is recorded (the retry then stops at 409).
  */
-async function closeSession(deps: AppDeps, order: Order, sessionId: string): Promise<Order> {
+export async function closeSession(
+  deps: AppDeps,
+  order: Order,
+  sessionId: string,
+): Promise<Order> {
   try {
     await deps.provider.expireSession(sessionId);
     return order;

@@ -6,6 +6,10 @@
 /** Processed provider event ids are kept this long: longer than Stripe retries (3 days). */
 export const PROVIDER_EVENT_TTL_MS = 35 * 24 * 60 * 60 * 1000;
 /** Anonymous carts live this long after their last write. */
+/** An admin session lasts a working day. */
+export const ADMIN_SESSION_TTL_MS = 8 * 60 * 60 * 1000;
+/** An admin form is valid this long after it was rendered. */
+export const FORM_TOKEN_TTL_MS = 30 * 60 * 1000;
 export const CART_TTL_MS = 30 * 24 * 60 * 60 * 1000;
 /** Idempotency-Key records for create-checkout-session. */
 export const CHECKOUT_REQUEST_TTL_MS = 24 * 60 * 60 * 1000;
@@ -77,6 +81,11 @@ export const keys = {
   /** Requests of one client in one fixed window (`windowStart` in epoch ms). */
   rateLimit: (name: string, client: string, windowStart: number) =>
     ["rate_limits", name, client, windowStart] as const,
+
+  /** Admin sign-in sessions; expire with the session (ADMIN_SESSION_TTL_MS). */
+  adminSession: (id: string) => ["admin_sessions", id] as const,
+  /** Admin form tokens already used, so a stale or replayed form is refused. */
+  formTokenUsed: (token: string) => ["form_tokens_used", token] as const,
 
   /** Dev-only secrets generated once per data folder. */
   devSecret: (name: string) => ["dev_secrets", name] as const,

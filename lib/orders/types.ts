@@ -39,16 +39,18 @@ export interface OrderItem {
   quantity: number;
 }
 
-export type AttentionReason =
-  | "amount_mismatch"
-  | "second_payment"
-  | "paid_after_expiry"
-  | "paid_after_cancel"
-  | "stock_unavailable"
-  | "dispute"
-  | "fulfillment_failed"
-  | "task_dead"
-  | "manual_payment";
+export const ATTENTION_REASONS = [
+  "amount_mismatch",
+  "second_payment",
+  "paid_after_expiry",
+  "paid_after_cancel",
+  "stock_unavailable",
+  "dispute",
+  "fulfillment_failed",
+  "task_dead",
+  "manual_payment",
+] as const;
+export type AttentionReason = typeof ATTENTION_REASONS[number];
 
 export interface Attention {
   reason: AttentionReason;

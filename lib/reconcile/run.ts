@@ -10,7 +10,7 @@ import { CHECKOUT_REQUEST_TTL_MS, keys, RECONCILE_RUN_TTL_MS } from "../db/keys.
 import { getOrder } from "../db/orders.ts";
 import { recordFact } from "../facts/record_fact.ts";
 import { log } from "../log.ts";
-import type { Fact, Order, OrderStatus } from "../orders/types.ts";
+import type { Fact, FactSource, Order, OrderStatus } from "../orders/types.ts";
 import { type CheckoutSession, ProviderRejectedError } from "../payments/provider.ts";
 import type { AppDeps } from "../state.ts";
 import { releaseLease, takeLease } from "./lease.ts";
@@ -55,7 +55,7 @@ export type ReconcileResult =
 const STATUSES: OrderStatus[] = ["pending", "failed"];
 const CONCURRENCY = 4;
 const MAX_FAILURES_KEPT = 20;
-type Change = "paid" | "expired" | "cancelled" | "unchanged";
+export type Change = "paid" | "expired" | "cancelled" | "unchanged";
 
 export async function reconcile(
   deps: ReconcileDeps,
@@ -147,8 +147,16 @@ async function candidates(kv: Deno.Kv, now: Date, options: ReconcileOptions): Pr
   return ids;
 }
 
-/** null when the order no longer waits for anything (changed since it was listed). */
-async function checkOrder(deps: ReconcileDeps, orderId: string, now: Date): Promise<Change | null> {
+/**
+ * Asks the provider about one order and records what it adds. null when the order no
+ * longer waits for anything (changed since it was listed). Admins run it for one order.
+ */
+export async function checkOrder(
+  deps: ReconcileDeps,
+  orderId: string,
+  now: Date,
+  source: FactSource = { kind: "reconcile" },
+): Promise<Change | null> {
   const order = (await getOrder(deps.kv, orderId)).value;
   if (!order || !STATUSES.includes(order.status)) return null;
   const fact = await providerFact(deps, order, now);
@@ -157,7 +165,7 @@ async function checkOrder(deps: ReconcileDeps, orderId: string, now: Date): Prom
     { kv: deps.kv, now: deps.now },
     order.id,
     fact,
-    { kind: "reconcile" },
+    source,
   );
   const acted = result.outcome.kind === "applied" || result.outcome.kind === "flagged";
   if (!acted) return "unchanged";

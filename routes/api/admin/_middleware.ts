@@ -1,10 +1,10 @@
 import type { MiddlewareHandler } from "$fresh/types.ts";
-import { requireApiToken } from "@/lib/admin/api_token.ts";
+import { authenticate } from "@/lib/admin/guard.ts";
 import type { State } from "@/lib/state.ts";
 
-/** Scripts reach /api/admin/* with `Authorization: Bearer <ADMIN_API_TOKEN>` only. */
+/** /api/admin/*: a signed-in admin (with a form token for changes) or the API bearer token. */
 export const handler: MiddlewareHandler<State> = async (req, ctx) => {
-  await requireApiToken(req, ctx.state.config.admin.apiToken);
+  ctx.state.admin = await authenticate(req, ctx.state);
   const res = await ctx.next();
   res.headers.set("cache-control", "no-store");
   return res;

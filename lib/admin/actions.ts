@@ -1,0 +1,185 @@
+/**
+ * What an admin can do to an order. Each action goes through the one fact path with an
+ * admin source (who, why), so it is audited in the order's history; each is idempotent;
+ * each is refused with a clear 409/422 — before anything is written — where the order's
+ * state does not allow it.
+ */
+import { z } from "zod";
+import { getOrder } from "../db/orders.ts";
+import { recordFact } from "../facts/record_fact.ts";
+import { BusinessRuleError, ConflictError, NotFoundError } from "../http/errors.ts";
+import { isPaid } from "../orders/order.ts";
+import { apply } from "../orders/transitions.ts";
+import { ATTENTION_REASONS, type Fact, type FactSource, type Order } from "../orders/types.ts";
+import { closeSession, reopenCheckout } from "../checkout/retry_session.ts";
+import type { CheckoutResult } from "../checkout/create_session.ts";
+import { checkOrder } from "../reconcile/run.ts";
+import type { AppDeps } from "../state.ts";
+
+export const ReasonSchema = z.string().trim().min(3, "say why (at least 3 characters)").max(500);
+
+export const RefundSchema = z.object({
+  /** Minor units; omitted refunds everything not yet refunded. */
+  amount: z.coerce.number().int().positive().optional(),
+  reason: ReasonSchema,
+});
+
+export const AcknowledgeSchema = z.object({
+  flag: z.enum(ATTENTION_REASONS),
+  note: ReasonSchema,
+});
+
+export interface Actor {
+  actor: string;
+}
+
+const adminSource = ({ actor }: Actor, reason: string): FactSource => ({
+  kind: "admin",
+  actor,
+  reason,
+});
+
+async function load(deps: AppDeps, orderId: string): Promise<Order> {
+  const order = (await getOrder(deps.kv, orderId)).value;
+  if (!order) throw new NotFoundError("No such order", { orderId });
+  return order;
+}
+
+const REFUSALS: Record<string, string> = {
+  would_downgrade: "the order is already paid",
+  not_allowed: "the order's state does not allow it",
+  stale_session: "the session is no longer the order's current one",
+};
+
+/**
+ * Records `fact` for the order if the state machine accepts it. A refusal is decided on the
+ * order as read and writes nothing; a duplicate (already done) succeeds quietly.
+ */
+async function act(
+  deps: AppDeps,
+  orderId: string,
+  fact: Fact,
+  source: FactSource,
+): Promise<Order> {
+  const order = await load(deps, orderId);
+  const preview = apply(order, fact, deps.now().toISOString()).outcome;
+  if (preview.kind === "duplicate") return order;
+  if (preview.kind === "ignored") {
+    throw new ConflictError(
+      "action_not_allowed",
+      `Not done: ${REFUSALS[preview.reason] ?? preview.reason}`,
+      {
+        status: order.status,
+        reason: preview.reason,
+      },
+    );
+  }
+  const result = await recordFact({ kv: deps.kv, now: deps.now }, orderId, fact, source);
+  return result.order ?? order;
+}
+
+/** A new checkout session whose URL the admin can send to the customer. */
+export async function createRetrySession(
+  deps: AppDeps,
+  orderId: string,
+  who: Actor,
+): Promise<CheckoutResult> {
+  return await reopenCheckout(deps, await load(deps, orderId), adminSource(who, "retry session"));
+}
+
+/** Fetches the order's session from the provider and applies what it says. */
+export async function reconcileOne(deps: AppDeps, orderId: string, who: Actor): Promise<string> {
+  await load(deps, orderId);
+  const change = await checkOrder(deps, orderId, deps.now(), adminSource(who, "reconcile"));
+  return change ?? "unchanged";
+}
+
+export async function markPaid(
+  deps: AppDeps,
+  orderId: string,
+  reason: string,
+  who: Actor,
+): Promise<Order> {
+  return await act(deps, orderId, { kind: "manually_paid" }, adminSource(who, reason));
+}
+
+/** Refunds through the provider, bounded by what was received and not yet refunded. */
+export async function refund(
+  deps: AppDeps,
+  orderId: string,
+  input: z.infer<typeof RefundSchema>,
+  who: Actor,
+): Promise<Order> {
+  const order = await load(deps, orderId);
+  const pay = order.payment;
+  const left = pay.amountReceived - pay.refundedAmount;
+  if (!isPaid(order) || !pay.paymentIntentId) {
+    throw new ConflictError(
+      "not_refundable",
+      "Only a paid order with a provider payment can be refunded",
+    );
+  }
+  const amount = input.amount ?? left;
+  if (amount <= 0 || amount > left) {
+    throw new BusinessRuleError("refund_too_large", `At most ${left} can still be refunded`, {
+      refundable: left,
+      requested: amount,
+    });
+  }
+  // The same refund submitted twice carries the same key, so the provider refunds once.
+  await deps.provider.refund({
+    paymentIntentId: pay.paymentIntentId,
+    amount,
+    idempotencyKey: `refund:${order.id}:${pay.refundedAmount}:${amount}`,
+    reason: "requested_by_customer",
+    metadata: { order_id: order.id },
+  });
+  const fact: Fact = {
+    kind: "refunded",
+    paymentIntentId: pay.paymentIntentId,
+    amountRefunded: pay.refundedAmount + amount,
+    currency: pay.currency ?? order.currency,
+  };
+  const result = await recordFact(
+    { kv: deps.kv, now: deps.now },
+    orderId,
+    fact,
+    adminSource(who, input.reason),
+  );
+  return result.order ?? order;
+}
+
+/** Cancels an unpaid order: its open session is expired first, then the stock released. */
+export async function cancel(
+  deps: AppDeps,
+  orderId: string,
+  reason: string,
+  who: Actor,
+): Promise<Order> {
+  let order = await load(deps, orderId);
+  if (order.status === "cancelled") return order;
+  if (isPaid(order)) {
+    throw new ConflictError("order_paid", "A paid order cannot be cancelled: refund it");
+  }
+  if (order.payment.sessionId && order.status !== "expired") {
+    order = await closeSession(deps, order, order.payment.sessionId);
+    if (isPaid(order)) {
+      throw new ConflictError("order_paid", "The customer paid just now: refund it instead");
+    }
+  }
+  return await act(deps, orderId, { kind: "cancelled" }, adminSource(who, reason));
+}
+
+export async function acknowledge(
+  deps: AppDeps,
+  orderId: string,
+  input: z.infer<typeof AcknowledgeSchema>,
+  who: Actor,
+): Promise<Order> {
+  return await act(
+    deps,
+    orderId,
+    { kind: "attention_acknowledged", reason: input.flag, note: input.note },
+    adminSource(who, input.note),
+  );
+}
