@@ -15,11 +15,17 @@ try {
   } else if (created.length === 0) {
     console.log(`${config.kvPath} already holds the demo catalog; nothing to do.`);
   } else {
-    console.log(`Seeded ${created.length} of ${DEMO_PRODUCTS.length} demo products into ${config.kvPath}:`);
+    console.log(
+      `Seeded ${created.length} of ${DEMO_PRODUCTS.length} demo products into ${config.kvPath}:`,
+    );
     for (const { product, stock } of DEMO_PRODUCTS) {
       if (!created.includes(product.id)) continue;
       const state = product.active ? `stock ${stock}` : "inactive";
-      console.log(`  ${product.slug.padEnd(20)} ${(product.unitAmount / 100).toFixed(2)} ${product.currency.toUpperCase()}  ${state}`);
+      console.log(
+        `  ${product.slug.padEnd(20)} ${
+          (product.unitAmount / 100).toFixed(2)
+        } ${product.currency.toUpperCase()}  ${state}`,
+      );
     }
   }
 } finally {

@@ -132,7 +132,11 @@ Deno.test("two shoppers racing for the last unit get exactly one order", async (
   await using app = await testApp();
   const unique = await productBySlug(app, "studio-mug");
   const body = { items: [{ productId: unique.id, quantity: 1 }] };
-  const results = await Promise.all([checkout(app, body), checkout(app, body), checkout(app, body)]);
+  const results = await Promise.all([
+    checkout(app, body),
+    checkout(app, body),
+    checkout(app, body),
+  ]);
   const statuses = results.map((r) => r.status).sort();
   assertEquals(statuses, [200, 422, 422]);
   assertEquals((await getStock(app.kv, [unique.id])).get(unique.id), 0);

@@ -1,0 +1,42 @@
+/**
+ * A cart's or order's money box: subtotal, total and what to do next. The amounts carry
+ * `data-cart-subtotal` / `data-cart-total` so QuantityStepper can rewrite them.
+ */
+import type { ComponentChildren } from "preact";
+import { Price } from "./Price.tsx";
+import { CARD } from "./styles.ts";
+
+export interface CartSummaryProps {
+  subtotal: number;
+  total: number;
+  currency: string;
+  heading?: string;
+  /** Buttons and notes under the total (e.g. the "Checkout" link). */
+  children?: ComponentChildren;
+}
+
+export function CartSummary(
+  { subtotal, total, currency, heading = "Order summary", children }: CartSummaryProps,
+) {
+  return (
+    <section aria-labelledby="summary-heading" class={`${CARD} p-6`}>
+      <h2 id="summary-heading" class="text-lg font-semibold text-ink">{heading}</h2>
+      <dl class="mt-4 space-y-3 text-sm">
+        <div class="flex justify-between text-stone-600">
+          <dt>Subtotal</dt>
+          <dd>
+            <Price amount={subtotal} currency={currency} data-cart-subtotal />
+          </dd>
+        </div>
+        <div class="flex justify-between border-t border-stone-200 pt-3 text-base font-semibold text-ink">
+          <dt>Total</dt>
+          <dd>
+            <Price amount={total} currency={currency} data-cart-total />{" "}
+            <span class="text-xs font-medium text-stone-500">{currency.toUpperCase()}</span>
+          </dd>
+        </div>
+      </dl>
+      {children && <div class="mt-6 flex flex-col gap-3">{children}</div>}
+    </section>
+  );
+}

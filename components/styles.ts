@@ -1,0 +1,31 @@
+/**
+ * Class lists shared by components and islands, so every page has the same focus ring,
+ * width and form controls. Client-safe: islands import it. Each list is constant; states
+ * change attributes (`disabled`, `aria-*`, `data-*`) that the lists' variants style, because
+ * only classes present in the server-rendered HTML get CSS.
+ */
+
+/** A visible keyboard focus ring (3:1 against white and stone backgrounds). */
+export const FOCUS_RING =
+  "focus-visible:outline focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-brand-600";
+
+/** The page's content column, shared by the header, footer and pages. */
+export const CONTAINER = "mx-auto w-full max-w-6xl px-4 sm:px-6 lg:px-8";
+
+/** A white panel on the stone background. */
+export const CARD = "rounded-2xl bg-white shadow-sm ring-1 ring-stone-200";
+
+/** Text inputs and number fields. */
+export const INPUT =
+  "block rounded-lg border border-stone-300 bg-white px-3 py-2 text-base text-ink shadow-sm " +
+  "tabular-nums focus:border-brand-600 focus:outline-none focus:ring-2 focus:ring-brand-600 " +
+  "focus:ring-opacity-100 disabled:bg-stone-100 disabled:text-stone-500";
+
+/** Small text that announces the result of an island's request; `data-tone` picks the colour. */
+export const LIVE_MESSAGE = "text-sm font-medium text-stone-700 data-[tone=ok]:text-green-700 " +
+  "data-[tone=error]:text-red-700";
+
+/** A link in the header's navigation; `aria-current="page"` marks the current section. */
+export const NAV_LINK = "inline-flex items-center gap-2 rounded-lg px-3 py-2 text-sm " +
+  "font-semibold text-stone-700 hover:bg-stone-100 hover:text-ink " +
+  "aria-[current=page]:bg-brand-50 aria-[current=page]:text-brand-700 " + FOCUS_RING;

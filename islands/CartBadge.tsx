@@ -1,0 +1,15 @@
+/**
+ * The header's cart link on pages that can change the cart: it starts from the count the
+ * server read and then follows the shared cartCount signal, so adding or changing a line
+ * moves it without a reload.
+ */
+import { useEffect } from "preact/hooks";
+import { CartLink, type CartLinkProps } from "../components/CartLink.tsx";
+import { cartCount } from "../lib/cart/cart_count_signal.ts";
+
+export default function CartBadge({ count, current }: CartLinkProps) {
+  useEffect(() => {
+    if (cartCount.peek() === null) cartCount.value = count;
+  }, []);
+  return <CartLink count={cartCount.value ?? count} current={current} />;
+}

@@ -1,0 +1,119 @@
+/**
+ * `deno task bench [--events N] [--concurrency C] [--warmup W] [--max-seconds T]
+ * [--only NAME,…] [--profile] [--no-write]`: runs every bench (each starts its own server
+ * processes and load generator), prints the tables and rewrites docs/BENCHMARKS.md. The part
+ * of that file below KEEP_MARKER is written by people and kept as it is.
+ */
+import { parseArgs } from "node:util";
+import type { Bench, BenchOptions, BenchResult } from "./bench.ts";
+import { type Machine, markdown, printResult } from "./report.ts";
+import { webhookIngest } from "./webhook/ingest.ts";
+
+/** Every bench, in the order they run. Add new ones here. */
+const BENCHES: Bench[] = [webhookIngest];
+
+const ROOT = new URL("../../", import.meta.url).pathname.replace(/\/$/, "");
+const DOC = `${ROOT}/docs/BENCHMARKS.md`;
+export const KEEP_MARKER =
+  "<!-- Everything below this line is kept when the file is regenerated. -->";
+
+const { values } = parseArgs({
+  args: Deno.args,
+  options: {
+    events: { type: "string", short: "n", default: "2000" },
+    concurrency: { type: "string", short: "c", default: "32" },
+    warmup: { type: "string", default: "200" },
+    "max-seconds": { type: "string", default: "60" },
+    only: { type: "string" },
+    profile: { type: "boolean", default: false },
+    "no-write": { type: "boolean", default: false },
+  },
+});
+
+function positive(name: string, value: string | undefined, min = 1): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min) throw new Error(`--${name} must be an integer ≥ ${min}`);
+  return n;
+}
+
+const only = values.only?.split(",").map((s) => s.trim()).filter(Boolean);
+const selected = only ? BENCHES.filter((b) => only.includes(b.name)) : BENCHES;
+if (selected.length === 0) {
+  console.error(`no bench named ${values.only}; there are: ${BENCHES.map((b) => b.name)}`);
+  Deno.exit(2);
+}
+
+const tmpDir = await Deno.makeTempDir({ prefix: "settle_bench_" });
+const options: BenchOptions = {
+  events: positive("events", values.events),
+  concurrency: positive("concurrency", values.concurrency),
+  warmup: positive("warmup", values.warmup, 0),
+  maxSeconds: positive("max-seconds", values["max-seconds"]),
+  tmpDir,
+  root: ROOT,
+  profile: values.profile,
+};
+
+const results: BenchResult[] = [];
+try {
+  for (const bench of selected) {
+    const benchDir = `${tmpDir}/${bench.name}`;
+    await Deno.mkdir(benchDir);
+    console.log(
+      `running ${bench.name}: ${options.events} events, concurrency ${options.concurrency}…`,
+    );
+    const result = await bench.run({ ...options, tmpDir: benchDir });
+    printResult(result);
+    results.push(result);
+  }
+} finally {
+  await Deno.remove(tmpDir, { recursive: true });
+}
+
+if (!values["no-write"]) {
+  const command = ["deno task bench", ...Deno.args].join(" ");
+  const generated = markdown(results, await machine(), command, new Date());
+  let kept = `${KEEP_MARKER}\n`;
+  try {
+    const existing = await Deno.readTextFile(DOC);
+    const at = existing.indexOf(KEEP_MARKER);
+    if (at >= 0) kept = existing.slice(at);
+  } catch (err) {
+    if (!(err instanceof Deno.errors.NotFound)) throw err;
+  }
+  await Deno.mkdir(`${ROOT}/docs`, { recursive: true });
+  await Deno.writeTextFile(DOC, `${generated}\n${kept}`);
+  console.log(`\nwrote ${DOC}`);
+}
+if (results.some((r) => r.failures.length)) Deno.exit(1);
+
+async function machine(): Promise<Machine> {
+  const cpuinfo = await readOr("/proc/cpuinfo");
+  const meminfo = await readOr("/proc/meminfo");
+  const memKb = Number(/MemTotal:\s+(\d+)/.exec(meminfo)?.[1] ?? 0);
+  return {
+    cpus: await nproc(),
+    cpuModel: /model name\s*:\s*(.+)/.exec(cpuinfo)?.[1]?.trim() ?? "unknown CPU",
+    memoryGiB: memKb / 1024 / 1024,
+    os: `${Deno.build.os} ${Deno.osRelease()}`,
+    deno: Deno.version.deno,
+  };
+}
+
+/** What `nproc` says (the CPUs this process may use), else what Deno sees. */
+async function nproc(): Promise<number> {
+  try {
+    const out = await new Deno.Command("nproc", { stdout: "piped", stderr: "null" }).output();
+    const n = Number(new TextDecoder().decode(out.stdout).trim());
+    if (out.success && n > 0) return n;
+  } catch { /* no nproc */ }
+  return navigator.hardwareConcurrency;
+}
+
+async function readOr(path: string): Promise<string> {
+  try {
+    return await Deno.readTextFile(path);
+  } catch {
+    return "";
+  }
+}
