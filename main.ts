@@ -1,17 +1,10 @@
 /** Production entry: `deno task start` serves Settle on its embedded defaults. */
-import { ConfigError, loadConfig } from "./lib/config.ts";
+import { loadConfigOrExit } from "./lib/config.ts";
 import type { IslandAssets } from "./lib/fresh/bundle.ts";
 import { startRuntime } from "./lib/runtime.ts";
 
 export async function start(options: { islands?: IslandAssets } = {}): Promise<void> {
-  let config;
-  try {
-    config = loadConfig();
-  } catch (err) {
-    if (!(err instanceof ConfigError)) throw err;
-    console.error(err.message);
-    Deno.exit(1);
-  }
+  const config = loadConfigOrExit();
   const runtime = await startRuntime(config, options);
   console.log(`Settle (${config.env}) listening on ${runtime.url}`);
   if (runtime.emulator) {

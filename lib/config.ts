@@ -218,3 +218,14 @@ function assertProductionReady(c: Config): void {
 export function loadConfig(): Config {
   return parseConfig(Deno.env.toObject());
 }
+
+/** For entry points: a bad configuration prints its message (naming the variable) and exits 1. */
+export function loadConfigOrExit(): Config {
+  try {
+    return loadConfig();
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    console.error(err.message);
+    Deno.exit(1);
+  }
+}

@@ -3,7 +3,7 @@
  * store (KV_PATH) and provider, e.g. after an outage or from an external scheduler. It takes
  * the same KV lease as the cron, so it never overlaps a run of a live Settle.
  */
-import { ConfigError, loadConfig } from "../lib/config.ts";
+import { loadConfigOrExit } from "../lib/config.ts";
 import { openKv } from "../lib/db/kv.ts";
 import { configureLog } from "../lib/log.ts";
 import { createStripeProvider } from "../lib/payments/stripe.ts";
@@ -20,14 +20,7 @@ function olderThan(args: string[], fallback: number): number {
   return minutes;
 }
 
-let config;
-try {
-  config = loadConfig();
-} catch (err) {
-  if (!(err instanceof ConfigError)) throw err;
-  console.error(err.message);
-  Deno.exit(1);
-}
+const config = loadConfigOrExit();
 if (config.useEmulator && config.emulatorPort === 0) {
   console.error(
     "No STRIPE_SECRET_KEY: the Stripe emulator lives inside the running dev server. Start it " +

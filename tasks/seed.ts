@@ -3,10 +3,10 @@
  * no products yet, and says what it did.
  */
 import { DEMO_PRODUCTS, seedDemoCatalog } from "../lib/catalog/demo.ts";
-import { loadConfig } from "../lib/config.ts";
+import { loadConfigOrExit } from "../lib/config.ts";
 import { openKv } from "../lib/db/kv.ts";
 
-const config = loadConfig();
+const config = loadConfigOrExit();
 const kv = await openKv(config.kvPath);
 try {
   const { created, skipped } = await seedDemoCatalog(kv);
