@@ -13,7 +13,7 @@ import { getCart } from "../db/carts.ts";
 import { BusinessRuleError } from "../http/errors.ts";
 import { newOrder } from "../orders/order.ts";
 import { formatOrderNumber, orderNumberDay } from "../orders/order_number.ts";
-import type { FactSource, Order, OrderItem } from "../orders/types.ts";
+import type { FactSource, OrderItem } from "../orders/types.ts";
 import type { AppDeps } from "../state.ts";
 import { attachSession } from "./attach_session.ts";
 import { signOrderToken } from "./owner_token.ts";
@@ -26,6 +26,8 @@ export const MAX_PRODUCTS_PER_ORDER = 8;
  * valid however long the request takes to reach it.
  */
 export const EXPIRY_MARGIN_SECONDS = 60;
+
+const COUNTER_TTL_MS = 3 * 24 * 60 * 60 * 1000;
 
 const MetadataSchema = z.record(
   z.string().min(1).max(40),
@@ -72,12 +74,26 @@ export async function createCheckout(deps: AppDeps, input: CheckoutInput): Promi
   const expiresAt = Math.floor(deps.now().getTime() / 1000) +
     deps.config.checkoutExpiresMinutes * 60 +
     EXPIRY_MARGIN_SECONDS;
+  // Allocated once the request is known to be valid, and kept across retries of the step.
+  let number: string | null = null;
   const placed = await commitWithRetry(async () => {
     if (requestKey) {
       const seen = await deps.kv.get<CheckoutRequestRecord>(requestKey);
       if (seen.value) return { op: null, result: seen.value };
     }
-    const { op, order } = await reserve(deps, lines, input);
+    const op = deps.kv.atomic();
+    const { items, currency } = await reserve(deps.kv, lines, op);
+    number ??= await allocateOrderNumber(deps);
+    const order = newOrder({
+      id: ulid(deps.now().getTime()),
+      number,
+      items,
+      currency,
+      cartId: input.cartId,
+      metadata: input.metadata ?? {},
+      now: deps.now(),
+    });
+    writeNewOrder(op, order);
     if (requestKey) {
       op.check({ key: requestKey, versionstamp: null })
         .set(requestKey, { orderId: order.id, expiresAt }, { expireIn: CHECKOUT_REQUEST_TTL_MS });
@@ -116,17 +132,15 @@ async function requestedLines(
   return [...merged].map(([productId, quantity]) => ({ productId, quantity }));
 }
 
-/** Reads the catalog and stock and builds the commit that places the order. */
+/** Prices the lines from the catalog and adds their stock reservation (with checks) to `op`. */
 async function reserve(
-  deps: AppDeps,
+  kv: Deno.Kv,
   lines: { productId: string; quantity: number }[],
-  input: CheckoutInput,
-): Promise<{ op: Deno.AtomicOperation; order: Order }> {
-  const { kv } = deps;
+  op: Deno.AtomicOperation,
+): Promise<{ items: OrderItem[]; currency: string }> {
   const ids = lines.map((l) => l.productId);
   const [products, stock] = await Promise.all([getProducts(kv, ids), getStockEntries(kv, ids)]);
   const items: OrderItem[] = [];
-  const op = kv.atomic();
   for (const { productId, quantity } of lines) {
     const product = products.get(productId);
     if (!product) {
@@ -166,23 +180,26 @@ async function reserve(
       },
     );
   }
+  return { items, currency: [...currencies][0] };
+}
+
+/**
+ * The next number of the day, from its own small commit: the day's counter is the one key
+ * every checkout touches, so keeping it out of the (larger, slower) order commit keeps
+ * concurrent checkouts from retrying each other out. A number whose order then fails
+ * (stock taken in between) is skipped; numbers stay unique and increasing.
+ */
+async function allocateOrderNumber(deps: AppDeps): Promise<string> {
   const now = deps.now();
-  const counterKey = keys.orderNumberCounter(orderNumberDay(now));
-  const counter = await kv.get<number>(counterKey);
-  const seq = (counter.value ?? 0) + 1;
-  // The day's counter is only read on its own day; a few days' retention is plenty.
-  op.check(counter).set(counterKey, seq, { expireIn: 3 * 24 * 60 * 60 * 1000 });
-  const order = newOrder({
-    id: ulid(now.getTime()),
-    number: formatOrderNumber(deps.config.orderNumberPrefix, now, seq),
-    items,
-    currency: [...currencies][0],
-    cartId: input.cartId,
-    metadata: input.metadata ?? {},
-    now: now.toISOString(),
-  });
-  writeNewOrder(op, order);
-  return { op, order };
+  const key = keys.orderNumberCounter(orderNumberDay(now));
+  const seq = await commitWithRetry(async () => {
+    const counter = await deps.kv.get<number>(key);
+    const next = (counter.value ?? 0) + 1;
+    // The day's counter is only read on its own day; a few days' retention is plenty.
+    const op = deps.kv.atomic().check(counter).set(key, next, { expireIn: COUNTER_TTL_MS });
+    return { op, result: next };
+  }, { attempts: 100 });
+  return formatOrderNumber(deps.config.orderNumberPrefix, now, seq);
 }
 
 /**

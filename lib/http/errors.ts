@@ -2,6 +2,8 @@
  * Typed errors mapped to HTTP statuses in one place. Services throw these; the app's
  * error handler turns them into `{error: {code, message, details?}}` with the right status.
  */
+import { CommitConflictError } from "../db/atomic.ts";
+
 export class AppError extends Error {
   constructor(
     readonly status: number,
@@ -73,12 +75,20 @@ export class ProviderError extends AppError {
   }
 }
 
+/** 503: storage contention outlasted the retries; the client may try again shortly. */
+export class ServiceBusyError extends AppError {
+  constructor() {
+    super(503, "busy", "The shop is busy: please try again in a moment");
+  }
+}
+
 export interface ErrorBody {
   error: { code: string; message: string; details?: unknown };
 }
 
 /** The JSON response for any thrown value; unknown errors become an opaque 500. */
 export function errorResponse(err: unknown): Response {
+  if (err instanceof CommitConflictError) err = new ServiceBusyError();
   if (err instanceof AppError) {
     const body: ErrorBody = { error: { code: err.code, message: err.message } };
     if (err.details !== undefined) body.error.details = err.details;
@@ -86,6 +96,7 @@ export function errorResponse(err: unknown): Response {
     if (err instanceof RateLimitedError) {
       headers.set("retry-after", String(err.retryAfterSeconds));
     }
+    if (err instanceof ServiceBusyError) headers.set("retry-after", "1");
     return Response.json(body, { status: err.status, headers });
   }
   return Response.json(

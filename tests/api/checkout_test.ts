@@ -178,3 +178,15 @@ function testApp(options: Parameters<typeof createTestApp>[0] = {}) {
     Object.assign(app, { [Symbol.asyncDispose]: () => app.close() })
   );
 }
+
+Deno.test("16 concurrent checkouts all succeed with distinct order numbers", async () => {
+  await using app = await testApp();
+  const [a] = await stockedProducts(app, 16);
+  const results = await Promise.all(
+    Array.from({ length: 16 }, () => checkout(app, { items: [{ productId: a.id, quantity: 1 }] })),
+  );
+  assertEquals(results.map((r) => r.status), Array(16).fill(200));
+  const numbers = await Promise.all(results.map(async (r) => (await r.json()).orderNumber));
+  assertEquals(new Set(numbers).size, 16);
+  assertEquals((await getStock(app.kv, [a.id])).get(a.id), a.stock - 16);
+});
