@@ -4,6 +4,7 @@
  * for the report. Adding a bench means writing one `Bench` and listing it in run.ts.
  */
 import type { LoadResult, PreparedRequest } from "./load.ts";
+import { commitLatencyMs } from "./disk_probe.ts";
 import { cpuMs, machineTicks, threadCpuMs } from "./proc.ts";
 import { runDeno, type ServerProcess, type StartOptions, startServer } from "./process.ts";
 
@@ -33,6 +34,8 @@ export interface ScenarioRow {
   serverCpuMs: number | null;
   /** The server's CPU during the measured run per thread kind ("js", "kv", …; see proc.ts). */
   threadCpuMs: Record<string, number>;
+  /** Median durable KV commit on the same disk just before the measured run (disk_probe.ts). */
+  probeCommitMs: number;
   /** Share of the machine's CPU time the hypervisor took away during the measured run. */
   stealPercent: number | null;
   /** Diagnostic rows are reported apart from the headline table. */
@@ -104,10 +107,11 @@ export async function measure(
   requests: PreparedRequest[],
   options: BenchOptions,
 ): Promise<
-  Pick<ScenarioRow, "load" | "serverCpuMs" | "threadCpuMs" | "stealPercent">
+  Pick<ScenarioRow, "load" | "serverCpuMs" | "threadCpuMs" | "probeCommitMs" | "stealPercent">
 > {
   const url = `${server.url}${path}`;
   if (warmup.length) await load(url, warmup, options);
+  const probeCommitMs = await commitLatencyMs(options.tmpDir);
   const before = await cpuMs(server.pid);
   const threadsBefore = await threadCpuMs(server.pid);
   const machineBefore = await machineTicks();
@@ -124,6 +128,7 @@ export async function measure(
     load: result,
     serverCpuMs: before === null || after === null ? null : after - before,
     threadCpuMs: threads,
+    probeCommitMs,
     stealPercent: total > 0 ? (100 * (machineAfter!.steal - machineBefore!.steal)) / total : null,
   };
 }

@@ -23,6 +23,7 @@ const HEADERS = [
   "of it JS thread",
   "of it KV thread",
   "loadgen CPU ms/req",
+  "disk commit ms",
   "steal %",
 ];
 
@@ -43,6 +44,7 @@ function cells(row: ScenarioRow): string[] {
     perRequest(row.threadCpuMs.js ?? null, load.requests),
     perRequest(row.threadCpuMs.kv ?? 0, load.requests),
     perRequest(load.clientCpuMs, load.requests),
+    row.probeCommitMs.toFixed(2),
     row.stealPercent === null ? "–" : row.stealPercent.toFixed(0),
   ];
 }

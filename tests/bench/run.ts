@@ -1,11 +1,12 @@
 /**
  * `deno task bench [--events N] [--concurrency C] [--warmup W] [--max-seconds T]
- * [--only NAME,…] [--profile] [--no-write]`: runs every bench (each starts its own server
+ * [--only NAME,…] [--profile] [--tmp-dir DIR] [--no-write]`: runs every bench (each starts its own server
  * processes and load generator), prints the tables and rewrites docs/BENCHMARKS.md. The part
  * of that file below KEEP_MARKER is written by people and kept as it is.
  */
 import { parseArgs } from "node:util";
 import type { Bench, BenchOptions, BenchResult } from "./bench.ts";
+import { runDeno } from "./process.ts";
 import { type Machine, markdown, printResult } from "./report.ts";
 import { webhookIngest } from "./webhook/ingest.ts";
 
@@ -26,6 +27,7 @@ const { values } = parseArgs({
     "max-seconds": { type: "string", default: "60" },
     only: { type: "string" },
     profile: { type: "boolean", default: false },
+    "tmp-dir": { type: "string" },
     "no-write": { type: "boolean", default: false },
   },
 });
@@ -43,7 +45,8 @@ if (selected.length === 0) {
   Deno.exit(2);
 }
 
-const tmpDir = await Deno.makeTempDir({ prefix: "settle_bench_" });
+// KV files live here: the system temp folder (a disk) unless --tmp-dir says otherwise.
+const tmpDir = await Deno.makeTempDir({ prefix: "settle_bench_", dir: values["tmp-dir"] });
 const options: BenchOptions = {
   events: positive("events", values.events),
   concurrency: positive("concurrency", values.concurrency),
@@ -83,6 +86,8 @@ if (!values["no-write"]) {
   }
   await Deno.mkdir(`${ROOT}/docs`, { recursive: true });
   await Deno.writeTextFile(DOC, `${generated}\n${kept}`);
+  // The repository's `deno fmt --check` covers docs/ too.
+  await runDeno(["fmt", DOC], ROOT);
   console.log(`\nwrote ${DOC}`);
 }
 if (results.some((r) => r.failures.length)) Deno.exit(1);
