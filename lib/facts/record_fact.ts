@@ -56,17 +56,19 @@ export async function recordFact(
   const eventKey = event ? keys.providerEvent(event.provider, event.id) : null;
   return await commitWithRetry<RecordResult>(async () => {
     const at = now().toISOString();
-    if (eventKey) {
-      const seen = await kv.get<ProcessedEvent>(eventKey);
-      if (seen.value) {
-        const order = seen.value.orderId ? (await getOrder(kv, seen.value.orderId)).value : null;
-        return {
-          op: null,
-          result: { order, outcome: seen.value.outcome, alreadyProcessed: true },
-        };
-      }
+    // One round trip for both reads: under load every KV call queues behind commits.
+    const [seen, entry] = await readBoth(kv, eventKey, orderId);
+    if (seen?.value) {
+      const order = seen.value.orderId === orderId
+        ? entry?.value ?? null
+        : seen.value.orderId
+        ? (await getOrder(kv, seen.value.orderId)).value
+        : null;
+      return {
+        op: null,
+        result: { order, outcome: seen.value.outcome, alreadyProcessed: true },
+      };
     }
-    const entry = orderId ? await getOrder(kv, orderId) : null;
     const before = entry?.value ?? null;
     const op = kv.atomic();
     let outcome: Outcome;
@@ -96,6 +98,20 @@ export async function recordFact(
     }
     return { op, result: { order: after ?? before, outcome, alreadyProcessed: false } };
   });
+}
+
+async function readBoth(
+  kv: Deno.Kv,
+  eventKey: Deno.KvKey | null,
+  orderId: string | null,
+): Promise<[Deno.KvEntryMaybe<ProcessedEvent> | null, Deno.KvEntryMaybe<Order> | null]> {
+  const wanted: Deno.KvKey[] = [];
+  if (eventKey) wanted.push(eventKey);
+  if (orderId) wanted.push(keys.order(orderId));
+  const got = wanted.length ? await kv.getMany(wanted) : [];
+  const seen = eventKey ? got[0] as Deno.KvEntryMaybe<ProcessedEvent> : null;
+  const order = orderId ? got[eventKey ? 1 : 0] as Deno.KvEntryMaybe<Order> : null;
+  return [seen, order];
 }
 
 /**

@@ -95,10 +95,9 @@ export function createWorker(options: WorkerOptions): Worker {
       .set(keys.taskDue(leaseUntil, task.id), task.id)
       .set(entry.key, claimed)
       .commit()
-      .catch(() => ({ ok: false }));
-    if (!res.ok) return null;
-    const after = await kv.get<Task>(entry.key);
-    return after.value ? after as Deno.KvEntry<Task> : null;
+      .catch(() => null);
+    // The commit's versionstamp is the claim's: no need to read the task back.
+    return res?.ok ? { key: entry.key, value: claimed, versionstamp: res.versionstamp } : null;
   }
 
   async function finishFailed(
