@@ -29,3 +29,19 @@ export const LIVE_MESSAGE = "text-sm font-medium text-stone-700 data-[tone=ok]:t
 export const NAV_LINK = "inline-flex items-center gap-2 rounded-lg px-3 py-2 text-sm " +
   "font-semibold text-stone-700 hover:bg-stone-100 hover:text-ink " +
   "aria-[current=page]:bg-brand-50 aria-[current=page]:text-brand-700 " + FOCUS_RING;
+
+/**
+ * A boxed message an island fills in (inside an aria-live region): `data-tone` picks
+ * error, ok or (default) info colours, so one constant list covers every state.
+ */
+export const MESSAGE_BOX = "rounded-xl px-4 py-3 text-sm ring-1 ring-inset " +
+  "bg-brand-50 text-brand-700 ring-brand-100 " +
+  "data-[tone=error]:bg-red-50 data-[tone=error]:text-red-800 data-[tone=error]:ring-red-200 " +
+  "data-[tone=ok]:bg-green-50 data-[tone=ok]:text-green-800 data-[tone=ok]:ring-green-200";
+
+/** An inline text link. */
+export const TEXT_LINK = "rounded font-semibold underline underline-offset-2 " +
+  "hover:no-underline " + FOCUS_RING;
+
+/** Content beside a summary box on wide screens (checkout and order pages), stacked on narrow. */
+export const COLUMNS = "grid gap-6 lg:grid-cols-[1fr_22rem] lg:items-start lg:gap-8";

@@ -16,6 +16,7 @@ import { formatOrderNumber, orderNumberDay } from "../orders/order_number.ts";
 import type { FactSource, OrderItem } from "../orders/types.ts";
 import type { AppDeps } from "../state.ts";
 import { attachSession } from "./attach_session.ts";
+import { refuseUnpayable, reopenCheckout } from "./retry_session.ts";
 import { signOrderToken } from "./owner_token.ts";
 
 /** Self-hosted denokv allows 10 checks per commit: one per product, the counter, the key. */
@@ -68,7 +69,7 @@ export async function createCheckout(deps: AppDeps, input: CheckoutInput): Promi
     : null;
   if (requestKey) {
     const seen = await deps.kv.get<CheckoutRequestRecord>(requestKey);
-    if (seen.value) return await openSession(deps, seen.value.orderId, 1, seen.value.expiresAt);
+    if (seen.value) return await resume(deps, seen.value);
   }
   const lines = await requestedLines(deps.kv, input);
   const expiresAt = Math.floor(deps.now().getTime() / 1000) +
@@ -101,6 +102,33 @@ export async function createCheckout(deps: AppDeps, input: CheckoutInput): Promi
     return { op, result: { orderId: order.id, expiresAt } };
   });
   return await openSession(deps, placed.orderId, 1, placed.expiresAt);
+}
+
+/**
+ * The checkout key for the cart as it is now: the same cart contents give the same key, so
+ * paying, going Back and paying again resumes one order instead of placing a second.
+ */
+export async function cartCheckoutKey(kv: Deno.Kv, cartId: string | null): Promise<string> {
+  const cart = cartId ? await getCart(kv, cartId) : null;
+  return cart ? `cart-${cart.updatedAt}` : `once-${crypto.randomUUID()}`;
+}
+
+/**
+ * A repeated request finds its order again: the first session if it never got one (the
+ * provider failed the first time), the current session while it is open, or a fresh one
+ * (through the retry path, which expires the old) when that session can no longer be paid.
+ */
+async function resume(deps: AppDeps, record: CheckoutRequestRecord): Promise<CheckoutResult> {
+  const order = (await getOrder(deps.kv, record.orderId)).value;
+  if (!order) throw new Error(`order ${record.orderId} vanished`);
+  const current = order.payment.sessionId;
+  if (!current) return await openSession(deps, order.id, 1, record.expiresAt);
+  await refuseUnpayable(deps, order);
+  const session = await deps.provider.retrieveSession(current);
+  if (session.status === "open") {
+    return { id: session.id, url: session.url, orderId: order.id, orderNumber: order.number };
+  }
+  return await reopenCheckout(deps, order);
 }
 
 /** Merges repeated product ids; falls back to the shopper's cart. */

@@ -1,7 +1,8 @@
 /**
- * The shopper's view of an order by checkout session. While the order is unpaid it asks the
- * provider too and records a confirmed payment through the same fact path as the webhook,
- * so the success page and a late webhook settle the order exactly once between them.
+ * The shopper's view of an order, by checkout session (the success page) or by order id for
+ * its owner (the cancel and status pages). While the order is unpaid it asks the provider
+ * too and records a confirmed payment through the same fact path as the webhook, so a page
+ * and a late webhook settle the order exactly once between them.
  */
 import { findOrderIdBySession, getOrder } from "../db/orders.ts";
 import { recordFact } from "../facts/record_fact.ts";
@@ -9,6 +10,7 @@ import { NotFoundError, ProviderError } from "../http/errors.ts";
 import { type PublicOrderView, publicView } from "../orders/order.ts";
 import type { Order } from "../orders/types.ts";
 import type { AppDeps } from "../state.ts";
+import { ownedOrder, type Owner } from "./retry_session.ts";
 
 export async function orderBySession(deps: AppDeps, sessionId: string): Promise<PublicOrderView> {
   const { kv, provider } = deps;
@@ -16,6 +18,17 @@ export async function orderBySession(deps: AppDeps, sessionId: string): Promise<
   const order = orderId ? (await getOrder(kv, orderId)).value : null;
   if (!order) throw new NotFoundError("No order for this checkout session", { sessionId });
   return publicView(await confirmIfPaid(deps, order, sessionId));
+}
+
+/** The order for its owner (404 unknown, 403 not theirs), its current session checked. */
+export async function ownedOrderStatus(
+  deps: AppDeps,
+  orderId: string,
+  owner: Owner,
+): Promise<PublicOrderView> {
+  const order = await ownedOrder(deps, orderId, owner);
+  const sessionId = order.payment.sessionId;
+  return publicView(sessionId ? await confirmIfPaid(deps, order, sessionId) : order);
 }
 
 async function confirmIfPaid(deps: AppDeps, order: Order, sessionId: string): Promise<Order> {

@@ -73,7 +73,8 @@ export async function refuseUnpayable(deps: AppDeps, order: Order): Promise<void
 
 /**
  * Expires the order's open session. A session the provider says is no longer open may have
- * been paid meanwhile: that payment is recorded (the retry then stops at 409).
+ * been paid meanwhile: that payment is recorded (the retry then stops at 409). A debit
+ * still settling is a 409 too; one whose failure the order recorded is done with.
  */
 export async function closeSession(
   deps: AppDeps,
@@ -102,7 +103,10 @@ export async function closeSession(
     );
     return result.order ?? order;
   }
-  if (session.status === "complete") {
+  // A complete, unpaid session is a bank debit: still settling, unless the order has
+  // already heard that it failed (the session then stays complete for good).
+  const failedHere = order.status === "failed" && order.payment.sessionId === sessionId;
+  if (session.status === "complete" && !failedHere) {
     throw new ConflictError(
       "payment_processing",
       "A payment for this order is still being processed; wait for it to settle",

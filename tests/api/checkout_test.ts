@@ -190,3 +190,25 @@ Deno.test("16 concurrent checkouts all succeed with distinct order numbers", asy
   assertEquals(new Set(numbers).size, 16);
   assertEquals((await getStock(app.kv, [a.id])).get(a.id), a.stock - 16);
 });
+
+Deno.test("a repeated key resumes its order: same open session, a new one once expired, 409 once paid", async () => {
+  await using app = await testApp();
+  const [a] = await stockedProducts(app);
+  const body = { items: [{ productId: a.id, quantity: 1 }] };
+  const headers = { "idempotency-key": "back-button" };
+  const first = await (await checkout(app, body, headers)).json();
+  assertEquals((await (await checkout(app, body, headers)).json()).id, first.id);
+  await app.emulator!.expireNow(first.id);
+  await eventually(async () => (await orderOf(app, first.orderId)).status === "expired");
+  const resumed = await checkout(app, body, headers);
+  assertEquals(resumed.status, 200);
+  const again = await resumed.json();
+  assertEquals(again.orderId, first.orderId, "the same order, not a second one");
+  ok(again.id !== first.id, "a new session replaces the expired one");
+  assertEquals((await orderOf(app, first.orderId)).status, "pending");
+  await app.emulator!.pay(again.id, "4242424242424242");
+  await eventually(async () => (await orderOf(app, first.orderId)).status === "paid");
+  const paid = await checkout(app, body, headers);
+  assertEquals(paid.status, 409);
+  assertEquals((await paid.json()).error.code, "order_paid");
+});

@@ -5,7 +5,7 @@
  */
 import { type Browser, chromium, type Page } from "playwright-core";
 import { parseConfig } from "@/lib/config.ts";
-import { type Runtime, startRuntime } from "@/lib/runtime.ts";
+import { type Runtime, type RuntimeOptions, startRuntime } from "@/lib/runtime.ts";
 import { testIslands } from "./islands.ts";
 
 export const CHROMIUM_PATH = Deno.env.get("CHROMIUM_PATH") ?? "/usr/bin/chromium";
@@ -44,11 +44,19 @@ export function freePort(): number {
   return port;
 }
 
+export interface ShopOptions {
+  /** Options of the embedded Stripe emulator, e.g. delivery knobs (`delayMs`, `dropRate`). */
+  emulator?: RuntimeOptions["emulator"];
+}
+
 /**
  * A listening Settle whose PUBLIC_ORIGIN is the address the browser uses, so redirects,
  * CORS and form checks see one origin.
  */
-export async function startShop(env: Record<string, string> = {}): Promise<Runtime> {
+export async function startShop(
+  env: Record<string, string> = {},
+  options: ShopOptions = {},
+): Promise<Runtime> {
   const port = freePort();
   const config = parseConfig({
     SETTLE_ENV: "test",
@@ -62,7 +70,7 @@ export async function startShop(env: Record<string, string> = {}): Promise<Runti
     RATE_LIMIT_RETRY_PER_MIN: "0",
     ...env,
   });
-  return await startRuntime(config, { islands: await testIslands() });
+  return await startRuntime(config, { islands: await testIslands(), emulator: options.emulator });
 }
 
 /** Saves a full-page screenshot as test-results/<name>.png and returns its path. */

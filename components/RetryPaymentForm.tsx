@@ -1,0 +1,78 @@
+/**
+ * "Retry payment" for a saved order. Without JavaScript it is a form posting to
+ * /checkout/cancel, which answers 303 to the new payment page; inside an island it calls
+ * the retry-session API and goes to the new session, or says in a live region why not
+ * (already paid, sold out since, provider down). Client-safe: islands render it.
+ */
+import { useState } from "preact/hooks";
+import { retryPayment } from "../lib/checkout/checkout_client.ts";
+import { Button, type ButtonSize } from "./Button.tsx";
+import { MESSAGE_BOX, TEXT_LINK } from "./styles.ts";
+
+export interface RetryPaymentFormProps {
+  orderId: string;
+  /** The order's signed token (the owner's proof on another device). */
+  token: string;
+  /** The button's words; default "Retry payment". */
+  label?: string;
+  size?: ButtonSize;
+}
+
+type Message = { tone: "error" | "info"; text: string; link?: string };
+
+export function RetryPaymentForm(
+  { orderId, token, label = "Retry payment", size = "lg" }: RetryPaymentFormProps,
+) {
+  const [busy, setBusy] = useState(false);
+  const [message, setMessage] = useState<Message | null>(null);
+
+  async function retry(event: Event) {
+    event.preventDefault();
+    if (busy) return;
+    setBusy(true);
+    setMessage({ tone: "info", text: "Opening a new secure payment page…" });
+    const result = await retryPayment(orderId, token);
+    if (result.ok && result.data.url) {
+      location.assign(result.data.url);
+      return;
+    }
+    setBusy(false);
+    if (result.ok) {
+      setMessage({
+        tone: "error",
+        text: "The payment page could not be opened. Please try again.",
+      });
+    } else if (result.code === "order_paid") {
+      setMessage({
+        tone: "info",
+        text: "Good news: this order is already paid.",
+        link: result.statusUrl,
+      });
+    } else {
+      setMessage({ tone: "error", text: result.message });
+    }
+  }
+
+  return (
+    <form method="post" action="/checkout/cancel" onSubmit={retry}>
+      <input type="hidden" name="order" value={orderId} />
+      <input type="hidden" name="token" value={token} />
+      <Button
+        type="submit"
+        size={size}
+        block
+        aria-disabled={busy ? "true" : undefined}
+      >
+        {busy ? "Opening payment…" : label}
+      </Button>
+      <div role="status" aria-live="polite">
+        <p hidden={!message} class={`mt-3 ${MESSAGE_BOX}`} data-tone={message?.tone}>
+          {message?.text}{" "}
+          <span hidden={!message?.link}>
+            <a href={message?.link ?? "#"} class={TEXT_LINK}>See the order</a>
+          </span>
+        </p>
+      </div>
+    </form>
+  );
+}

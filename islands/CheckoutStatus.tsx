@@ -1,0 +1,183 @@
+/**
+ * The success page's status panel. The server renders the state it found; while that is
+ * "pending" (the webhook not in yet, or a bank debit settling) the island asks
+ * GET /api/orders/by-session/:id again with growing pauses and turns into the confirmation
+ * or the failure state in place, announced through the polite live region. After a while
+ * it says the confirmation will come by e-mail; without JavaScript a "Check again" link
+ * reloads the page instead.
+ */
+import { useEffect, useRef, useState } from "preact/hooks";
+import { LinkButton } from "../components/Button.tsx";
+import { RetryPaymentForm } from "../components/RetryPaymentForm.tsx";
+import { cartCount } from "../lib/cart/cart_count_signal.ts";
+import { cartCountNow, orderBySession } from "../lib/checkout/checkout_client.ts";
+import { canRetry, type CheckoutState, checkoutState } from "../lib/checkout/checkout_state.ts";
+import type { OrderStatus } from "../lib/orders/types.ts";
+
+interface Props {
+  sessionId: string;
+  orderId: string;
+  number: string;
+  /** The order's signed token, for the retry and the status page. */
+  token: string;
+  status: OrderStatus;
+}
+
+/** First pause between checks; each next one is 1.5 × longer, up to POLL_MAX_MS. */
+export const POLL_FIRST_MS = 1000;
+export const POLL_MAX_MS = 10_000;
+/** After this long pending, the page says the confirmation will follow by e-mail. */
+export const LATE_AFTER_MS = 30_000;
+/** Polling stops here; "Check again" takes over. */
+export const GIVE_UP_AFTER_MS = 10 * 60_000;
+
+const PANEL = "rounded-2xl p-5 ring-1 ring-inset sm:p-6 " +
+  "bg-amber-50 text-amber-900 ring-amber-200 " +
+  "data-[state=paid]:bg-green-50 data-[state=paid]:text-green-900 data-[state=paid]:ring-green-200 " +
+  "data-[state=failed]:bg-red-50 data-[state=failed]:text-red-900 data-[state=failed]:ring-red-200 " +
+  "data-[state=expired]:bg-red-50 data-[state=expired]:text-red-900 " +
+  "data-[state=expired]:ring-red-200 data-[state=cancelled]:bg-stone-100 " +
+  "data-[state=cancelled]:text-stone-800 data-[state=cancelled]:ring-stone-200";
+
+const ICONS: Record<CheckoutState, string> = {
+  paid: "M5 12.5l4.5 4.5L19 7.5",
+  pending: "M12 7v5l3 2M12 21a9 9 0 1 1 0-18 9 9 0 0 1 0 18z",
+  failed: "M7 7l10 10M17 7L7 17",
+  expired: "M12 7v5l3 2M12 21a9 9 0 1 1 0-18 9 9 0 0 1 0 18z",
+  cancelled: "M7 7l10 10M17 7L7 17",
+};
+
+function words(state: CheckoutState, number: string, late: boolean): [string, string] {
+  switch (state) {
+    case "paid":
+      return [
+        "Payment received. Thank you!",
+        `Order ${number} is confirmed. We’ll e-mail your receipt and let you know when it ships.`,
+      ];
+    case "pending":
+      return late
+        ? [
+          "Your payment is still being confirmed",
+          "Some payments, like bank debits, take longer to clear. We’ll e-mail your " +
+          "confirmation as soon as it does, so you can safely close this page.",
+        ]
+        : [
+          "Confirming your payment…",
+          "This usually takes a few seconds. There’s no need to pay again.",
+        ];
+    case "failed":
+      return [
+        "Your payment didn’t go through",
+        "No money was taken. Your order is saved, so you can try again, for example with another card.",
+      ];
+    case "expired":
+      return [
+        "This checkout expired before payment",
+        "No money was taken. Your order is saved: pay for it now while the items are still in stock.",
+      ];
+    case "cancelled":
+      return [
+        "This order was cancelled",
+        "No money was taken. To buy these items, start a new checkout from your cart.",
+      ];
+  }
+}
+
+export default function CheckoutStatus({ sessionId, orderId, number, token, status }: Props) {
+  const [current, setCurrent] = useState(status);
+  const [ready, setReady] = useState(false);
+  const [late, setLate] = useState(false);
+  const [stopped, setStopped] = useState(false);
+  const started = useRef(Date.now());
+  const state = checkoutState(current);
+
+  useEffect(() => setReady(true), []);
+
+  useEffect(() => {
+    if (state !== "pending") return;
+    let delay = POLL_FIRST_MS;
+    let timer: ReturnType<typeof setTimeout>;
+    let live = true;
+    const tick = async () => {
+      const result = await orderBySession(sessionId);
+      if (!live) return;
+      if (result.ok) setCurrent(result.data.status);
+      const waited = Date.now() - started.current;
+      if (waited >= LATE_AFTER_MS) setLate(true);
+      if ((!result.ok && result.status === 404) || waited >= GIVE_UP_AFTER_MS) {
+        setStopped(true);
+        return;
+      }
+      if (result.ok && checkoutState(result.data.status) !== "pending") return;
+      delay = Math.min(POLL_MAX_MS, delay * 1.5);
+      timer = setTimeout(tick, delay);
+    };
+    timer = setTimeout(tick, delay);
+    return () => {
+      live = false;
+      clearTimeout(timer);
+    };
+  }, [state === "pending"]);
+
+  useEffect(() => {
+    if (state !== "paid") return;
+    // The paid order's items leave the cart in a follow-up task; catch up with it.
+    const timers = [0, 1500, 4000].map((ms) =>
+      setTimeout(async () => {
+        const count = await cartCountNow();
+        if (count !== null) cartCount.value = count;
+      }, ms)
+    );
+    return () => timers.forEach(clearTimeout);
+  }, [state]);
+
+  const [title, text] = words(state, number, late);
+  const statusUrl = `/orders/${encodeURIComponent(orderId)}?token=${encodeURIComponent(token)}`;
+  const checkAgain = `/checkout/success?session_id=${encodeURIComponent(sessionId)}`;
+  return (
+    <section aria-label="Payment status" class={PANEL} data-state={state} data-checkout-state>
+      <div class="flex items-start gap-4">
+        <svg
+          viewBox="0 0 24 24"
+          class="mt-0.5 h-8 w-8 shrink-0"
+          fill="none"
+          stroke="currentColor"
+          stroke-width="2"
+          stroke-linecap="round"
+          stroke-linejoin="round"
+          aria-hidden="true"
+        >
+          <path d={ICONS[state]} />
+        </svg>
+        <div role="status" aria-live="polite" aria-atomic="true" class="min-w-0">
+          <p class="text-lg font-semibold" data-status-title>{title}</p>
+          <p class="mt-1 text-sm leading-relaxed">{text}</p>
+          <p hidden={!(ready && state === "pending" && !stopped)} class="mt-1 text-sm">
+            This page updates by itself.
+          </p>
+        </div>
+      </div>
+      <div class="mt-5 flex flex-col gap-3 sm:flex-row sm:flex-wrap sm:items-start">
+        <div hidden={!canRetry(current) || state === "pending"} class="sm:w-64">
+          <RetryPaymentForm orderId={orderId} token={token} label="Try paying again" />
+        </div>
+        <span hidden={state !== "pending" || (ready && !stopped)}>
+          <LinkButton href={checkAgain} size="lg" block>Check again</LinkButton>
+        </span>
+        <span hidden={state === "cancelled"}>
+          <LinkButton href={statusUrl} variant="secondary" size="lg" block>
+            View order status
+          </LinkButton>
+        </span>
+        <span hidden={state !== "cancelled"}>
+          <LinkButton href="/cart" variant="secondary" size="lg" block>
+            Back to your cart
+          </LinkButton>
+        </span>
+        <span hidden={state !== "paid"}>
+          <LinkButton href="/" variant="ghost" size="lg" block>Continue shopping</LinkButton>
+        </span>
+      </div>
+    </section>
+  );
+}

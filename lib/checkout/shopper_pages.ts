@@ -1,0 +1,44 @@
+/**
+ * What the shopper's checkout pages share: who is asking about an order, the links that
+ * carry an order's token, and the guard on their no-JS form posts.
+ */
+import { z } from "zod";
+import { readCartId } from "../http/cart_cookie.ts";
+import { ForbiddenError } from "../http/errors.ts";
+import type { AppDeps } from "../state.ts";
+import { signOrderToken } from "./owner_token.ts";
+import type { Owner } from "./retry_session.ts";
+
+/** Order ids are ULIDs; anything else cannot name an order. */
+export const OrderIdSchema = z.string().regex(/^[0-9A-HJKMNP-TV-Z]{26}$/);
+/** A Checkout Session id as Stripe (and the emulator) makes them. */
+export const SessionIdSchema = z.string().regex(/^cs_[A-Za-z0-9_]{1,250}$/);
+
+/** The request's claims on an order: its cart cookie and the token it brought. */
+export async function requestOwner(
+  req: Request,
+  deps: AppDeps,
+  token: string | null,
+): Promise<Owner> {
+  return { cartId: await readCartId(req, deps.secret), token };
+}
+
+export interface OrderLinks {
+  token: string;
+  /** The shopper's order status page. */
+  statusUrl: string;
+}
+
+/** Links for an order whose owner is asking (never hand these to anyone else). */
+export async function orderLinks(secret: string, orderId: string): Promise<OrderLinks> {
+  const token = await signOrderToken(secret, orderId);
+  return { token, statusUrl: `/orders/${orderId}?token=${token}` };
+}
+
+/** Refuses a form posted from another site (the cart cookie is SameSite=Lax already). */
+export function refuseForeignForm(req: Request, url: URL, publicOrigin: string): void {
+  const origin = req.headers.get("origin");
+  if (origin && origin !== url.origin && origin !== publicOrigin) {
+    throw new ForbiddenError("Forms from other sites cannot start a payment");
+  }
+}

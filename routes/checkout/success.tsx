@@ -1,0 +1,97 @@
+/**
+ * Where the payment page sends the shopper back: `/checkout/success?session_id=…`. The
+ * server asks the provider itself (orderBySession), so a paid session shows paid at once
+ * even before its webhook; a pending one is polled by the CheckoutStatus island. An
+ * unknown session is a 404 page that says what to do.
+ */
+import type { Handlers, PageProps } from "$fresh/types.ts";
+import { CartSummary } from "@/components/CartSummary.tsx";
+import { OrderItems } from "@/components/OrderItems.tsx";
+import { OrderProblem, orderProblemTitle } from "@/components/OrderProblem.tsx";
+import { Page, type PageMeta } from "@/components/Page.tsx";
+import { COLUMNS } from "@/components/styles.ts";
+import CheckoutStatus from "@/islands/CheckoutStatus.tsx";
+import { orderBySession } from "@/lib/checkout/order_status.ts";
+import { orderLinks, SessionIdSchema } from "@/lib/checkout/shopper_pages.ts";
+import { NotFoundError } from "@/lib/http/errors.ts";
+import type { PublicOrderView } from "@/lib/orders/order.ts";
+import type { ShopState } from "../_middleware.ts";
+
+type Data =
+  & PageMeta
+  & (
+    | { found: true; sessionId: string; order: PublicOrderView; token: string }
+    | { found: false }
+  );
+
+const PRIVATE = { "cache-control": "no-store" };
+
+export const handler: Handlers<Data, ShopState> = {
+  async GET(_req, ctx) {
+    const parsed = SessionIdSchema.safeParse(ctx.url.searchParams.get("session_id"));
+    const missing = () =>
+      ctx.render({ title: orderProblemTitle("unknown_session"), found: false }, {
+        status: 404,
+        headers: PRIVATE,
+      });
+    if (!parsed.success) return await missing();
+    let order: PublicOrderView;
+    try {
+      order = await orderBySession(ctx.state, parsed.data);
+    } catch (err) {
+      if (err instanceof NotFoundError) return await missing();
+      throw err;
+    }
+    const { token } = await orderLinks(ctx.state.secret, order.id);
+    return ctx.render({
+      title: `Order ${order.number}`,
+      // A paid order's items leave the cart: the header's count follows.
+      liveCart: true,
+      found: true,
+      sessionId: parsed.data,
+      order,
+      token,
+    }, { headers: PRIVATE });
+  },
+};
+
+export default function CheckoutSuccess({ data }: PageProps<Data>) {
+  if (!data.found) return <OrderProblem kind="unknown_session" />;
+  const { order, sessionId, token } = data;
+  const placed = new Date(order.createdAt).toLocaleDateString("en-NZ", {
+    day: "numeric",
+    month: "long",
+    year: "numeric",
+    timeZone: "Pacific/Auckland",
+  });
+  return (
+    <Page
+      eyebrow="Checkout"
+      heading={
+        <>
+          Order <span class="whitespace-nowrap">{order.number}</span>
+        </>
+      }
+      lead={`Placed ${placed}`}
+    >
+      <div class={COLUMNS}>
+        <div class="flex flex-col gap-6">
+          <CheckoutStatus
+            sessionId={sessionId}
+            orderId={order.id}
+            number={order.number}
+            token={token}
+            status={order.status}
+          />
+          <OrderItems items={order.items} currency={order.currency} label="Items in this order" />
+        </div>
+        <CartSummary
+          heading="Order total"
+          subtotal={order.subtotal}
+          total={order.total}
+          currency={order.currency}
+        />
+      </div>
+    </Page>
+  );
+}
