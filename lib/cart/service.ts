@@ -7,6 +7,7 @@ import { z } from "zod";
 import { type CartItem, getCart, updateCart } from "../db/carts.ts";
 import { getProduct, getProducts, getStock, type Product } from "../db/products.ts";
 import { BusinessRuleError, NotFoundError } from "../http/errors.ts";
+import { assertPurchasable } from "../catalog/purchasable.ts";
 import { parseInput } from "../http/json_body.ts";
 import type { CartLine, CartView } from "./types.ts";
 
@@ -143,39 +144,11 @@ async function requirePurchasable(
   productId: string,
   quantity: number,
 ): Promise<Product> {
-  const product = await getProduct(kv, productId);
-  if (!product) {
-    throw new BusinessRuleError("unknown_product", `There is no product ${productId}`, {
-      productId,
-    });
-  }
-  const named = { productId, title: product.title };
-  if (!product.active) {
-    throw new BusinessRuleError(
-      "product_inactive",
-      `${product.title} is no longer for sale`,
-      named,
-    );
-  }
-  if (product.unique && quantity > 1) {
-    throw new BusinessRuleError(
-      "unique_item",
-      `${product.title} is one of a kind: only one can be bought`,
-      { ...named, max: 1, requested: quantity },
-    );
-  }
-  const available = (await getStock(kv, [productId])).get(productId) ?? 0;
-  if (quantity > available) {
-    const message = available === 0
-      ? `${product.title} is sold out`
-      : `Only ${available} of ${product.title} available`;
-    throw new BusinessRuleError("insufficient_stock", message, {
-      ...named,
-      available,
-      requested: quantity,
-    });
-  }
-  return product;
+  const [product, stock] = await Promise.all([
+    getProduct(kv, productId),
+    getStock(kv, [productId]),
+  ]);
+  return assertPurchasable(productId, product, quantity, stock.get(productId) ?? 0);
 }
 
 /** One checkout charges one currency, so a cart never mixes them. */

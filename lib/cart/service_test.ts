@@ -116,7 +116,7 @@ Deno.test("unknown, inactive and out-of-stock products are 422s naming the produ
   const soldOut = await rejectsWith(
     addItem(kv, cartId, { productId: none.id, quantity: 1 }),
     422,
-    "insufficient_stock",
+    "out_of_stock",
   );
   assert.match(soldOut.message, /Red Cup is sold out/);
 
@@ -124,7 +124,7 @@ Deno.test("unknown, inactive and out-of-stock products are 422s naming the produ
   const short = await rejectsWith(
     addItem(kv, cartId, { productId: few.id, quantity: 1 }),
     422,
-    "insufficient_stock",
+    "out_of_stock",
   );
   assert.match(short.message, /Only 2 of Blue Bowl/);
   assert.deepEqual(short.details, {
@@ -133,7 +133,7 @@ Deno.test("unknown, inactive and out-of-stock products are 422s naming the produ
     available: 2,
     requested: 3,
   });
-  await rejectsWith(setQuantity(kv, cartId, few.id, 3), 422, "insufficient_stock");
+  await rejectsWith(setQuantity(kv, cartId, few.id, 3), 422, "out_of_stock");
 });
 
 Deno.test("a failed request changes nothing in the store", async () => {
@@ -166,7 +166,7 @@ Deno.test("lowering a quantity is allowed even when stock fell below it", async 
   await addItem(kv, cartId, { productId: mug.id, quantity: 5 });
   await setStock(kv, mug.id, 2);
   assert.equal((await setQuantity(kv, cartId, mug.id, 4)).items[0].quantity, 4);
-  await rejectsWith(setQuantity(kv, cartId, mug.id, 5), 422, "insufficient_stock");
+  await rejectsWith(setQuantity(kv, cartId, mug.id, 5), 422, "out_of_stock");
 });
 
 Deno.test("a cart holds at most 50 lines and one currency", async () => {

@@ -8,7 +8,8 @@ import { keys } from "../db/keys.ts";
 import { getOrder } from "../db/orders.ts";
 import { getStockEntries } from "../db/products.ts";
 import { stageFact } from "../facts/record_fact.ts";
-import { BusinessRuleError, NotFoundError } from "../http/errors.ts";
+import { NotFoundError } from "../http/errors.ts";
+import { assertInStock } from "../catalog/purchasable.ts";
 import type { FactSource, Order } from "../orders/types.ts";
 import type { AppDeps } from "../state.ts";
 
@@ -47,13 +48,7 @@ async function retake(kv: Deno.Kv, order: Order, op: Deno.AtomicOperation): Prom
   for (const item of order.items) {
     const entry = stock.get(item.productId)!;
     const available = entry.value ?? 0;
-    if (available < item.quantity) {
-      throw new BusinessRuleError(
-        "out_of_stock",
-        available === 0 ? `${item.title} is sold out` : `Only ${available} of ${item.title} left`,
-        { productId: item.productId, title: item.title, available, requested: item.quantity },
-      );
-    }
+    assertInStock(item.productId, item.title, item.quantity, available);
     op.check(entry).set(keys.stock(item.productId), available - item.quantity);
   }
 }

@@ -15,6 +15,7 @@ import { newOrder } from "../orders/order.ts";
 import { formatOrderNumber, orderNumberDay } from "../orders/order_number.ts";
 import type { FactSource, OrderItem } from "../orders/types.ts";
 import type { AppDeps } from "../state.ts";
+import { assertPurchasable } from "../catalog/purchasable.ts";
 import { attachSession } from "./attach_session.ts";
 import { refuseUnpayable, reopenCheckout } from "./retry_session.ts";
 import { signOrderToken } from "./owner_token.ts";
@@ -170,31 +171,9 @@ async function reserve(
   const [products, stock] = await Promise.all([getProducts(kv, ids), getStockEntries(kv, ids)]);
   const items: OrderItem[] = [];
   for (const { productId, quantity } of lines) {
-    const product = products.get(productId);
-    if (!product) {
-      throw new BusinessRuleError("unknown_product", `There is no product ${productId}`, {
-        productId,
-      });
-    }
-    const named = { productId, title: product.title };
-    if (!product.active) {
-      throw new BusinessRuleError(
-        "product_inactive",
-        `${product.title} is no longer for sale`,
-        named,
-      );
-    }
     const entry = stock.get(productId)!;
     const available = entry.value ?? 0;
-    if (available < quantity) {
-      throw new BusinessRuleError(
-        "out_of_stock",
-        available === 0
-          ? `${product.title} is sold out`
-          : `Only ${available} of ${product.title} left`,
-        { ...named, available, requested: quantity },
-      );
-    }
+    const product = assertPurchasable(productId, products.get(productId), quantity, available);
     op.check(entry).set(keys.stock(productId), available - quantity);
     items.push({ productId, title: product.title, unitAmount: product.unitAmount, quantity });
   }

@@ -3,6 +3,7 @@
  * prices. The previous session is expired at the provider first, so one order can never be
  * paid through two open sessions.
  */
+import { commitRetryingLocks } from "../db/atomic.ts";
 import { CHECKOUT_REQUEST_TTL_MS, keys } from "../db/keys.ts";
 import { getOrder } from "../db/orders.ts";
 import { recordFact } from "../facts/record_fact.ts";
@@ -124,8 +125,10 @@ async function attemptExpiry(deps: AppDeps, orderId: string, attempt: number): P
   const expiresAt = Math.floor(deps.now().getTime() / 1000) +
     deps.config.checkoutExpiresMinutes * 60 +
     EXPIRY_MARGIN_SECONDS;
-  const res = await deps.kv.atomic().check({ key, versionstamp: null })
-    .set(key, { orderId, expiresAt }, { expireIn: CHECKOUT_REQUEST_TTL_MS }).commit();
+  const res = await commitRetryingLocks(
+    deps.kv.atomic().check({ key, versionstamp: null })
+      .set(key, { orderId, expiresAt }, { expireIn: CHECKOUT_REQUEST_TTL_MS }),
+  );
   if (res.ok) return expiresAt;
   return (await deps.kv.get<{ expiresAt: number }>(key)).value?.expiresAt ?? expiresAt;
 }

@@ -173,8 +173,8 @@ Deno.test("business rules are a 422 naming the product, and change nothing", asy
   const cases: [string, number, string, RegExp][] = [
     ["prod_nope", 1, "unknown_product", /prod_nope/],
     ["prod_cold_brew_bottle", 1, "product_inactive", /Cold Brew Bottle is no longer for sale/],
-    ["prod_enamel_camp_mug", 1, "insufficient_stock", /Enamel Camp Mug is sold out/],
-    [grinder.id, 6, "insufficient_stock", /Only 5 of Burr Hand Grinder available/],
+    ["prod_enamel_camp_mug", 1, "out_of_stock", /Enamel Camp Mug is sold out/],
+    [grinder.id, 6, "out_of_stock", /Only 5 of Burr Hand Grinder available/],
     [mug.id, 2, "unique_item", /Studio Mug, one of a kind is one of a kind/],
   ];
   for (const [productId, quantity, code, message] of cases) {
