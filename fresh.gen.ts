@@ -5,24 +5,37 @@ import * as $0 from "./routes/_404.tsx";
 import * as $1 from "./routes/_500.tsx";
 import * as $2 from "./routes/_app.tsx";
 import * as $3 from "./routes/_middleware.ts";
-import * as $4 from "./routes/api/admin/_middleware.ts";
-import * as $5 from "./routes/api/admin/orders/[id].ts";
-import * as $6 from "./routes/api/cart/index.ts";
-import * as $7 from "./routes/api/cart/items/[productId].ts";
-import * as $8 from "./routes/api/cart/items/index.ts";
-import * as $9 from "./routes/api/orders/[orderId]/retry-session.ts";
-import * as $10 from "./routes/api/orders/by-session/[sessionId].ts";
-import * as $11 from "./routes/api/payments/create-checkout-session.ts";
-import * as $12 from "./routes/api/payments/webhook.ts";
-import * as $13 from "./routes/api/products.ts";
-import * as $14 from "./routes/cart.tsx";
-import * as $15 from "./routes/healthz.ts";
-import * as $16 from "./routes/index.tsx";
-import * as $17 from "./routes/products/[slug].tsx";
-import * as $18 from "./routes/readyz.ts";
+import * as $4 from "./routes/admin/_middleware.ts";
+import * as $5 from "./routes/admin/index.tsx";
+import * as $6 from "./routes/admin/login.tsx";
+import * as $7 from "./routes/admin/logout.ts";
+import * as $8 from "./routes/admin/orders/[id].tsx";
+import * as $9 from "./routes/api/admin/_middleware.ts";
+import * as $10 from "./routes/api/admin/orders/[id].ts";
+import * as $11 from "./routes/api/admin/orders/[id]/actions.ts";
+import * as $12 from "./routes/api/cart/index.ts";
+import * as $13 from "./routes/api/cart/items/[productId].ts";
+import * as $14 from "./routes/api/cart/items/index.ts";
+import * as $15 from "./routes/api/orders/[orderId]/retry-session.ts";
+import * as $16 from "./routes/api/orders/by-session/[sessionId].ts";
+import * as $17 from "./routes/api/payments/create-checkout-session.ts";
+import * as $18 from "./routes/api/payments/webhook.ts";
+import * as $19 from "./routes/api/products.ts";
+import * as $20 from "./routes/cart.tsx";
+import * as $21 from "./routes/checkout/cancel.tsx";
+import * as $22 from "./routes/checkout/index.tsx";
+import * as $23 from "./routes/checkout/success.tsx";
+import * as $24 from "./routes/healthz.ts";
+import * as $25 from "./routes/index.tsx";
+import * as $26 from "./routes/orders/[id].tsx";
+import * as $27 from "./routes/products/[slug].tsx";
+import * as $28 from "./routes/readyz.ts";
 import * as $$0 from "./islands/AddToCart.tsx";
 import * as $$1 from "./islands/CartBadge.tsx";
-import * as $$2 from "./islands/QuantityStepper.tsx";
+import * as $$2 from "./islands/CheckoutStatus.tsx";
+import * as $$3 from "./islands/PayButton.tsx";
+import * as $$4 from "./islands/QuantityStepper.tsx";
+import * as $$5 from "./islands/RetryPayment.tsx";
 import type { Manifest } from "$fresh/types.ts";
 
 const manifest = {
@@ -31,26 +44,39 @@ const manifest = {
     "./routes/_500.tsx": $1,
     "./routes/_app.tsx": $2,
     "./routes/_middleware.ts": $3,
-    "./routes/api/admin/_middleware.ts": $4,
-    "./routes/api/admin/orders/[id].ts": $5,
-    "./routes/api/cart/index.ts": $6,
-    "./routes/api/cart/items/[productId].ts": $7,
-    "./routes/api/cart/items/index.ts": $8,
-    "./routes/api/orders/[orderId]/retry-session.ts": $9,
-    "./routes/api/orders/by-session/[sessionId].ts": $10,
-    "./routes/api/payments/create-checkout-session.ts": $11,
-    "./routes/api/payments/webhook.ts": $12,
-    "./routes/api/products.ts": $13,
-    "./routes/cart.tsx": $14,
-    "./routes/healthz.ts": $15,
-    "./routes/index.tsx": $16,
-    "./routes/products/[slug].tsx": $17,
-    "./routes/readyz.ts": $18,
+    "./routes/admin/_middleware.ts": $4,
+    "./routes/admin/index.tsx": $5,
+    "./routes/admin/login.tsx": $6,
+    "./routes/admin/logout.ts": $7,
+    "./routes/admin/orders/[id].tsx": $8,
+    "./routes/api/admin/_middleware.ts": $9,
+    "./routes/api/admin/orders/[id].ts": $10,
+    "./routes/api/admin/orders/[id]/actions.ts": $11,
+    "./routes/api/cart/index.ts": $12,
+    "./routes/api/cart/items/[productId].ts": $13,
+    "./routes/api/cart/items/index.ts": $14,
+    "./routes/api/orders/[orderId]/retry-session.ts": $15,
+    "./routes/api/orders/by-session/[sessionId].ts": $16,
+    "./routes/api/payments/create-checkout-session.ts": $17,
+    "./routes/api/payments/webhook.ts": $18,
+    "./routes/api/products.ts": $19,
+    "./routes/cart.tsx": $20,
+    "./routes/checkout/cancel.tsx": $21,
+    "./routes/checkout/index.tsx": $22,
+    "./routes/checkout/success.tsx": $23,
+    "./routes/healthz.ts": $24,
+    "./routes/index.tsx": $25,
+    "./routes/orders/[id].tsx": $26,
+    "./routes/products/[slug].tsx": $27,
+    "./routes/readyz.ts": $28,
   },
   islands: {
     "./islands/AddToCart.tsx": $$0,
     "./islands/CartBadge.tsx": $$1,
-    "./islands/QuantityStepper.tsx": $$2,
+    "./islands/CheckoutStatus.tsx": $$2,
+    "./islands/PayButton.tsx": $$3,
+    "./islands/QuantityStepper.tsx": $$4,
+    "./islands/RetryPayment.tsx": $$5,
   },
   baseUrl: import.meta.url,
 } satisfies Manifest;

@@ -2,7 +2,7 @@
  * Builds the Hono app: cross-cutting middleware first, then the file routes from
  * fresh.gen.ts. Everything a route needs arrives in `ctx.state` (lib/state.ts).
  */
-import { type Context, Hono } from "hono";
+import { type Context, Hono, type MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import manifest from "../fresh.gen.ts";
 import freshConfig from "../fresh.config.ts";
@@ -40,6 +40,20 @@ export function createApp(deps: AppDeps, { islands, formActionOrigins }: AppOpti
     "*",
     securityHeaders({ env: config.env, publicOrigin: config.publicOrigin, formActionOrigins }),
   );
+  // Admin pages and JSON show orders and customers: no cache may keep any of them, error
+  // pages and redirects included (those are rendered outside the routes' own middleware).
+  const noStore: MiddlewareHandler = async (c, next) => {
+    await next();
+    try {
+      c.res.headers.set("cache-control", "no-store");
+    } catch {
+      // Response.redirect() and fetched responses have immutable headers.
+      c.res = new Response(c.res.body, c.res);
+      c.res.headers.set("cache-control", "no-store");
+    }
+  };
+  app.use("/admin/*", noStore);
+  app.use("/api/admin/*", noStore);
   const limit = (maxSize: number) =>
     bodyLimit({
       maxSize,

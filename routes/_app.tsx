@@ -1,11 +1,16 @@
-/** The HTML shell of every page: head, skip link, header with the cart badge, footer. */
+/**
+ * The HTML shell of every page: head, skip link, header with the cart badge, footer. The
+ * admin area gets its own header instead and no shop footer.
+ */
 import type { LayoutProps } from "$fresh/types.ts";
+import { AdminHeader, isAdminPath } from "@/components/admin/AdminHeader.tsx";
 import { documentTitle, pageMeta } from "@/components/Page.tsx";
 import { SiteFooter } from "@/components/SiteFooter.tsx";
 import { SiteHeader } from "@/components/SiteHeader.tsx";
-import type { ShopState } from "./_middleware.ts";
+import type { AdminState } from "./admin/_middleware.ts";
 
-export default function App({ Component, data, state, url }: LayoutProps<unknown, ShopState>) {
+export default function App({ Component, data, state, url }: LayoutProps<unknown, AdminState>) {
+  const admin = isAdminPath(url.pathname);
   return (
     <html lang="en">
       <head>
@@ -15,22 +20,28 @@ export default function App({ Component, data, state, url }: LayoutProps<unknown
         <meta name="description" content="Small-batch coffee and brewing gear from Aotearoa." />
         <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
       </head>
-      <body class="flex min-h-screen flex-col bg-stone-50 font-sans text-ink antialiased">
+      <body
+        class={`flex min-h-screen flex-col font-sans text-ink antialiased ${
+          admin ? "bg-slate-50" : "bg-stone-50"
+        }`}
+      >
         <a
           href="#main"
           class="sr-only focus:not-sr-only focus:absolute focus:left-4 focus:top-4 focus:z-50 focus:rounded-lg focus:bg-white focus:px-4 focus:py-2 focus:font-semibold focus:text-brand-700 focus:shadow-lg focus:outline focus:outline-2 focus:outline-brand-600"
         >
           Skip to content
         </a>
-        <SiteHeader
-          cartCount={state.cartCount ?? 0}
-          path={url.pathname}
-          liveCart={pageMeta(data).liveCart === true}
-        />
+        {admin ? <AdminHeader path={url.pathname} state={state} /> : (
+          <SiteHeader
+            cartCount={state.cartCount ?? 0}
+            path={url.pathname}
+            liveCart={pageMeta(data).liveCart === true}
+          />
+        )}
         <main id="main" tabIndex={-1} class="flex-1 focus:outline-none">
           <Component />
         </main>
-        <SiteFooter />
+        {!admin && <SiteFooter />}
       </body>
     </html>
   );

@@ -71,7 +71,10 @@ Deno.test("/checkout reviews the cart with unit prices, quantities, total and cu
   assert.match(review.html, /Pay \$60\.70/);
   assert.match(review.html, /"PayButton":"\/_fresh\/js\/PayButton-[\w-]+\.js"/);
   const again = await page(app, "/checkout", cookie);
-  assert.notEqual(keyOf(again.html), keyOf(review.html), "a key per page view");
+  assert.equal(keyOf(again.html), keyOf(review.html), "Back and Pay again resumes one order");
+  await cartWith(app, "ethiopia-guji", 1, cookie);
+  const changed = await page(app, "/checkout", cookie);
+  assert.notEqual(keyOf(changed.html), keyOf(review.html), "a changed cart is a new checkout");
 });
 
 Deno.test("without JavaScript the Pay form opens one session per key and answers 303 to it", async () => {

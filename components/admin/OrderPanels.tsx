@@ -1,0 +1,213 @@
+/**
+ * The facts of one order on its admin page: items and totals, payment details (every
+ * checkout session, the current one marked), fulfilment, timestamps and metadata.
+ */
+import type { ComponentChildren } from "preact";
+import type { HistoryEntry, Order } from "../../lib/orders/types.ts";
+import { Price } from "../Price.tsx";
+import { FulfilmentBadge, OrderStatusBadge, PaymentBadge } from "./Badge.tsx";
+import { formatTime, ORDER_STATUS } from "./labels.ts";
+import { MONO, PANEL, PANEL_HEADING, TD, TH } from "./styles.ts";
+
+export function Panel(
+  { title, children, class: extra = "", id }: {
+    title: ComponentChildren;
+    children: ComponentChildren;
+    class?: string;
+    id?: string;
+  },
+) {
+  const headingId = id ? `${id}-heading` : undefined;
+  return (
+    <section class={`${PANEL} ${extra}`} aria-labelledby={headingId} id={id}>
+      <h2 id={headingId} class={PANEL_HEADING}>{title}</h2>
+      {children}
+    </section>
+  );
+}
+
+export interface FactRow {
+  label: string;
+  value: ComponentChildren;
+}
+
+/** A two-column list of label → value rows. */
+export function Facts({ rows }: { rows: FactRow[] }) {
+  return (
+    <dl class="divide-y divide-slate-100 text-sm">
+      {rows.map(({ label, value }, i) => (
+        <div key={i} class="grid grid-cols-[9rem_1fr] gap-3 px-4 py-1.5">
+          <dt class="text-slate-500">{label}</dt>
+          <dd class="min-w-0 break-words text-slate-900">{value ?? "–"}</dd>
+        </div>
+      ))}
+    </dl>
+  );
+}
+
+const money = (amount: number, currency: string) => <Price amount={amount} currency={currency} />;
+
+export function ItemsPanel({ order }: { order: Order }) {
+  const { currency } = order;
+  return (
+    <Panel title="Items" id="items">
+      <table class="min-w-full text-sm">
+        <thead class="bg-slate-50">
+          <tr>
+            <th scope="col" class={`${TH} text-left`}>Product</th>
+            <th scope="col" class={`${TH} text-right`}>Unit price</th>
+            <th scope="col" class={`${TH} text-right`}>Qty</th>
+            <th scope="col" class={`${TH} text-right`}>Line total</th>
+          </tr>
+        </thead>
+        <tbody class="divide-y divide-slate-100">
+          {order.items.map((item) => (
+            <tr key={item.productId}>
+              <td class={TD}>
+                <span class="text-slate-900">{item.title}</span>
+                <span class={`${MONO} ml-2 text-slate-400`}>{item.productId}</span>
+              </td>
+              <td class={`${TD} text-right`}>{money(item.unitAmount, currency)}</td>
+              <td class={`${TD} text-right tabular-nums`}>{item.quantity}</td>
+              <td class={`${TD} text-right`}>
+                {money(item.unitAmount * item.quantity, currency)}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+        <tfoot class="border-t border-slate-200 text-sm">
+          <tr>
+            <th scope="row" colSpan={3} class="px-3 py-1.5 text-right font-normal text-slate-500">
+              Subtotal
+            </th>
+            <td class="px-3 py-1.5 text-right">{money(order.subtotal, currency)}</td>
+          </tr>
+          <tr>
+            <th scope="row" colSpan={3} class="px-3 py-1.5 text-right font-semibold">Total</th>
+            <td class="px-3 py-1.5 text-right font-semibold">
+              {money(order.total, currency)}{" "}
+              <span class="text-xs font-normal text-slate-500">{currency.toUpperCase()}</span>
+            </td>
+          </tr>
+        </tfoot>
+      </table>
+    </Panel>
+  );
+}
+
+export function PaymentPanel({ order }: { order: Order }) {
+  const pay = order.payment;
+  const currency = pay.currency ?? order.currency;
+  const sessions = pay.sessionIds.length
+    ? (
+      <ul class="space-y-0.5">
+        {pay.sessionIds.toReversed().map((id) => (
+          <li key={id} class="flex items-center gap-2">
+            <span class={`${MONO} break-all`}>{id}</span>
+            {id === pay.sessionId && (
+              <span class="rounded bg-sky-100 px-1 text-[11px] font-semibold text-sky-800">
+                current
+              </span>
+            )}
+          </li>
+        ))}
+      </ul>
+    )
+    : "None yet";
+  const intent = pay.paymentIntentId;
+  const rows: FactRow[] = [
+    { label: "Status", value: <PaymentBadge status={pay.status} /> },
+    { label: "Provider", value: pay.provider },
+    { label: "Amount received", value: money(pay.amountReceived, currency) },
+    { label: "Refunded", value: money(pay.refundedAmount, currency) },
+    {
+      label: "Currency",
+      value: pay.currency?.toUpperCase() ?? `${order.currency.toUpperCase()} (order)`,
+    },
+    { label: "Payment intent", value: intent && <span class={MONO}>{intent}</span> },
+    { label: "Checkout sessions", value: sessions },
+  ];
+  if (pay.paidIntentIds.length > 1) {
+    const value = <span class={MONO}>{pay.paidIntentIds.join(", ")}</span>;
+    rows.push({ label: "Paid intents", value });
+  }
+  if (pay.failureReason) {
+    const value = <span class="text-red-700">{pay.failureReason}</span>;
+    rows.push({ label: "Failure reason", value });
+  }
+  return (
+    <Panel title="Payment" id="payment">
+      <Facts rows={rows} />
+    </Panel>
+  );
+}
+
+export function FulfilmentPanel({ order }: { order: Order }) {
+  const f = order.fulfillment;
+  const rows: FactRow[] = [
+    { label: "Status", value: <FulfilmentBadge status={f.status} /> },
+    { label: "Attempts", value: <span class="tabular-nums">{f.attempts}</span> },
+    { label: "Stock", value: order.stock },
+  ];
+  if (f.externalId) {
+    rows.push({ label: "Supplier ref", value: <span class={MONO}>{f.externalId}</span> });
+  }
+  if (f.error) {
+    rows.push({ label: "Last error", value: <span class="text-red-700">{f.error}</span> });
+  }
+  return (
+    <Panel title="Fulfilment" id="fulfilment">
+      <Facts rows={rows} />
+    </Panel>
+  );
+}
+
+/** Created, updated and every status change the history records. */
+export function TimesPanel({ order, history }: { order: Order; history: HistoryEntry[] }) {
+  const times = [{ label: "Created", at: order.createdAt }];
+  for (const entry of history) {
+    if (entry.from === entry.to) continue;
+    times.push({ label: ORDER_STATUS[entry.to]?.[0] ?? entry.to, at: entry.at });
+  }
+  times.push({ label: "Last updated", at: order.updatedAt });
+  const rows = times.map(({ label, at }) => ({
+    label,
+    value: <span class="tabular-nums">{formatTime(at)}</span>,
+  }));
+  return (
+    <Panel title="Timestamps" id="times">
+      <Facts rows={rows} />
+    </Panel>
+  );
+}
+
+export function MetadataPanel({ order }: { order: Order }) {
+  const entries = Object.entries(order.metadata);
+  return (
+    <Panel title="Metadata" id="metadata">
+      {entries.length
+        ? (
+          <Facts
+            rows={entries.map(([label, v]) => ({
+              label,
+              value: <span class="break-all">{v}</span>,
+            }))}
+          />
+        )
+        : <p class="px-4 py-2 text-sm text-slate-500">None</p>}
+    </Panel>
+  );
+}
+
+/** The heading's badges: order, payment and fulfilment status. */
+export function StatusBadges({ order }: { order: Order }) {
+  return (
+    <span class="flex flex-wrap items-center gap-1.5">
+      <OrderStatusBadge status={order.status} />
+      <span class="text-xs text-slate-400">payment</span>
+      <PaymentBadge status={order.payment.status} />
+      <span class="text-xs text-slate-400">fulfilment</span>
+      <FulfilmentBadge status={order.fulfillment.status} />
+    </span>
+  );
+}

@@ -1,0 +1,122 @@
+import { deepStrictEqual as assertEquals, equal, rejects } from "node:assert/strict";
+import { ulid } from "ulid";
+import { writeNewOrder } from "../db/orders.ts";
+import { ValidationError } from "../http/errors.ts";
+import { newOrder } from "../orders/order.ts";
+import { formatOrderNumber } from "../orders/order_number.ts";
+import type { Order } from "../orders/types.ts";
+import { attentionCount, listOrders, type ListQuery } from "./orders_list.ts";
+
+const T0 = Date.parse("2026-11-22T08:00:00Z");
+
+/** 60 orders a second apart: every third paid, every fourth flagged, each with a session. */
+async function fill(kv: Deno.Kv, count = 60, from = 0): Promise<Order[]> {
+  const orders: Order[] = [];
+  for (let i = from; i < from + count; i++) {
+    const at = new Date(T0 + i * 1000);
+    const order = newOrder({
+      id: ulid(at.getTime()),
+      number: formatOrderNumber("SO", at, i + 1),
+      items: [{ productId: "p1", title: "Mug", unitAmount: 1500, quantity: 1 }],
+      currency: "nzd",
+      now: at,
+    });
+    order.payment.sessionId = `cs_test_${i}`;
+    order.payment.sessionIds = [`cs_test_${i}`];
+    if (i % 3 === 0) {
+      order.status = "paid";
+      order.payment.status = "paid";
+      order.payment.paymentIntentId = `pi_test_${i}`;
+    }
+    if (i % 4 === 0) order.needsAttention = [{ reason: "dispute", at: at.toISOString() }];
+    const op = kv.atomic();
+    writeNewOrder(op, order);
+    await op.commit();
+    orders.push(order);
+  }
+  return orders;
+}
+
+/** Every page from the first, following nextCursor; then back again with prevCursor. */
+async function walk(kv: Deno.Kv, query: ListQuery, limit: number) {
+  const forward: string[][] = [];
+  let page = await listOrders(kv, { ...query, limit });
+  equal(page.prevCursor, null, "the first page has nothing newer");
+  forward.push(page.orders.map((o) => o.id));
+  while (page.nextCursor) {
+    page = await listOrders(kv, { ...query, limit, cursor: page.nextCursor });
+    forward.push(page.orders.map((o) => o.id));
+  }
+  const backward: string[][] = [page.orders.map((o) => o.id)];
+  while (page.prevCursor) {
+    page = await listOrders(kv, { ...query, limit, cursor: page.prevCursor, direction: "newer" });
+    backward.unshift(page.orders.map((o) => o.id));
+  }
+  return { forward, backward };
+}
+
+const newestFirst = (orders: Order[]) => orders.map((o) => o.id).reverse();
+
+Deno.test("pages cover every order once, newest first, forwards and back", async () => {
+  using kv = await Deno.openKv(":memory:");
+  const orders = await fill(kv);
+  const cases: [ListQuery, Order[]][] = [
+    [{}, orders],
+    [{ status: "paid" }, orders.filter((o) => o.status === "paid")],
+    [{ status: "pending" }, orders.filter((o) => o.status === "pending")],
+    [{ attention: true }, orders.filter((o) => o.needsAttention.length > 0)],
+  ];
+  for (const [query, expected] of cases) {
+    for (const limit of [7, 20, 25, expected.length, 100]) {
+      const { forward, backward } = await walk(kv, query, limit);
+      const label = `${JSON.stringify(query)} by ${limit}`;
+      assertEquals(forward.flat(), newestFirst(expected), label);
+      assertEquals(backward, forward, `${label}: the same pages on the way back`);
+      equal(forward.at(-1)!.length > 0, true, `${label}: no empty last page`);
+    }
+  }
+});
+
+Deno.test("paging back after new orders arrived skips none and ends on the first page", async () => {
+  using kv = await Deno.openKv(":memory:");
+  const orders = await fill(kv, 30);
+  const first = await listOrders(kv, { limit: 10 });
+  const second = await listOrders(kv, { limit: 10, cursor: first.nextCursor! });
+  const newer = await fill(kv, 3, 30);
+  const back = await listOrders(kv, { limit: 10, cursor: second.prevCursor!, direction: "newer" });
+  assertEquals(back.orders.map((o) => o.id), first.orders.map((o) => o.id));
+  // Three orders are newer still: fewer than a page, so "newer" shows the first page.
+  const top = await listOrders(kv, { limit: 10, cursor: back.prevCursor!, direction: "newer" });
+  assertEquals(top.orders.map((o) => o.id), newestFirst([...orders, ...newer]).slice(0, 10));
+  equal(top.prevCursor, null);
+});
+
+Deno.test("search finds one order by number, session, payment intent or id", async () => {
+  using kv = await Deno.openKv(":memory:");
+  const orders = await fill(kv, 10);
+  const [target] = orders;
+  for (
+    const q of [
+      target.number,
+      ` ${target.number.toLowerCase()} `,
+      "cs_test_0",
+      "pi_test_0",
+      target.id,
+    ]
+  ) {
+    const page = await listOrders(kv, { q, cursor: "ignored" });
+    assertEquals(page.orders.map((o) => o.id), [target.id], q);
+    assertEquals([page.nextCursor, page.prevCursor], [null, null]);
+  }
+  for (const q of ["SO-20991231-0001", "cs_unknown", "pi_unknown", "nothing"]) {
+    assertEquals((await listOrders(kv, { q })).orders, [], q);
+  }
+});
+
+Deno.test("a cursor KV did not make is a 400, and the attention count stops at its cap", async () => {
+  using kv = await Deno.openKv(":memory:");
+  await fill(kv, 20);
+  await rejects(listOrders(kv, { cursor: "not a cursor!" }), ValidationError);
+  equal(await attentionCount(kv), 5);
+  equal(await attentionCount(kv, 3), 4, "cap + 1 means more than the cap");
+});

@@ -1,0 +1,197 @@
+/**
+ * One order for admins: items, totals, payment (every session), fulfilment, timestamps,
+ * metadata, the provider's events, admin actions, Settle's own records and follow-up tasks.
+ * POST runs one action (`action=…`, see lib/admin/order_action.ts) and answers 303 back
+ * here with a flash message; a refused action re-renders the page saying why, with the
+ * service's status (400, 409, 422, 502).
+ */
+import type { Handlers, PageProps } from "$fresh/types.ts";
+import { AdminPage } from "@/components/admin/AdminPage.tsx";
+import {
+  AdminActions,
+  OtherHistory,
+  ProviderEvents,
+  TasksPanel,
+} from "@/components/admin/HistoryTables.tsx";
+import { AttentionPanel, type Draft, OrderActions } from "@/components/admin/OrderActions.tsx";
+import {
+  FulfilmentPanel,
+  ItemsPanel,
+  MetadataPanel,
+  PaymentPanel,
+  StatusBadges,
+  TimesPanel,
+} from "@/components/admin/OrderPanels.tsx";
+import { FIELD_BASE, LINK, MONO } from "@/components/admin/styles.ts";
+import { formatTime } from "@/components/admin/labels.ts";
+import { Notice } from "@/components/Notice.tsx";
+import type { PageMeta } from "@/components/Page.tsx";
+import { CLEAR_FLASH, type Flash, flashCookie, readFlash } from "@/lib/admin/flash.ts";
+import { formTokenFor } from "@/lib/admin/guard.ts";
+import {
+  ActionInputSchema,
+  type ActionName,
+  availableActions,
+  runAction,
+} from "@/lib/admin/order_action.ts";
+import { attentionCount } from "@/lib/admin/orders_list.ts";
+import { getOrder, listHistory } from "@/lib/db/orders.ts";
+import { AppError, NotFoundError, ValidationError } from "@/lib/http/errors.ts";
+import { readForm } from "@/lib/http/form_body.ts";
+import { type Issue, parseInput } from "@/lib/http/json_body.ts";
+import type { HistoryEntry, Order } from "@/lib/orders/types.ts";
+import { listOrderTasks, type Task } from "@/lib/tasks/outbox.ts";
+import type { AdminState } from "../_middleware.ts";
+
+interface Refusal {
+  status: number;
+  message: string;
+  issues: Issue[];
+}
+
+interface Data extends PageMeta {
+  order: Order;
+  history: HistoryEntry[];
+  tasks: Task[];
+  allowed: ActionName[];
+  flash: Flash | null;
+  refusal: Refusal | null;
+  draft: Draft | null;
+}
+
+/** Refusals shown on the order page; anything else goes to the error page. */
+const SHOWN_ON_PAGE = new Set([400, 409, 422, 502]);
+
+async function load(state: AdminState, id: string) {
+  const order = (await getOrder(state.kv, id)).value;
+  if (!order) return null;
+  const [history, tasks] = await Promise.all([
+    listHistory(state.kv, order.id),
+    listOrderTasks(state.kv, order.id),
+  ]);
+  const allowed = [...availableActions(order, tasks)];
+  return { title: `Order ${order.number}`, order, history, tasks, allowed };
+}
+
+export const handler: Handlers<Data, AdminState> = {
+  async GET(req, ctx) {
+    const data = await load(ctx.state, ctx.params.id);
+    if (!data) return ctx.renderNotFound();
+    const flash = await readFlash(req, ctx.state.secret);
+    const res = await ctx.render({ ...data, flash, refusal: null, draft: null });
+    if (flash) res.headers.append("set-cookie", CLEAR_FLASH);
+    return res;
+  },
+
+  async POST(req, ctx) {
+    const { state, params } = ctx;
+    const admin = state.admin!;
+    const fields = Object.fromEntries(await readForm(req)) as Draft;
+    delete fields._token;
+    try {
+      const input = parseInput(ActionInputSchema, fields, "Check the form and try again");
+      const result = await runAction(state, params.id, input, admin);
+      const flash = { tone: "success" as const, message: result.message, url: result.url };
+      const secure = state.config.publicOrigin.startsWith("https:");
+      return new Response(null, {
+        status: 303,
+        headers: {
+          location: `/admin/orders/${encodeURIComponent(params.id)}`,
+          "set-cookie": await flashCookie(state.secret, flash, secure),
+        },
+      });
+    } catch (err) {
+      if (err instanceof NotFoundError) return ctx.renderNotFound();
+      if (!(err instanceof AppError && SHOWN_ON_PAGE.has(err.status))) throw err;
+      const data = await load(state, params.id);
+      if (!data) return ctx.renderNotFound();
+      // The refused form's token is spent: the re-rendered page needs a fresh one.
+      [state.formToken, state.attentionCount] = await Promise.all([
+        formTokenFor(state, admin),
+        attentionCount(state.kv),
+      ]);
+      const issues = err instanceof ValidationError && Array.isArray(err.details)
+        ? err.details as Issue[]
+        : [];
+      const refusal = { status: err.status, message: err.message, issues };
+      return ctx.render({ ...data, flash: null, refusal, draft: fields }, { status: err.status });
+    }
+  },
+};
+
+function FlashNotice({ flash }: { flash: Flash }) {
+  return (
+    <Notice tone={flash.tone} class="mb-4">
+      <p>{flash.message}</p>
+      {flash.url && (
+        <div class="mt-2 flex items-center gap-2">
+          <label for="retry-url" class="sr-only">Checkout link</label>
+          <input
+            id="retry-url"
+            readOnly
+            value={flash.url}
+            class={`${FIELD_BASE} w-full max-w-xl font-mono`}
+            data-retry-url
+          />
+          <a href={flash.url} class={LINK} target="_blank" rel="noopener noreferrer">Open</a>
+        </div>
+      )}
+    </Notice>
+  );
+}
+
+export default function OrderPage({ data, state }: PageProps<Data, AdminState>) {
+  const { order, history, tasks, allowed, flash, refusal, draft } = data;
+  const token = state.formToken ?? "";
+  return (
+    <AdminPage
+      eyebrow={<a href="/admin" class={LINK}>← Orders</a>}
+      heading={`Order ${order.number}`}
+      meta={<StatusBadges order={order} />}
+      actions={
+        <span class="text-xs text-slate-500">
+          <span class={MONO}>{order.id}</span> · created{" "}
+          <span class="tabular-nums">{formatTime(order.createdAt)}</span>
+        </span>
+      }
+    >
+      {flash && <FlashNotice flash={flash} />}
+      {refusal && (
+        <Notice tone="error" title="Not done" class="mb-4">
+          <p>{refusal.message}</p>
+          {refusal.issues.length > 0 && (
+            <ul class="mt-1 list-disc pl-5">
+              {refusal.issues.map((issue, i) => (
+                <li key={i}>{issue.path ? `${issue.path}: ` : ""}{issue.message}</li>
+              ))}
+            </ul>
+          )}
+        </Notice>
+      )}
+      <div class="grid gap-4 lg:grid-cols-[1fr_20rem] lg:items-start">
+        <div class="flex min-w-0 flex-col gap-4">
+          <AttentionPanel order={order} token={token} draft={draft} />
+          <ItemsPanel order={order} />
+          <div class="grid gap-4 xl:grid-cols-2 xl:items-start">
+            <PaymentPanel order={order} />
+            <div class="flex flex-col gap-4">
+              <FulfilmentPanel order={order} />
+              <TimesPanel order={order} history={history} />
+            </div>
+          </div>
+        </div>
+        <div class="flex flex-col gap-4">
+          <OrderActions order={order} allowed={allowed} token={token} draft={draft} />
+          <MetadataPanel order={order} />
+        </div>
+      </div>
+      {/* The history tables get the full width: they have many columns. */}
+      <div class="mt-4 flex flex-col gap-4">
+        <ProviderEvents entries={history} />
+        <AdminActions entries={history} />
+        <OtherHistory entries={history} />
+        <TasksPanel tasks={tasks} />
+      </div>
+    </AdminPage>
+  );
+}
