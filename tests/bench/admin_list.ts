@@ -26,7 +26,7 @@ import { cpuMs, machineTicks, threadCpuMs } from "./proc.ts";
 export const SIZES = [1_000, 100_000];
 /** Measured requests per scenario, after WARMUP unmeasured ones. */
 export const ITERATIONS = 200;
-const WARMUP = 20;
+const WARMUP = 100;
 /** Orders per commit: 3–4 mutations each stays under KV's 1,000 per atomic commit. */
 const BATCH = 200;
 /** One order in this many has a needs-attention flag (the navigation counts them). */

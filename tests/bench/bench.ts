@@ -23,6 +23,12 @@ export interface BenchOptions {
   root: string;
   /** Also run the diagnostic scenarios that explain where the time goes. */
   profile: boolean;
+  /** Measured checkout requests per scenario (the checkout bench). */
+  checkouts: number;
+  /** Measured GET requests per scenario (the catalog bench). */
+  pages: number;
+  /** Spawns per cold-start scenario; the median is reported. */
+  coldRuns: number;
 }
 
 export interface ScenarioRow {
@@ -32,7 +38,10 @@ export interface ScenarioRow {
   load: LoadResult;
   /** CPU the server process used during the measured run (user + system), in ms. */
   serverCpuMs: number | null;
-  /** The server's CPU during the measured run per thread kind ("js", "kv", …; see proc.ts). */
+  /**
+   * The server's CPU during the measured run per thread kind ("js", "kv", …; see proc.ts),
+   * plus "db" for the other processes that count as the server (the peer's PostgreSQL).
+   */
   threadCpuMs: Record<string, number>;
   /** Median durable KV commit on the same disk just before the measured run (disk_probe.ts). */
   probeCommitMs: number;
@@ -42,10 +51,43 @@ export interface ScenarioRow {
   diagnostic?: boolean;
 }
 
+/** One headline figure of Settle beside the same figure of a baseline. */
+export interface Figure {
+  /** What is measured, with its unit, e.g. "webhook ingest, req/s". */
+  figure: string;
+  settle: number;
+  /** What Settle is compared with, or why that baseline did not run. */
+  baseline: string;
+  /** Null when the baseline did not run. */
+  baselineValue: number | null;
+  /** Decimals shown; default 0. */
+  digits?: number;
+}
+
+/** A table that is not a load run (start-up times, bytes): cells already formatted. */
+export interface Table {
+  headers: string[];
+  rows: string[][];
+  /** Per column, "l" or "r"; default: the first left, the rest right. */
+  align?: ("l" | "r")[];
+}
+
+/** A scenario that could not run on this machine, with the reason. */
+export interface Skipped {
+  scenario: string;
+  description: string;
+  reason: string;
+}
+
 export interface BenchResult {
   name: string;
   title: string;
   rows: ScenarioRow[];
+  /** The bench's headline figures, gathered into the summary at the top of the report. */
+  figures?: Figure[];
+  /** Printed after the load table (or instead of it, when `rows` is empty). */
+  tables?: Table[];
+  skipped?: Skipped[];
   /** Lines such as "full/bare: …", printed under the table. */
   ratios: string[];
   /** Correctness checks that passed. */
@@ -73,6 +115,8 @@ export interface ScenarioSpec {
   ) => Promise<{ warmup: PreparedRequest[]; measured: PreparedRequest[] }>;
   /** Runs after the measured load, before the server is stopped. */
   afterLoad?: (server: ServerProcess, row: ScenarioRow) => Promise<void>;
+  /** Other processes whose CPU counts as the server's ("db" in threadCpuMs). */
+  extraPids?: () => Promise<number[]>;
   diagnostic?: boolean;
 }
 
@@ -85,7 +129,7 @@ export async function runScenario(spec: ScenarioSpec, options: BenchOptions): Pr
       scenario: spec.scenario,
       description: spec.description,
       diagnostic: spec.diagnostic,
-      ...await measure(server, spec.path, warmup, measured, options),
+      ...await measure(server, spec.path, warmup, measured, options, spec.extraPids),
     };
     await spec.afterLoad?.(server, row);
     return row;
@@ -106,31 +150,45 @@ export async function measure(
   warmup: PreparedRequest[],
   requests: PreparedRequest[],
   options: BenchOptions,
+  extraPids: () => Promise<number[]> = () => Promise.resolve([]),
 ): Promise<
   Pick<ScenarioRow, "load" | "serverCpuMs" | "threadCpuMs" | "probeCommitMs" | "stealPercent">
 > {
   const url = `${server.url}${path}`;
   if (warmup.length) await load(url, warmup, options);
   const probeCommitMs = await commitLatencyMs(options.tmpDir);
+  // Listed after the warm-up, so pooled database connections are already open.
+  const others = await extraPids();
   const before = await cpuMs(server.pid);
+  const othersBefore = await cpuOf(others);
   const threadsBefore = await threadCpuMs(server.pid);
   const machineBefore = await machineTicks();
   const result = await load(url, requests, options);
   const machineAfter = await machineTicks();
   const threadsAfter = await threadCpuMs(server.pid);
+  const othersAfter = await cpuOf(others);
   const after = await cpuMs(server.pid);
   const threads: Record<string, number> = {};
   for (const [kind, ms] of Object.entries(threadsAfter)) {
     threads[kind] = ms - (threadsBefore[kind] ?? 0);
   }
+  const db = others.length ? othersAfter - othersBefore : 0;
+  if (others.length) threads.db = db;
   const total = machineAfter && machineBefore ? machineAfter.total - machineBefore.total : 0;
   return {
     load: result,
-    serverCpuMs: before === null || after === null ? null : after - before,
+    serverCpuMs: before === null || after === null ? null : after - before + db,
     threadCpuMs: threads,
     probeCommitMs,
     stealPercent: total > 0 ? (100 * (machineAfter!.steal - machineBefore!.steal)) / total : null,
   };
+}
+
+/** Summed CPU of `pids` (processes that have gone count as 0). */
+async function cpuOf(pids: number[]): Promise<number> {
+  let sum = 0;
+  for (const pid of pids) sum += (await cpuMs(pid)) ?? 0;
+  return sum;
 }
 
 async function load(

@@ -1,14 +1,16 @@
 /**
  * The load generator, run as its own process: `deno run -A tests/bench/load.ts --url … --file
- * … [--concurrency 32] [--max-seconds 60]`. It posts pre-built requests (a JSON array of
- * {body, headers}) over C keep-alive HTTP/1.1 connections to a loopback server, each request
- * once, and stops at the last request or the time limit, whichever comes first. The summary
- * is one JSON line on stdout (LoadResult).
+ * … [--concurrency 32] [--max-seconds 60]`. It sends pre-built requests (a JSON array of
+ * {method?, body, headers}; POST unless said) over C keep-alive HTTP/1.1 connections to a
+ * loopback server, each request once, and stops at the last request or the time limit,
+ * whichever comes first. The summary is one JSON line on stdout (LoadResult).
  */
 import { parseArgs } from "node:util";
 import { cpuMs } from "./proc.ts";
 
 export interface PreparedRequest {
+  /** "POST" when absent; a GET or HEAD is sent without its body. */
+  method?: string;
   body: string;
   headers: Record<string, string>;
 }
@@ -67,10 +69,11 @@ export async function generateLoad(
       const sent = performance.now();
       let status = "network";
       try {
+        const method = request.method ?? "POST";
         const res = await fetch(url, {
-          method: "POST",
+          method,
           headers: request.headers,
-          body: request.body,
+          body: method === "GET" || method === "HEAD" ? undefined : request.body,
           client,
           signal: abort.signal,
         });

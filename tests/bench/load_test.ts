@@ -68,3 +68,26 @@ Deno.test("generateLoad stops at the time limit with requests left over", async 
     await server.shutdown();
   }
 });
+
+Deno.test("generateLoad sends a GET without its body and POST by default", async () => {
+  const seen: string[] = [];
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, async (req) => {
+    seen.push(`${req.method} ${await req.text()}`);
+    return new Response("ok");
+  });
+  try {
+    const result = await generateLoad(
+      `http://127.0.0.1:${server.addr.port}/`,
+      [
+        { method: "GET", body: "ignored", headers: {} },
+        { body: "posted", headers: { "content-type": "text/plain" } },
+      ],
+      1,
+      30,
+    );
+    equal(result.ok, 2);
+    deepStrictEqual(seen, ["GET ", "POST posted"]);
+  } finally {
+    await server.shutdown();
+  }
+});

@@ -1,7 +1,7 @@
 /**
  * Child processes for the benches: servers that announce their address on stdout, and the
- * load generator. Every child is a separate `deno run`, so a server never shares a CPU
- * queue or a garbage collector with the code that measures it.
+ * load generator. Every child is a separate process (`deno run`, or `node` for the peer), so
+ * a server never shares a CPU queue or a garbage collector with the code that measures it.
  */
 
 export interface ServerProcess {
@@ -13,7 +13,9 @@ export interface ServerProcess {
 }
 
 export interface StartOptions {
-  /** Arguments after `deno`, e.g. ["run", "-A", "main.ts"]. */
+  /** The program; default this Deno. */
+  command?: string;
+  /** Arguments after the program, e.g. ["run", "-A", "main.ts"]. */
   args: string[];
   env?: Record<string, string>;
   cwd?: string;
@@ -26,7 +28,7 @@ export interface StartOptions {
 const decoder = new TextDecoder();
 
 export async function startServer(options: StartOptions): Promise<ServerProcess> {
-  const child = new Deno.Command(Deno.execPath(), {
+  const child = new Deno.Command(options.command ?? Deno.execPath(), {
     args: options.args,
     env: options.env,
     cwd: options.cwd,
@@ -77,6 +79,14 @@ export async function startServer(options: StartOptions): Promise<ServerProcess>
       return status;
     },
   };
+}
+
+/** A TCP port on 127.0.0.1 that was free a moment ago. */
+export function freePort(): number {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const { port } = listener.addr as Deno.NetAddr;
+  listener.close();
+  return port;
 }
 
 /** Runs `deno <args>` to completion and returns its stdout; throws on a non-zero exit. */

@@ -1,7 +1,7 @@
 /**
  * The bench results as a plain-text table for the terminal and as docs/BENCHMARKS.md.
  */
-import type { BenchResult, ScenarioRow } from "./bench.ts";
+import type { BenchResult, Figure, ScenarioRow, Skipped, Table } from "./bench.ts";
 
 export interface Machine {
   cpus: number;
@@ -21,7 +21,7 @@ const HEADERS = [
   "p99 ms",
   "server CPU ms/req",
   "of it JS thread",
-  "of it KV thread",
+  "of it KV/DB",
   "loadgen CPU ms/req",
   "disk commit ms",
   "steal %",
@@ -42,37 +42,80 @@ function cells(row: ScenarioRow): string[] {
     load.p99Ms.toFixed(2),
     perRequest(row.serverCpuMs, load.requests),
     perRequest(row.threadCpuMs.js ?? null, load.requests),
-    perRequest(row.threadCpuMs.kv ?? 0, load.requests),
+    perRequest((row.threadCpuMs.kv ?? 0) + (row.threadCpuMs.db ?? 0), load.requests),
     perRequest(load.clientCpuMs, load.requests),
     row.probeCommitMs.toFixed(2),
     row.stealPercent === null ? "–" : row.stealPercent.toFixed(0),
   ];
 }
 
-/** A column-aligned table; numbers right-aligned. */
-export function textTable(rows: ScenarioRow[]): string {
-  const table = [HEADERS, ...rows.map(cells)];
-  const widths = HEADERS.map((_, i) => Math.max(...table.map((r) => r[i].length)));
-  return table.map((r) =>
-    r.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join("  ")
+/** The load rows (and skipped scenarios) as a generic table. */
+function loadTable(rows: ScenarioRow[], skipped: Skipped[] = [], described = false): Table {
+  const pad = (cs: string[]) => [...cs, ...Array(HEADERS.length - cs.length).fill("")];
+  const skippedCells = (s: Skipped) => pad([s.scenario, `skipped: ${s.reason}`]);
+  return {
+    headers: described ? [...HEADERS, "what the server does"] : HEADERS,
+    rows: [
+      ...rows.map((r) => described ? [...cells(r), r.description] : cells(r)),
+      ...skipped.map((s) => described ? [...skippedCells(s), s.description] : skippedCells(s)),
+    ],
+    align: ["l", ...HEADERS.slice(1).map(() => "r" as const), "l"],
+  };
+}
+
+const alignOf = (t: Table, i: number) => t.align?.[i] ?? (i === 0 ? "l" : "r");
+
+/** A column-aligned plain-text table. */
+export function textTable(t: Table): string {
+  const all = [t.headers, ...t.rows];
+  const widths = t.headers.map((_, i) => Math.max(...all.map((r) => (r[i] ?? "").length)));
+  return all.map((r) =>
+    r.map((c = "", i) => (alignOf(t, i) === "l" ? c.padEnd(widths[i]) : c.padStart(widths[i])))
+      .join("  ").trimEnd()
   ).join("\n");
 }
 
-export function markdownTable(rows: ScenarioRow[]): string {
+export function markdownTable(t: Table): string {
   const lines = [
-    `| ${HEADERS.join(" | ")} | what the server does |`,
-    `|${HEADERS.map((_, i) => (i === 0 ? " --- " : " ---: ")).join("|")}| --- |`,
+    `| ${t.headers.join(" | ")} |`,
+    `|${t.headers.map((_, i) => (alignOf(t, i) === "l" ? " --- " : " ---: ")).join("|")}|`,
   ];
-  for (const row of rows) lines.push(`| ${cells(row).join(" | ")} | ${row.description} |`);
+  for (const row of t.rows) {
+    lines.push(`| ${t.headers.map((_, i) => row[i] ?? "").join(" | ")} |`);
+  }
   return lines.join("\n");
+}
+
+/** Settle's figure beside its baseline's: "Settle ÷ baseline" is the ratio column. */
+export function figureTable(figures: Figure[]): Table {
+  return {
+    headers: ["figure", "Settle", "baseline", "baseline value", "Settle ÷ baseline"],
+    rows: figures.map((f) => {
+      const digits = f.digits ?? 0;
+      const value = (n: number) => n.toLocaleString("en", { maximumFractionDigits: digits });
+      return [
+        f.figure,
+        value(f.settle),
+        f.baseline,
+        f.baselineValue === null ? "–" : value(f.baselineValue),
+        f.baselineValue === null || f.baselineValue === 0
+          ? "–"
+          : `×${(f.settle / f.baselineValue).toFixed(2)}`,
+      ];
+    }),
+    align: ["l", "r", "l", "r", "r"],
+  };
 }
 
 export function printResult(result: BenchResult): void {
   console.log(`\n${result.title}\n`);
-  console.log(textTable(result.rows.filter((r) => !r.diagnostic)));
+  const headline = result.rows.filter((r) => !r.diagnostic);
+  if (headline.length || result.skipped?.length) {
+    console.log(textTable(loadTable(headline, result.skipped)), "\n");
+  }
+  for (const table of result.tables ?? []) console.log(textTable(table), "\n");
   const diagnostics = result.rows.filter((r) => r.diagnostic);
-  if (diagnostics.length) console.log(`\nDiagnostics\n\n${textTable(diagnostics)}`);
-  console.log("");
+  if (diagnostics.length) console.log(`Diagnostics\n\n${textTable(loadTable(diagnostics))}\n`);
   for (const line of [...result.ratios, ...result.checks]) console.log(line);
   for (const line of result.failures) console.log(`FAILED: ${line}`);
   for (const line of result.notes) console.log(`\n${line}`);
@@ -97,15 +140,30 @@ export function markdown(
     `memory, ${machine.os}, Deno ${machine.deno}.`,
     "",
   ];
+  const figures = results.flatMap((r) => r.figures ?? []);
+  if (figures.length) {
+    out.push(
+      "## Summary: each figure beside its baseline",
+      "",
+      markdownTable(figureTable(figures)),
+    );
+    out.push("", "The sections below give every run's details.", "");
+  }
   for (const result of results) {
     out.push(`## ${result.title}`, "");
-    out.push(markdownTable(result.rows.filter((r) => !r.diagnostic)), "");
+    const headline = result.rows.filter((r) => !r.diagnostic);
+    if (headline.length || result.skipped?.length) {
+      out.push(markdownTable(loadTable(headline, result.skipped, true)), "");
+    }
+    for (const table of result.tables ?? []) out.push(markdownTable(table), "");
     for (const line of result.ratios) out.push(`- ${line}`);
     for (const line of result.checks) out.push(`- ✔ ${line}`);
     for (const line of result.failures) out.push(`- ✘ FAILED: ${line}`);
     out.push("");
     const diagnostics = result.rows.filter((r) => r.diagnostic);
-    if (diagnostics.length) out.push("### Diagnostics", "", markdownTable(diagnostics), "");
+    if (diagnostics.length) {
+      out.push("### Diagnostics", "", markdownTable(loadTable(diagnostics, [], true)), "");
+    }
     for (const note of result.notes) out.push(note, "");
     if (extra[result.name]) out.push(extra[result.name], "");
   }

@@ -1,17 +1,31 @@
 /**
- * `deno task bench [--events N] [--concurrency C] [--warmup W] [--max-seconds T]
- * [--only NAME,…] [--profile] [--tmp-dir DIR] [--no-write]`: runs every bench (each starts its own server
- * processes and load generator), prints the tables and rewrites docs/BENCHMARKS.md. The part
- * of that file below KEEP_MARKER is written by people and kept as it is.
+ * `deno task bench [--events N] [--checkouts N] [--pages N] [--cold-runs N] [--concurrency C]
+ * [--warmup W] [--max-seconds T] [--only NAME,…] [--profile] [--tmp-dir DIR] [--no-write]`:
+ * runs every bench (each starts its own server processes and load generator), prints the
+ * tables and rewrites docs/BENCHMARKS.md. The part of that file below KEEP_MARKER is written
+ * by people and kept as it is. --events sizes the webhook runs, --checkouts the checkout
+ * runs, --pages the catalog runs, --cold-runs the spawns per cold-start variant.
  */
 import { parseArgs } from "node:util";
-import type { Bench, BenchOptions, BenchResult } from "./bench.ts";
+import { adminList } from "./admin_list.ts";
+import type { Bench, BenchOptions, BenchResult, Figure } from "./bench.ts";
+import { catalogBench } from "./catalog.ts";
+import { checkoutBench } from "./checkout.ts";
+import { coldStart } from "./cold_start.ts";
+import { jsBytes } from "./js_bytes.ts";
 import { runDeno } from "./process.ts";
 import { type Machine, markdown, printResult } from "./report.ts";
 import { webhookIngest } from "./webhook/ingest.ts";
 
 /** Every bench, in the order they run. Add new ones here. */
-const BENCHES: Bench[] = [webhookIngest];
+const BENCHES: Bench[] = [
+  webhookIngest,
+  checkoutBench,
+  catalogBench,
+  withSizeFigures(adminList),
+  coldStart,
+  jsBytes,
+];
 
 const ROOT = new URL("../../", import.meta.url).pathname.replace(/\/$/, "");
 const DOC = `${ROOT}/docs/BENCHMARKS.md`;
@@ -27,6 +41,9 @@ const { values } = parseArgs({
     "max-seconds": { type: "string", default: "60" },
     only: { type: "string" },
     profile: { type: "boolean", default: false },
+    checkouts: { type: "string", default: "500" },
+    pages: { type: "string", default: "500" },
+    "cold-runs": { type: "string", default: "5" },
     "tmp-dir": { type: "string" },
     "no-write": { type: "boolean", default: false },
   },
@@ -55,6 +72,9 @@ const options: BenchOptions = {
   tmpDir,
   root: ROOT,
   profile: values.profile,
+  checkouts: positive("checkouts", values.checkouts),
+  pages: positive("pages", values.pages),
+  coldRuns: positive("cold-runs", values["cold-runs"]),
 };
 
 const results: BenchResult[] = [];
@@ -62,9 +82,7 @@ try {
   for (const bench of selected) {
     const benchDir = `${tmpDir}/${bench.name}`;
     await Deno.mkdir(benchDir);
-    console.log(
-      `running ${bench.name}: ${options.events} events, concurrency ${options.concurrency}…`,
-    );
+    console.log(`running ${bench.name} (concurrency ${options.concurrency})…`);
     const result = await bench.run({ ...options, tmpDir: benchDir });
     printResult(result);
     results.push(result);
@@ -91,6 +109,32 @@ if (!values["no-write"]) {
   console.log(`\nwrote ${DOC}`);
 }
 if (results.some((r) => r.failures.length)) Deno.exit(1);
+
+/**
+ * For a bench whose rows are "<page> @ <store size>" and that names no figures itself: the
+ * p50 at the largest size beside the p50 at the smallest, per page.
+ */
+function withSizeFigures(bench: Bench): Bench {
+  return {
+    ...bench,
+    async run(options) {
+      const result = await bench.run(options);
+      const pages = Map.groupBy(result.rows, (r) => r.scenario.split(" @ ")[0]);
+      result.figures ??= [...pages].flatMap(([page, rows]): Figure[] => {
+        if (rows.length < 2) return [];
+        const [small, large] = [rows[0], rows.at(-1)!];
+        return [{
+          figure: `${page} p50 ms, ${large.scenario.split(" @ ")[1]} orders`,
+          settle: large.load.p50Ms,
+          baseline: `the same page at ${small.scenario.split(" @ ")[1]} orders`,
+          baselineValue: small.load.p50Ms,
+          digits: 2,
+        }];
+      });
+      return result;
+    },
+  };
+}
 
 async function machine(): Promise<Machine> {
   const cpuinfo = await readOr("/proc/cpuinfo");

@@ -5,19 +5,22 @@
  *   full  — `deno run -A main.ts`: middleware, route, verify, order lookup, one commit,
  *           and the outbox worker picking up the follow-ups in the same process;
  *   bare  — the plain-SDK endpoint: constructEventAsync, 200, nothing stored;
- *   floor — Settle's verifier plus ONE commit of the exact mutations Settle makes.
- * After the full run every order must be paid exactly once.
+ *   floor — Settle's verifier plus ONE commit of the exact mutations Settle makes;
+ *   peer  — Node + Express + stripe-node + PostgreSQL (peer.ts), where installed.
+ * After the full run every order must be paid exactly once; after the peer's, likewise.
  */
 import { join } from "node:path";
 import {
   type Bench,
   type BenchOptions,
   type BenchResult,
+  type Figure,
   runScenario,
   type ScenarioRow,
 } from "../bench.ts";
 import { copyForDiagnostics, diagnose } from "./diagnose.ts";
 import { paidEventBody, signAll, signedEvents } from "./events.ts";
+import { runPeer } from "./peer.ts";
 import { capturePlan, type Mutation, planBytes } from "./plan.ts";
 import {
   checkPaidOnce,
@@ -129,8 +132,26 @@ export const webhookIngest: Bench = {
       }, options),
     );
 
+    const peer = await runPeer(options, bodies);
+    if (peer.row) result.rows.push(peer.row);
+    if (peer.skipped) result.skipped = [peer.skipped];
+    result.checks.push(...peer.checks);
+    result.failures.push(...peer.failures);
+    result.notes.push(...peer.notes);
+
     const [f, b, fl] = result.rows;
     result.ratios.push(ratio("full/bare", f, b), ratio("full/floor", f, fl));
+    if (peer.row) result.ratios.push(ratio("full/peer", f, peer.row));
+    result.figures = figures(f, [
+      [b, "bare: Deno.serve + SDK constructEventAsync"],
+      [fl, "floor: Settle's verifier + one KV commit"],
+      [
+        peer.row,
+        peer.row
+          ? "peer: Node + Express + stripe-node + PostgreSQL"
+          : `peer: skipped, ${peer.skipped?.reason}`,
+      ],
+    ]);
     for (const row of result.rows) {
       if (row.load.requests < events || row.load.errors) {
         result.failures.push(
@@ -189,6 +210,37 @@ function ratio(label: string, a: ScenarioRow, b: ScenarioRow): string {
     `×${p50.toFixed(2)} p50 latency, ×${
       (perEvent(a) / perEvent(b)).toFixed(2)
     } server CPU per event`;
+}
+
+/** Settle's req/s, p50 and CPU per event beside each baseline's. */
+function figures(full: ScenarioRow, baselines: [ScenarioRow | null, string][]): Figure[] {
+  const cpu = (r: ScenarioRow) => (r.serverCpuMs ?? NaN) / r.load.requests;
+  const out: Figure[] = [];
+  for (const [row, baseline] of baselines) {
+    out.push(
+      {
+        figure: "webhook ingest, req/s",
+        settle: full.load.rps,
+        baseline,
+        baselineValue: row?.load.rps ?? null,
+      },
+      {
+        figure: "webhook ingest, p50 ms",
+        settle: full.load.p50Ms,
+        baseline,
+        baselineValue: row?.load.p50Ms ?? null,
+        digits: 2,
+      },
+      {
+        figure: "webhook ingest, server CPU ms/event",
+        settle: cpu(full),
+        baseline,
+        baselineValue: row ? cpu(row) : null,
+        digits: 2,
+      },
+    );
+  }
+  return out;
 }
 
 function drainNotes(d: DrainStats, events: number, loadMs: number): string[] {

@@ -35,3 +35,8 @@ export function settleEnv(kvPath: string): Record<string, string> {
 
 /** main.ts's start-up line and the baselines' `listening <port>`. */
 export const READY = /listening (?:on http:\/\/[^\s/]+:)?(\d+)/;
+
+/** The environment of a Settle process that uses an emulator running apart (STRIPE_API_BASE). */
+export function settleEnvWithStripe(kvPath: string, stripeApi: string): Record<string, string> {
+  return { ...settleEnv(kvPath), STRIPE_SECRET_KEY: "sk_test_bench", STRIPE_API_BASE: stripeApi };
+}
