@@ -98,9 +98,36 @@ function insertBefore(html: string, tag: string, text: string): string {
   return i < 0 ? html + text : html.slice(0, i) + text + html.slice(i);
 }
 
+/** Distinct class sets remembered; a shop has a few dozen, so this bound is never near. */
+const CSS_CACHE_LIMIT = 1000;
+
+/**
+ * The sorted, distinct class tokens of a rendered body: pages of one route share them, and
+ * the CSS twind makes for a set never changes, so it is made once per set.
+ */
+function classSet(body: string): string {
+  const tokens = new Set<string>();
+  for (const [, value] of body.matchAll(/\sclass="([^"]*)"/g)) {
+    for (const token of value.split(/\s+/)) if (token) tokens.add(token);
+  }
+  return [...tokens].sort().join(" ");
+}
+
 /** One renderer per app: it owns the twind instance whose CSS each response extracts. */
 export function createRenderer(config: AnyTwindConfig, assets: IslandAssets) {
   const tw = twind(config, virtual());
+  // Extraction was about 70% of a page's render time (docs/BENCHMARKS.md).
+  const cssBySet = new Map<string, string>();
+  const cssFor = (body: string): string => {
+    const key = classSet(body);
+    let css = cssBySet.get(key);
+    if (css === undefined) {
+      css = extract(body, tw).css;
+      if (cssBySet.size >= CSS_CACHE_LIMIT) cssBySet.clear();
+      cssBySet.set(key, css);
+    }
+    return css;
+  };
   return (parts: PageParts, init: ResponseInit = {}, nonce?: string): Response => {
     found = [];
     let body: string;
@@ -111,7 +138,7 @@ export function createRenderer(config: AnyTwindConfig, assets: IslandAssets) {
       used = found;
       found = null;
     }
-    const { html, css } = extract(body, tw);
+    const css = cssFor(body);
     const n = nonce ? ` nonce="${nonce}"` : "";
     let head = `<style${n}>${css}${used.length ? "fresh-island{display:contents}" : ""}</style>`;
     let tail = "";
@@ -129,7 +156,7 @@ export function createRenderer(config: AnyTwindConfig, assets: IslandAssets) {
     }
     const headers = new Headers(init.headers);
     headers.set("content-type", "text/html; charset=utf-8");
-    const document = insertBefore(insertBefore(html, "</head>", head), "</body>", tail);
+    const document = insertBefore(insertBefore(body, "</head>", head), "</body>", tail);
     return new Response(`<!DOCTYPE html>${document}`, { ...init, headers });
   };
 }

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { type ComponentType, h } from "preact";
+import { type ComponentType, h, type VNode } from "preact";
 import { renderToString } from "preact-render-to-string";
 import { Signal, signal } from "@preact/signals";
 import { revive, SIGNAL_KEY } from "./boot.ts";
@@ -77,4 +77,22 @@ Deno.test("an island rendered outside a page render gets no marker", () => {
 
 Deno.test("the signal marker key is what the server writes", () => {
   assert.ok(stateJson.includes(`{"${SIGNAL_KEY}":0}`));
+});
+
+Deno.test("each class set's CSS is made once, and a new set gets its own", async () => {
+  const render = createRenderer(twind, await fixtureAssets());
+  const styleOf = (cls: string, text: string) => {
+    const page = () => h("p", { class: cls }, text) as VNode;
+    return render({ layouts: [], page, props: {} as PageProps }).text().then((html) =>
+      html.match(/<style>(.*?)<\/style>/s)![1]
+    );
+  };
+  const first = await styleOf("mt-4 text-red-600", "one");
+  assert.match(first, /\.mt-4\{/);
+  assert.match(first, /\.text-red-600\{/);
+  // Same classes in another order and other text: same CSS, from the cache.
+  assert.equal(await styleOf("text-red-600 mt-4", "two"), first);
+  const other = await styleOf("mt-8", "three");
+  assert.match(other, /\.mt-8\{/);
+  assert.doesNotMatch(other, /\.text-red-600\{/, "no classes leak in from another page");
 });
