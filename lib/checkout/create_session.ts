@@ -78,31 +78,46 @@ export async function createCheckout(deps: AppDeps, input: CheckoutInput): Promi
     EXPIRY_MARGIN_SECONDS;
   // Allocated once the request is known to be valid, and kept across retries of the step.
   let number: string | null = null;
-  const placed = await commitWithRetry(async () => {
-    if (requestKey) {
-      const seen = await deps.kv.get<CheckoutRequestRecord>(requestKey);
-      if (seen.value) return { op: null, result: seen.value };
-    }
-    const op = deps.kv.atomic();
-    const { items, currency } = await reserve(deps.kv, lines, op);
-    number ??= await allocateOrderNumber(deps);
-    const order = newOrder({
-      id: ulid(deps.now().getTime()),
-      number,
-      items,
-      currency,
-      cartId: input.cartId,
-      metadata: input.metadata ?? {},
-      now: deps.now(),
-    });
-    writeNewOrder(op, order);
-    if (requestKey) {
-      op.check({ key: requestKey, versionstamp: null })
-        .set(requestKey, { orderId: order.id, expiresAt }, { expireIn: CHECKOUT_REQUEST_TTL_MS });
-    }
-    return { op, result: { orderId: order.id, expiresAt } };
-  });
+  const placed = await oneAtATime(deps.kv, () =>
+    commitWithRetry(async () => {
+      if (requestKey) {
+        const seen = await deps.kv.get<CheckoutRequestRecord>(requestKey);
+        if (seen.value) return { op: null, result: seen.value };
+      }
+      const op = deps.kv.atomic();
+      const { items, currency } = await reserve(deps.kv, lines, op);
+      number ??= await allocateOrderNumber(deps);
+      const order = newOrder({
+        id: ulid(deps.now().getTime()),
+        number,
+        items,
+        currency,
+        cartId: input.cartId,
+        metadata: input.metadata ?? {},
+        now: deps.now(),
+      });
+      writeNewOrder(op, order);
+      if (requestKey) {
+        op.check({ key: requestKey, versionstamp: null })
+          .set(requestKey, { orderId: order.id, expiresAt }, { expireIn: CHECKOUT_REQUEST_TTL_MS });
+      }
+      return { op, result: { orderId: order.id, expiresAt } };
+    }));
   return await openSession(deps, placed.orderId, 1, placed.expiresAt);
+}
+
+const placing = new WeakMap<Deno.Kv, Promise<unknown>>();
+
+/**
+ * Order placements in one process run one after another. They meet at the same few keys
+ * (the day's counter, popular products' stock), and optimistic retries between neighbours
+ * only add latency: the bench saw p99 of 1.5 s at 32 concurrent checkouts. Other processes
+ * still meet at the commit's checks.
+ */
+function oneAtATime<T>(kv: Deno.Kv, fn: () => Promise<T>): Promise<T> {
+  const run = (placing.get(kv) ?? Promise.resolve()).then(fn, fn);
+  placing.set(kv, run.catch(() => {}));
+  return run;
 }
 
 /**
