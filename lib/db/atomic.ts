@@ -2,8 +2,8 @@
  * Runs a read-check-write step until its atomic commit lands. `step` reads what it needs,
  * builds one `kv.atomic()` guarded by `check()`s on the versionstamps it read, and returns
  * it with a result; a failed check re-runs the step on fresh reads (bounded). A commit that
- * throws (`database is locked` with several processes on one SQLite file) is retried with
- * backoff too.
+ * throws (`database is locked` with several processes on one SQLite file) is committed
+ * again as it is, with backoff, on a budget of its own (`commitRetryingLocks`).
  */
 export class CommitConflictError extends Error {
   override name = "CommitConflictError";
@@ -16,7 +16,7 @@ export interface AtomicStep<T> {
 }
 
 export interface RetryOptions {
-  /** How many times a step is re-run after a failed check or a thrown commit. */
+  /** How many times a step is re-run after a failed check. */
   attempts?: number;
 }
 
@@ -31,17 +31,40 @@ export async function commitWithRetry<T>(
   for (let attempt = 0; attempt < attempts; attempt++) {
     const { op, result } = await step();
     if (!op) return result;
+    let committed: boolean;
     try {
-      const res = await op.commit();
-      if (res.ok) return result;
+      // A locked store says nothing about the reads: spending conflict attempts on it made
+      // checkouts give up while two processes were merely taking turns at the file.
+      committed = (await commitRetryingLocks(op)).ok;
     } catch (err) {
       if (!isTransient(err)) throw err;
+      throw new CommitConflictError(`the store stayed locked: ${(err as Error).message}`);
     }
+    if (committed) return result;
     await backoff(attempt);
   }
   throw new CommitConflictError(
     `gave up after ${attempts} conflicting commits`,
   );
+}
+
+/**
+ * Commits one prepared operation, committing it again while the store throws a transient
+ * error (`database is locked` when several processes share one SQLite file). A failed
+ * check is returned as it is: only the caller can re-read and decide.
+ */
+export async function commitRetryingLocks(
+  op: Deno.AtomicOperation,
+  { attempts = 20 }: RetryOptions = {},
+): Promise<Deno.KvCommitResult | Deno.KvCommitError> {
+  for (let attempt = 0;; attempt++) {
+    try {
+      return await op.commit();
+    } catch (err) {
+      if (!isTransient(err) || attempt + 1 >= attempts) throw err;
+    }
+    await backoff(attempt);
+  }
 }
 
 function backoff(attempt: number): Promise<void> {
