@@ -24,6 +24,11 @@ const EnvSchema = z.object({
     .optional(),
   STRIPE_SECRET_KEY: z.string().startsWith("sk_").optional(),
   STRIPE_WEBHOOK_SECRET: z.string().startsWith("whsec_").optional(),
+  /**
+   * Another Stripe-compatible API instead of api.stripe.com, e.g. one emulator shared by
+   * several Settle processes (tests/reliability). Never honoured in production.
+   */
+  STRIPE_API_BASE: z.url({ protocol: /^https?$/ }).optional(),
   ADMIN_PASSWORD: z.string().min(8).optional(),
   ADMIN_PASSWORD_HASH: z.string().min(1).optional(),
   ADMIN_API_TOKEN: z.string().min(16).optional(),
@@ -80,7 +85,12 @@ export interface Config {
   publicOrigin: string;
   /** Signs cookies and order tokens; generated per data folder in development. */
   sessionSecret: string | undefined;
-  stripe: { secretKey?: string; webhookSecret?: string };
+  stripe: {
+    secretKey?: string;
+    webhookSecret?: string;
+    /** STRIPE_API_BASE as the SDK's `host`/`port`/`protocol`; unset means api.stripe.com. */
+    apiBase?: { host: string; port: number; protocol: "http" | "https" };
+  };
   admin: { password?: string; passwordHash?: string; apiToken?: string };
   currency: string;
   orderNumberPrefix: string;
@@ -137,6 +147,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     stripe: {
       secretKey: e.STRIPE_SECRET_KEY,
       webhookSecret: e.STRIPE_WEBHOOK_SECRET,
+      apiBase: e.STRIPE_API_BASE ? apiBase(e.STRIPE_API_BASE) : undefined,
     },
     admin: {
       password: e.ADMIN_PASSWORD,
@@ -180,9 +191,24 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
   return config;
 }
 
+function apiBase(url: string): NonNullable<Config["stripe"]["apiBase"]> {
+  const u = new URL(url);
+  const protocol = u.protocol === "https:" ? "https" : "http";
+  const port = u.port ? Number(u.port) : protocol === "https" ? 443 : 80;
+  return { host: u.hostname, port, protocol };
+}
+
 /** Integrations switched on without what they need to work. */
 function assertIntegrations(c: Config): void {
   const problems: string[] = [];
+  if (c.stripe.apiBase) {
+    // A test key only: a live key must never travel to some other host.
+    if (c.env === "production") {
+      problems.push("STRIPE_API_BASE: not allowed with SETTLE_ENV=production");
+    } else if (!c.stripe.secretKey?.startsWith("sk_test_")) {
+      problems.push("STRIPE_API_BASE: requires a test STRIPE_SECRET_KEY (sk_test_…)");
+    }
+  }
   const f = c.fulfillment;
   if (f.adapter === "http" && !f.url) {
     problems.push("FULFILLMENT_URL: required by FULFILLMENT_ADAPTER=http");

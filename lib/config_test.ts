@@ -117,6 +117,31 @@ Deno.test("the emulator serves payments exactly when no STRIPE_SECRET_KEY is set
   assert.equal(parseConfig({ STRIPE_SECRET_KEY: "" }).useEmulator, true);
 });
 
+Deno.test("STRIPE_API_BASE points the SDK elsewhere, with a test key, never in production", () => {
+  const c = parseConfig({
+    STRIPE_SECRET_KEY: "sk_test_123",
+    STRIPE_API_BASE: "http://127.0.0.1:41234",
+  });
+  assert.equal(c.useEmulator, false);
+  assert.deepEqual(c.stripe.apiBase, { host: "127.0.0.1", port: 41234, protocol: "http" });
+  assert.deepEqual(
+    parseConfig({ STRIPE_SECRET_KEY: "sk_test_1", STRIPE_API_BASE: "https://stripe.test" })
+      .stripe.apiBase,
+    { host: "stripe.test", port: 443, protocol: "https" },
+  );
+  assert.equal(parseConfig({}).stripe.apiBase, undefined);
+  assert.match(refusal({ STRIPE_API_BASE: "ftp://127.0.0.1:1" }), /STRIPE_API_BASE/);
+  assert.match(refusal({ STRIPE_API_BASE: "http://127.0.0.1:1" }), /STRIPE_API_BASE.*sk_test_/);
+  assert.match(
+    refusal({ STRIPE_SECRET_KEY: "sk_live_1", STRIPE_API_BASE: "http://127.0.0.1:1" }),
+    /STRIPE_API_BASE.*sk_test_/,
+  );
+  assert.match(
+    refusal({ ...PRODUCTION, STRIPE_API_BASE: "https://stripe.test" }),
+    /STRIPE_API_BASE: not allowed with SETTLE_ENV=production/,
+  );
+});
+
 Deno.test("tests log warnings and up unless LOG_LEVEL says otherwise", () => {
   assert.equal(parseConfig({ SETTLE_ENV: "test" }).logLevel, "warn");
   assert.equal(parseConfig({ SETTLE_ENV: "test", LOG_LEVEL: "debug" }).logLevel, "debug");

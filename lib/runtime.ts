@@ -1,9 +1,9 @@
 /**
  * Starts a whole Settle process from a Config: KV, secrets, the payment provider (the
- * embedded Stripe emulator unless STRIPE_SECRET_KEY is set), demo seeding, the islands,
- * the outbox worker with its fulfilment, receipt and alert handlers, the reconciliation
- * cron and the HTTP server. main.ts, dev.ts and the tests that need a real
- * server all come through here.
+ * embedded Stripe emulator unless STRIPE_SECRET_KEY is set; STRIPE_API_BASE points the SDK
+ * at an emulator running elsewhere), demo seeding, the islands, the outbox worker with its
+ * fulfilment, receipt and alert handlers, the reconciliation cron and the HTTP server.
+ * main.ts, dev.ts and the tests that need a real server all come through here.
  */
 import type { Hono } from "hono";
 import { createApp } from "./app.ts";
@@ -78,6 +78,7 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
     provider = createStripeProvider({
       secretKey: config.stripe.secretKey!,
       webhookSecret: config.stripe.webhookSecret ?? "",
+      api: config.stripe.apiBase,
     });
   }
   if (config.env !== "production") await seedDemoCatalog(kv);
@@ -115,8 +116,12 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
     health: { workerLastTickAt: () => worker.lastTickAt() },
     adminCredential: await adminCredential(kv, config),
   };
+  const apiBase = config.stripe.apiBase;
+  // The emulator's hosted payment page, embedded or at STRIPE_API_BASE.
   const formActionOrigins = emulator
     ? [new URL(options.emulator?.publicUrl ?? emulator.url).origin]
+    : apiBase
+    ? [`${apiBase.protocol}://${apiBase.host}:${apiBase.port}`]
     : [];
   const app = createApp(deps, { islands, formActionOrigins });
   worker.start();

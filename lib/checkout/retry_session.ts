@@ -15,6 +15,7 @@ import type { AppDeps } from "../state.ts";
 import { assertRetakeable } from "./attach_session.ts";
 import { type CheckoutResult, EXPIRY_MARGIN_SECONDS, openSession } from "./create_session.ts";
 import { signOrderToken, verifyOrderToken } from "./owner_token.ts";
+import { OrderIdSchema } from "./shopper_pages.ts";
 
 export interface Owner {
   /** The shopper's cart cookie, if any. */
@@ -25,7 +26,10 @@ export interface Owner {
 
 /** The order, if `owner` may act on it; 404 unknown, 403 not theirs. */
 export async function ownedOrder(deps: AppDeps, orderId: string, owner: Owner): Promise<Order> {
-  const order = (await getOrder(deps.kv, orderId)).value;
+  // An id that cannot be an order's never reaches KV: a key over 2 KiB would throw (500).
+  const order = OrderIdSchema.safeParse(orderId).success
+    ? (await getOrder(deps.kv, orderId)).value
+    : null;
   if (!order) throw new NotFoundError("No such order", { orderId });
   const byCart = owner.cartId !== null && order.cartId === owner.cartId;
   if (!byCart && !(await verifyOrderToken(deps.secret, order.id, owner.token))) {

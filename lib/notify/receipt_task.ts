@@ -5,6 +5,7 @@
  * fresh `sending` backs off. Only a run that died mid-send (its window passed) is followed by
  * a resend, with the same idempotency key, which a mail API uses to drop the repeat.
  */
+import { commitRetryingLocks } from "../db/atomic.ts";
 import { keys, RECEIPT_MARKER_TTL_MS } from "../db/keys.ts";
 import { getOrder } from "../db/orders.ts";
 import type { ReceiptPayload } from "../facts/follow_ups.ts";
@@ -39,9 +40,16 @@ export interface ReceiptTaskOptions {
   publicOrigin: string;
   /** Per transport call (default 10 s). */
   timeoutMs?: number;
-  /** How long a `sending` marker keeps other runs off (default 5 min). */
+  /**
+   * How long a `sending` marker keeps other runs off. Default: the send timeout plus
+   * SEND_GRACE_MS, after which the run that wrote it can no longer be sending (its call was
+   * aborted), so a run killed mid-send is followed as soon as its lease runs out.
+   */
   sendWindowMs?: number;
 }
+
+/** Time a run may need between its send returning and its marker commit landing. */
+export const SEND_GRACE_MS = 5_000;
 
 /** A plausible single address; anything else is not worth a bounce. */
 const EMAIL = /^[^\s@<>,]+@[^\s@<>,]+\.[^\s@<>,]+$/;
@@ -69,7 +77,7 @@ async function assertClaim(run: TaskRun): Promise<void> {
 
 export function receiptHandler(options: ReceiptTaskOptions): TaskHandler {
   const timeoutMs = options.timeoutMs ?? NOTIFY_TIMEOUT_MS;
-  const sendWindowMs = options.sendWindowMs ?? 5 * 60_000;
+  const sendWindowMs = options.sendWindowMs ?? timeoutMs + SEND_GRACE_MS;
   return async (task, run) => {
     const { kv } = run;
     const orderId = task.orderId!;
@@ -100,8 +108,10 @@ export function receiptHandler(options: ReceiptTaskOptions): TaskHandler {
       messageId: null,
       at: run.now().toISOString(),
     };
-    const claimed = await guardClaim(kv.atomic().check(marker), run.claimed)
-      .set(key, sending, { expireIn: RECEIPT_MARKER_TTL_MS }).commit();
+    const claimed = await commitRetryingLocks(
+      guardClaim(kv.atomic().check(marker), run.claimed)
+        .set(key, sending, { expireIn: RECEIPT_MARKER_TTL_MS }),
+    );
     if (!claimed.ok) {
       await assertClaim(run);
       throw new Error("the receipt marker changed under this run");
@@ -115,7 +125,7 @@ export function receiptHandler(options: ReceiptTaskOptions): TaskHandler {
       }));
     } catch (err) {
       // Not sent: let the next attempt try again.
-      await kv.atomic().check(ours).delete(key).commit();
+      await commitRetryingLocks(kv.atomic().check(ours).delete(key));
       throw err;
     }
     const sent: ReceiptMarker = {
@@ -127,9 +137,12 @@ export function receiptHandler(options: ReceiptTaskOptions): TaskHandler {
     const result = `receipt sent to ${to ?? "the log"}`;
     const done = kv.atomic().check(ours).set(key, sent, { expireIn: RECEIPT_MARKER_TTL_MS });
     markDone(done, run.claimed, result, run.now());
-    if ((await done.commit()).ok) return result;
+    // Were a lock error thrown here, `sending` would stay and later runs wait out the window.
+    if ((await commitRetryingLocks(done)).ok) return result;
     // The lease was lost mid-send: the receipt went out all the same, so say so.
-    await kv.atomic().check(ours).set(key, sent, { expireIn: RECEIPT_MARKER_TTL_MS }).commit();
+    await commitRetryingLocks(
+      kv.atomic().check(ours).set(key, sent, { expireIn: RECEIPT_MARKER_TTL_MS }),
+    );
     throw new LeaseLostError();
   };
 }

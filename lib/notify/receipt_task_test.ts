@@ -33,7 +33,7 @@ async function setup(kv: Deno.Kv, at: Date, metadata: Record<string, string>, ta
   return { order, tasks: queued };
 }
 
-function worker(kv: Deno.Kv, mail: TestReceiver | null, now: () => Date) {
+function worker(kv: Deno.Kv, mail: TestReceiver | null, now: () => Date, sendWindowMs?: number) {
   return createWorker({
     kv,
     now,
@@ -49,6 +49,7 @@ function worker(kv: Deno.Kv, mail: TestReceiver | null, now: () => Date) {
         from: "Shop <shop@example.com>",
         publicOrigin: "https://shop.example",
         timeoutMs: 5000,
+        sendWindowMs,
       }),
     },
   });
@@ -80,7 +81,8 @@ Deno.test("a lost lease mid-send: the run that took over sends nothing, one e-ma
   const { order, tasks: [t] } = await setup(kv, c.now(), { email: "kiri@example.nz" });
   const { mail, release } = gated();
   await using _ = mail;
-  const w = worker(kv, mail, c.now);
+  // A window longer than the lease: the first run is still sending when its lease runs out.
+  const w = worker(kv, mail, c.now, 5 * 60_000);
   const first = w.runOnce();
   await until(() => mail.requests.length === 1);
   c.advance(31_000); // past the 30 s lease: the task is claimed again
@@ -123,6 +125,27 @@ Deno.test("a run presumed dead after its send window is followed by a resend wit
   assertEquals((await marker(kv, order.id))?.messageId, "msg_2");
 });
 
+Deno.test("a run killed mid-send is followed once its lease runs out, not minutes later", async () => {
+  using kv = await Deno.openKv(":memory:");
+  const c = clock();
+  const { order, tasks: [t] } = await setup(kv, c.now(), { email: "kiri@example.nz" });
+  const { mail, release } = gated();
+  await using _ = mail;
+  const w = worker(kv, mail, c.now);
+  const killed = w.runOnce(); // its process dies mid-send: nothing it does later counts
+  try {
+    await until(() => mail.requests.length === 1);
+    c.advance(31_000); // the lease (30 s) is over, and so is any send (5 s timeout + grace)
+    assertEquals(await w.runOnce(), 1);
+    assertEquals((await task(kv, t.id)).status, "done");
+    const keysSent = mail.requests.map((r) => r.headers.get("idempotency-key"));
+    assertEquals(keysSent, [`receipt:${order.id}:pi_1`, `receipt:${order.id}:pi_1`]);
+  } finally {
+    release();
+    await killed;
+  }
+});
+
 Deno.test("two receipt tasks for one payment send one e-mail; a refused send is retried", async () => {
   using kv = await Deno.openKv(":memory:");
   const c = clock();
@@ -139,6 +162,38 @@ Deno.test("two receipt tasks for one payment send one e-mail; a refused send is 
   assertEquals(done.map((t) => t.status), ["done", "done"]);
   assertEquals(mail.requests.length, 2, "the refused request and one delivered e-mail");
   assertEquals((await marker(kv, order.id))?.messageId, "msg_2");
+});
+
+/** `kv` whose `n`-th atomic commit throws SQLite's lock error once, as under two processes. */
+function lockedOnce(kv: Deno.Kv, n: number): Deno.Kv {
+  let commits = 0;
+  return new Proxy(kv, {
+    get(target, prop) {
+      if (prop !== "atomic") {
+        const value = Reflect.get(target, prop, target);
+        return typeof value === "function" ? value.bind(target) : value;
+      }
+      return () => {
+        const op = target.atomic();
+        const commit = op.commit.bind(op);
+        op.commit = () =>
+          ++commits === n ? Promise.reject(new TypeError("database is locked")) : commit();
+        return op;
+      };
+    },
+  });
+}
+
+Deno.test("a store lock while finishing a send strands no marker: done in one run", async () => {
+  using store = await Deno.openKv(":memory:");
+  const c = clock();
+  const { order, tasks: [t] } = await setup(store, c.now(), { email: "kiri@example.nz" });
+  await using mail = startTestReceiver();
+  // Commits: the worker's claim, the `sending` marker, then `sent` with the task's completion.
+  await worker(lockedOnce(store, 3), mail, c.now).runOnce();
+  assertEquals((await task(store, t.id)).status, "done");
+  assertEquals((await marker(store, order.id))?.status, "sent");
+  assertEquals(mail.requests.length, 1);
 });
 
 Deno.test("without an address the receipt goes to the log, readable", async () => {

@@ -152,6 +152,26 @@ Deno.test("a decline, then a retry session that pays", () => {
   assert.deepEqual(ts[4].followUps, ["on_paid"]);
 });
 
+Deno.test("a decline of an earlier attempt arriving after the retry leaves the order payable", () => {
+  // Stripe's payment_intent.payment_failed and charge.failed name no session, only the
+  // attempt Settle wrote into the intent's metadata.
+  const late: Fact = {
+    kind: "payment_failed",
+    sessionId: null,
+    paymentIntentId: "pi_1",
+    reason: "card_declined",
+    attempt: 1,
+  };
+  const ts = run(
+    pendingOrder(),
+    { kind: "session_created", sessionId: "cs_2" },
+    late,
+    { ...late, paymentIntentId: "pi_2", attempt: 2 },
+  );
+  assert.deepEqual(kinds(ts), ["applied", "ignored:stale_session", "applied"]);
+  assert.deepEqual(ts.map((t) => t.order.status), ["pending", "pending", "failed"]);
+});
+
 Deno.test("a decline, then success on the same session (card retried in checkout)", () => {
   const ts = run(
     pendingOrder(),

@@ -33,6 +33,10 @@ type Rule<K extends FactKind> = (
 const isStale = (order: Order, sessionId: string | null) =>
   sessionId !== null && sessionId !== order.payment.sessionId;
 
+/** True when the fact comes from an earlier checkout attempt than the order's current one. */
+const isEarlierAttempt = (order: Order, attempt: number | undefined) =>
+  attempt !== undefined && attempt < order.payment.sessionIds.length;
+
 const isClosed = (order: Order) => order.status === "expired" || order.status === "cancelled";
 
 /** Stock still held for the order is given back once it can no longer be paid. */
@@ -64,7 +68,9 @@ const rules: { [K in FactKind]: Rule<K> } = {
   },
 
   payment_failed(order, fact) {
-    if (isStale(order, fact.sessionId)) return ignored("stale_session");
+    if (isStale(order, fact.sessionId) || isEarlierAttempt(order, fact.attempt)) {
+      return ignored("stale_session");
+    }
     if (isPaid(order)) return ignored("would_downgrade");
     // A failed attempt says nothing new about an order that can no longer be paid this way.
     if (isClosed(order)) return ignored("not_allowed");

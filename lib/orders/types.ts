@@ -139,6 +139,11 @@ export type Fact =
     sessionId: string | null;
     paymentIntentId: string | null;
     reason: string;
+    /**
+     * The checkout attempt (1 = the order's first session) the failed payment belonged to,
+     * when the provider says: events about a payment intent name no session.
+     */
+    attempt?: number;
   }
   | { kind: "session_expired"; sessionId: string }
   /** A new checkout session now carries the order (a retry). */

@@ -116,8 +116,11 @@ export function createStripeProvider(
         client_reference_id: input.orderNumber,
         // Ours last, so caller metadata can never re-point a session at another order.
         metadata: { ...input.metadata, ...ours },
-        // Lets payment_intent.* and charge.* events find the order too.
-        payment_intent_data: { metadata: ours },
+        // Lets payment_intent.* and charge.* events find the order too, and tell a late
+        // decline from an earlier attempt (they name no session) from one of this attempt.
+        payment_intent_data: {
+          metadata: { ...ours, checkout_attempt: String(input.attempt) },
+        },
         expires_at: input.expiresAt,
       };
       const idempotencyKey = `checkout:${input.orderId}:${input.attempt}`;

@@ -101,6 +101,12 @@ function ref(
   return r;
 }
 
+/** Which checkout attempt a payment intent (or its charge) belongs to: Settle sets it. */
+function attemptOf(metadata: Record<string, string> | null | undefined): { attempt?: number } {
+  const n = Number(metadata?.checkout_attempt);
+  return Number.isInteger(n) && n >= 1 ? { attempt: n } : {};
+}
+
 function sessionRef(s: Session): OrderRef {
   return ref(s.metadata?.order_id, s.id, s.payment_intent);
 }
@@ -175,6 +181,7 @@ const MAPPERS: Record<string, Mapper> = {
       paymentIntentId: pi.id,
       reason: error?.message || error?.decline_code || error?.code ||
         "payment_failed",
+      ...attemptOf(pi.metadata),
     };
     return { orderRef: ref(pi.metadata?.order_id, undefined, pi.id), fact };
   },
@@ -185,6 +192,7 @@ const MAPPERS: Record<string, Mapper> = {
       sessionId: null,
       paymentIntentId: ch.payment_intent ?? null,
       reason: ch.failure_message || ch.failure_code || "charge_failed",
+      ...attemptOf(ch.metadata),
     };
     return {
       orderRef: ref(ch.metadata?.order_id, undefined, ch.payment_intent),

@@ -224,6 +224,20 @@ Deno.test("charge.failed → payment_failed with the failure message", () => {
   });
 });
 
+Deno.test("a failure names the checkout attempt Settle put in the intent's metadata", () => {
+  const metadata = { order_id: FIXTURE.orderId, checkout_attempt: "2" };
+  const declined = paymentIntent({ status: "requires_payment_method", metadata });
+  const fromIntent = toFact(event("payment_intent.payment_failed", declined));
+  assert.ok("fact" in fromIntent && fromIntent.fact.kind === "payment_failed");
+  assert.equal(fromIntent.fact.attempt, 2);
+  const fromCharge = toFact(event("charge.failed", charge({ status: "failed", metadata })));
+  assert.ok("fact" in fromCharge && fromCharge.fact.kind === "payment_failed");
+  assert.equal(fromCharge.fact.attempt, 2);
+  const odd = charge({ status: "failed", metadata: { ...metadata, checkout_attempt: "two" } });
+  const unreadable = toFact(event("charge.failed", odd));
+  assert.ok("fact" in unreadable && !("attempt" in unreadable.fact));
+});
+
 Deno.test("charge.refunded → refunded with the cumulative amount", () => {
   const object = charge({
     amount_refunded: 3000,

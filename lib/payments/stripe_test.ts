@@ -123,6 +123,7 @@ Deno.test("createCheckoutSession sends our params and idempotency key", async ()
     "metadata[order_number]": orderNumber,
     "payment_intent_data[metadata][order_id]": orderId,
     "payment_intent_data[metadata][order_number]": orderNumber,
+    "payment_intent_data[metadata][checkout_attempt]": "2",
     "expires_at": "1795344600",
   });
 });

@@ -3,7 +3,7 @@
  * lease, runs their idempotent handler, and in one commit marks them done or reschedules
  * them with backoff; after the last attempt a task moves to `tasks_dead`.
  */
-import { commitWithRetry } from "../db/atomic.ts";
+import { commitRetryingLocks, commitWithRetry } from "../db/atomic.ts";
 import { keys } from "../db/keys.ts";
 import { markDone, type Task } from "./outbox.ts";
 
@@ -150,7 +150,7 @@ export function createWorker(options: WorkerOptions): Worker {
       if (after.versionstamp === claimed.versionstamp) {
         const op = kv.atomic();
         markDone(op, claimed, result, now());
-        await op.commit();
+        await commitRetryingLocks(op);
       }
     } catch (err) {
       if (err instanceof LeaseLostError) return;

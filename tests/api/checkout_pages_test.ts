@@ -181,7 +181,14 @@ Deno.test("the cancel page shows the saved order to its owner only, and its form
     assert.match(refused.html, /This order link doesn’t open here/);
     assert.ok(!refused.html.includes("Pour-Over"), "nothing of the order is shown");
   }
-  for (const path of ["/checkout/cancel", `/checkout/cancel?order=01JZZZZZZZZZZZZZZZZZZZZZZZ`]) {
+  const overlong = `/checkout/cancel?order=${"a".repeat(3000)}&token=x`; // found by the fuzzer
+  for (
+    const path of [
+      "/checkout/cancel",
+      `/checkout/cancel?order=01JZZZZZZZZZZZZZZZZZZZZZZZ`,
+      overlong,
+    ]
+  ) {
     const unknown = await page(app, path);
     assert.equal(unknown.status, 404, path);
     assert.match(unknown.html, /We couldn’t find that order/);

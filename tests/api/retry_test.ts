@@ -272,6 +272,14 @@ Deno.test("two retries at once open one new session", async () => {
   assertEquals((await orderOf(app, placed.orderId)).payment.sessionIds, [placed.id, b1.id]);
 });
 
+Deno.test("an order id that cannot be one is a 404, however long (found by the fuzzer)", async () => {
+  await using app = await testApp();
+  for (const id of ["a".repeat(3000), "01JUNKNOWNORDER0000000000", "💥"]) {
+    const res = await retry(app, id, { header: "not-a-token" });
+    assertEquals(res.status, 404, `${id.slice(0, 20)}: ${await res.text()}`);
+  }
+});
+
 Deno.test("a malformed token body is a 400", async () => {
   await using app = await testApp();
   const [a] = await stockedProducts(app);

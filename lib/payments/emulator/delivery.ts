@@ -1,8 +1,9 @@
 /**
  * Webhook delivery in the background: signed POSTs to the endpoint, retried with exponential
  * backoff on non-2xx or network errors, with knobs that make delivery as unreliable as a real
- * network (duplicates, shuffled order, delay, drops). One attempt runs at a time, so without
- * `shuffle` events arrive in the order they were created.
+ * network (duplicates, shuffled order, delay, drops). By default one attempt runs at a time,
+ * so without `shuffle` events arrive in the order they were created; `concurrency` sends
+ * several at once, as Stripe does.
  */
 import type { StripeEvent } from "./objects.ts";
 import type { Signer } from "./signature.ts";
@@ -22,6 +23,8 @@ export interface DeliveryKnobs {
   retryBaseMs: number;
   /** An endpoint that has not answered in this long counts as failed. */
   timeoutMs: number;
+  /** Attempts in flight at once; above 1, events no longer arrive in creation order. */
+  concurrency: number;
 }
 
 export const DEFAULT_KNOBS: DeliveryKnobs = {
@@ -32,6 +35,7 @@ export const DEFAULT_KNOBS: DeliveryKnobs = {
   maxAttempts: 6,
   retryBaseMs: 1000,
   timeoutMs: 10_000,
+  concurrency: 1,
 };
 
 export interface DeliveryAttempt {
@@ -76,7 +80,7 @@ export class Delivery {
   #batchTimer: ReturnType<typeof setTimeout> | undefined;
   #jobs: Job[] = [];
   #wakeTimer: ReturnType<typeof setTimeout> | undefined;
-  #inFlight: Promise<void> | undefined;
+  readonly #inFlight = new Set<Promise<void>>();
   #idleWaiters: (() => void)[] = [];
   #closed = false;
   readonly #abort = new AbortController();
@@ -105,7 +109,7 @@ export class Delivery {
     this.#batch = [];
     this.#jobs = [];
     this.#abort.abort();
-    await this.#inFlight;
+    await Promise.all(this.#inFlight);
     this.#notifyIdle();
   }
 
@@ -146,25 +150,27 @@ export class Delivery {
   }
 
   #pump(): void {
-    if (this.#closed || this.#inFlight) return;
+    if (this.#closed) return;
     clearTimeout(this.#wakeTimer);
     this.#wakeTimer = undefined;
     const now = performance.now();
-    const index = this.#jobs.findIndex((job) => job.dueAt <= now);
-    if (index < 0) {
-      if (this.#jobs.length > 0) {
-        const next = Math.min(...this.#jobs.map((job) => job.dueAt));
-        this.#wakeTimer = setTimeout(() => this.#pump(), next - now);
-      } else {
-        this.#notifyIdle();
-      }
-      return;
+    while (this.#inFlight.size < this.knobs.concurrency) {
+      const index = this.#jobs.findIndex((job) => job.dueAt <= now);
+      if (index < 0) break;
+      const [job] = this.#jobs.splice(index, 1);
+      const attempt: Promise<void> = this.#attempt(job).finally(() => {
+        this.#inFlight.delete(attempt);
+        this.#pump();
+      });
+      this.#inFlight.add(attempt);
     }
-    const [job] = this.#jobs.splice(index, 1);
-    this.#inFlight = this.#attempt(job).finally(() => {
-      this.#inFlight = undefined;
-      this.#pump();
-    });
+    if (this.#inFlight.size > 0) return;
+    if (this.#jobs.length > 0) {
+      const next = Math.min(...this.#jobs.map((job) => job.dueAt));
+      this.#wakeTimer = setTimeout(() => this.#pump(), next - now);
+    } else {
+      this.#notifyIdle();
+    }
   }
 
   async #attempt(job: Job): Promise<void> {
@@ -249,7 +255,7 @@ export class Delivery {
 
   #isIdle(): boolean {
     return this.#batch.length === 0 && this.#jobs.length === 0 &&
-      !this.#inFlight;
+      this.#inFlight.size === 0;
   }
 
   #notifyIdle(): void {

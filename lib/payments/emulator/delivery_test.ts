@@ -155,6 +155,49 @@ Deno.test("delivery: duplicateRate 1 sends every event twice with the same id", 
   }
 });
 
+/** An endpoint that answers after `holdMs` and reports the most requests it held at once. */
+function slowEndpoint(holdMs: number) {
+  let open = 0;
+  let peak = 0;
+  let answered = 0;
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, async (req) => {
+    await req.text();
+    peak = Math.max(peak, ++open);
+    await sleep(holdMs);
+    open--;
+    answered++;
+    return new Response(null, { status: 200 });
+  });
+  return {
+    url: `http://127.0.0.1:${server.addr.port}/hook`,
+    peak: () => peak,
+    answered: () => answered,
+    close: () => server.shutdown(),
+  };
+}
+
+Deno.test("delivery: concurrency sends that many at once; the default sends one", async () => {
+  for (const [concurrency, peak] of [[undefined, 1], [4, 4]] as const) {
+    const endpoint = slowEndpoint(30);
+    const emulator = await startTestEmulator({
+      webhookUrl: endpoint.url,
+      duplicateRate: 1,
+      concurrency,
+    });
+    try {
+      await paidSession(emulator);
+      await emulator.idle();
+      assert.equal(endpoint.answered(), 8);
+      assert.equal(endpoint.peak(), peak, `concurrency ${concurrency}`);
+      assert.ok(emulator.deliveries().every((d) => d.outcome === "delivered"));
+    } finally {
+      await emulator.close();
+      await endpoint.close();
+    }
+  }
+  await assert.rejects(startTestEmulator({ concurrency: 0 }), /concurrency must be an integer/);
+});
+
 Deno.test("delivery: shuffle reorders a batch but delivers all of it", async () => {
   const receiver = startReceiver();
   const emulator = await startTestEmulator({

@@ -221,7 +221,9 @@ function validateKnobs(knobs: DeliveryKnobs): void {
   for (const ms of ["delayMs", "retryBaseMs", "timeoutMs"] as const) {
     if (!(knobs[ms] >= 0)) throw new RangeError(`${ms} must be ≥ 0`);
   }
-  if (!Number.isInteger(knobs.maxAttempts) || knobs.maxAttempts < 1) {
-    throw new RangeError("maxAttempts must be an integer ≥ 1");
+  for (const count of ["maxAttempts", "concurrency"] as const) {
+    if (!Number.isInteger(knobs[count]) || knobs[count] < 1) {
+      throw new RangeError(`${count} must be an integer ≥ 1`);
+    }
   }
 }

@@ -1,0 +1,32 @@
+/**
+ * The reliability suite in its bounded form, so `deno task test` (and CI) runs it: two real
+ * Settle processes on one KV file and one emulator, a 300-session storm, a crash, the races
+ * and 2,000 fuzz requests. `deno task reliability` runs the full volume.
+ */
+import assert from "node:assert/strict";
+import { clean, details, table } from "./report.ts";
+import { BOUNDED, runReliability } from "./run.ts";
+
+Deno.test({
+  name: "reliability (bounded): nothing lost, nothing applied twice, no 5xx, no stray writes",
+  // Child processes and servers are all stopped by runReliability; their teardown spans ticks.
+  sanitizeResources: false,
+  async fn() {
+    const { rows, processLog } = await runReliability({ ...BOUNDED, seed: 7 });
+    const report = `${table(rows)}\n${details(rows)}\n${processLog.slice(0, 10).join("\n")}`;
+    assert.deepEqual(
+      rows.map((r) => r.phase),
+      ["storm", "crash", "races", "fuzz", "at rest"],
+      report,
+    );
+    for (const row of rows) assert.ok(clean(row), `${row.phase} is not clean:\n${report}`);
+    const [storm, crash, , fuzz] = rows;
+    assert.equal(storm.orders, BOUNDED.sessions, report);
+    assert.ok(storm.duplicates > 0, `the emulator sent no duplicates:\n${report}`);
+    assert.ok(crash.retries > 0, `no delivery needed a retry during the crash:\n${report}`);
+    assert.ok(
+      fuzz.orders >= BOUNDED.fuzz * 0.95,
+      `too few fuzz requests reached Settle:\n${report}`,
+    );
+  },
+});

@@ -1,0 +1,197 @@
+/**
+ * The storm: shoppers check out through Settle's public API (some through a cart) and pay
+ * on the emulator by plan — most succeed, some are declined first, some only declined, some
+ * expire, some pay by bank debit that settles later, a few walk away — while the emulator
+ * delivers every event with duplicates, shuffled, many at once, to both processes.
+ */
+import { BANK_DEBIT, TEST_CARDS } from "@/lib/payments/emulator/server.ts";
+import { verify } from "./oracle.ts";
+import { runPhase } from "./phase.ts";
+import type { Prng } from "./prng.ts";
+import type { PhaseRow } from "./report.ts";
+import { type OrderLine, type PlacedOrder, type Plan, settle, sleep, type Suite } from "./suite.ts";
+
+/** How plans are drawn (cumulative order matters not; weights sum to 1). */
+const PLAN_WEIGHTS: [Plan, number][] = [
+  ["paid", 0.78],
+  ["declined_then_paid", 0.07],
+  ["declined", 0.04],
+  ["expired", 0.04],
+  ["async_paid", 0.04],
+  ["abandoned", 0.03],
+];
+
+/** Checkouts that fail with 5xx are sent again (same Idempotency-Key), as a client would. */
+const CHECKOUT_TRIES = 8;
+
+export interface StormOptions {
+  /** Names the phase in keys, metadata and the report. */
+  phase: string;
+  sessions: number;
+  /** Shoppers at once. */
+  concurrency: number;
+  /** Called after each order is placed and paid (the crash phase kills a process here). */
+  onPlaced?: (count: number) => void;
+}
+
+export async function storm(suite: Suite, options: StormOptions): Promise<PlacedOrder[]> {
+  const placed: PlacedOrder[] = [];
+  let next = 0;
+  const shopper = async (prng: Prng) => {
+    while (next < options.sessions) {
+      const i = next++;
+      const order = await placeOrder(suite, prng, options.phase, i, drawPlan(prng));
+      placed.push(order);
+      suite.placed.push(order);
+      await carryOut(suite, prng, order);
+      options.onPlaced?.(placed.length);
+    }
+  };
+  await Promise.all(
+    Array.from({ length: options.concurrency }, () => shopper(suite.prng.fork())),
+  );
+  return placed;
+}
+
+function drawPlan(prng: Prng): Plan {
+  let roll = prng.next();
+  for (const [plan, weight] of PLAN_WEIGHTS) {
+    if ((roll -= weight) < 0) return plan;
+  }
+  return "paid";
+}
+
+/** One or two products, one to three units each. */
+export function drawLines(suite: Suite, prng: Prng): OrderLine[] {
+  const first = prng.int(0, suite.catalog.length - 1);
+  const count = prng.chance(0.4) ? 2 : 1;
+  return Array.from({ length: count }, (_, k) => ({
+    productId: suite.catalog[(first + k) % suite.catalog.length].id,
+    quantity: prng.int(1, 3),
+  }));
+}
+
+/** Places an order through the public API: straight from items, or from a cart. */
+export async function placeOrder(
+  suite: Suite,
+  prng: Prng,
+  phase: string,
+  i: number,
+  plan: Plan,
+  lines = drawLines(suite, prng),
+): Promise<PlacedOrder> {
+  const viaCart = prng.chance(0.1);
+  const metadata = { email: `shopper${i}@${phase}.reliability.test`, phase };
+  let headers: Record<string, string> = { "idempotency-key": `${phase}-${i}` };
+  let body: unknown = { items: lines, metadata };
+  if (viaCart) {
+    headers = { ...headers, cookie: await fillCart(suite, lines) };
+    body = { metadata };
+  }
+  for (let attempt = 1;; attempt++) {
+    const res = await suite.client.json<{ id: string; orderId: string }>(
+      "/api/payments/create-checkout-session",
+      "POST",
+      body,
+      headers,
+    );
+    if (res.status === 200) {
+      const total = lines.reduce((sum, l) => sum + unitAmount(suite, l.productId) * l.quantity, 0);
+      return {
+        phase,
+        orderId: res.data.orderId,
+        sessionIds: [res.data.id],
+        lines,
+        total,
+        viaCart,
+        plan,
+      };
+    }
+    if (res.status < 500 || attempt === CHECKOUT_TRIES) {
+      throw new Error(`checkout ${phase}-${i}: ${res.status} ${JSON.stringify(res.data)}`);
+    }
+    await sleep(20 * attempt);
+  }
+}
+
+function unitAmount(suite: Suite, productId: string): number {
+  return suite.catalog.find((p) => p.id === productId)!.unitAmount;
+}
+
+/**
+ * Builds a cart holding exactly `lines`: an add mints the cart, then PATCH sets the
+ * quantity, which stays right even when a request is sent twice after a crash.
+ */
+async function fillCart(suite: Suite, lines: OrderLine[]): Promise<string> {
+  let cookie = "";
+  for (const line of lines) {
+    const headers: Record<string, string> = cookie ? { cookie } : {};
+    const added = await suite.client.json("/api/cart/items", "POST", {
+      productId: line.productId,
+      quantity: 1,
+    }, headers);
+    if (added.status !== 200) throw new Error(`cart add: ${added.status}`);
+    cookie ||= (added.headers.get("set-cookie") ?? "").split(";")[0];
+    const set = await suite.client.json(
+      `/api/cart/items/${line.productId}`,
+      "PATCH",
+      { quantity: line.quantity },
+      { cookie },
+    );
+    if (set.status !== 200) throw new Error(`cart quantity: ${set.status}`);
+  }
+  return cookie;
+}
+
+/** What the shopper does on the payment page. */
+async function carryOut(suite: Suite, prng: Prng, order: PlacedOrder): Promise<void> {
+  const { emulator } = suite;
+  const id = order.sessionIds[0];
+  switch (order.plan) {
+    case "paid":
+      emulator.pay(id, TEST_CARDS.success);
+      break;
+    case "declined_then_paid":
+      emulator.pay(id, TEST_CARDS.genericDecline);
+      await sleep(prng.int(0, 20));
+      emulator.pay(id, TEST_CARDS.success);
+      break;
+    case "declined":
+      emulator.pay(id, prng.pick([TEST_CARDS.genericDecline, TEST_CARDS.insufficientFunds]));
+      break;
+    case "expired":
+      emulator.expireNow(id);
+      break;
+    case "async_paid":
+      emulator.pay(id, BANK_DEBIT.succeeds);
+      await sleep(prng.int(0, 30));
+      emulator.settleAsync(id, "succeeded");
+      break;
+    case "abandoned":
+      break;
+  }
+}
+
+export interface StormPhaseOptions {
+  sessions: number;
+  concurrency: number;
+  /** How long deliveries and follow-ups may take to finish after the last payment. */
+  settleMs: number;
+}
+
+/** The storm as a phase: place, pay, let everything land, then check every order. */
+export function stormPhase(suite: Suite, options: StormPhaseOptions): Promise<PhaseRow> {
+  return runPhase(suite, "storm", async () => {
+    const orders = await storm(suite, { phase: "storm", ...options });
+    const left = await settle(suite, options.settleMs);
+    const verdict = await verify(suite, orders, { allowResend: false });
+    if (left) verdict.problems.push(`${left} tasks still queued after ${options.settleMs} ms`);
+    return {
+      verdict,
+      notes: [
+        `${orders.length} sessions from ${options.concurrency} shoppers across ` +
+        `${suite.processes.length} processes; ${verdict.paid} paid`,
+      ],
+    };
+  });
+}
