@@ -6,7 +6,11 @@
 import type { HistoryEntry, Order } from "../orders/types.ts";
 import { keys } from "./keys.ts";
 
+/** Ids are ULIDs; anything far from one (a 3,000-character path segment) is no order. */
+const PLAUSIBLE_ID = /^[\w-]{1,64}$/;
+
 export async function getOrder(kv: Deno.Kv, id: string): Promise<Deno.KvEntryMaybe<Order>> {
+  if (!PLAUSIBLE_ID.test(id)) return { key: keys.order(id), value: null, versionstamp: null };
   return await kv.get<Order>(keys.order(id));
 }
 

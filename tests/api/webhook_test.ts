@@ -353,6 +353,10 @@ Deno.test("admin JSON needs the bearer token and shows order, history and tasks"
     headers: { authorization: "Bearer admin-token-0123456789" },
   });
   assertEquals(missing.status, 404);
+  const overlong = await app.app.request(`/api/admin/orders/${"x".repeat(3000)}`, {
+    headers: { authorization: "Bearer admin-token-0123456789" },
+  });
+  assertEquals(overlong.status, 404, "an id far too long for a KV key is no order, not a 500");
 });
 
 Deno.test("admin JSON is closed when no token is configured", async () => {
