@@ -5,7 +5,7 @@
  * (already paid, sold out since, provider down). Client-safe: islands render it.
  */
 import { useState } from "preact/hooks";
-import { retryPayment } from "../lib/checkout/checkout_client.ts";
+import { openPaymentPage, retryPayment } from "../lib/checkout/checkout_client.ts";
 import { Button, type ButtonSize } from "./Button.tsx";
 import { MESSAGE_BOX, TEXT_LINK } from "./styles.ts";
 
@@ -31,25 +31,17 @@ export function RetryPaymentForm(
     if (busy) return;
     setBusy(true);
     setMessage({ tone: "info", text: "Opening a new secure payment page…" });
-    const result = await retryPayment(orderId, token);
-    if (result.ok && result.data.url) {
-      location.assign(result.data.url);
-      return;
-    }
+    const failure = openPaymentPage(await retryPayment(orderId, token));
+    if (!failure) return;
     setBusy(false);
-    if (result.ok) {
-      setMessage({
-        tone: "error",
-        text: "The payment page could not be opened. Please try again.",
-      });
-    } else if (result.code === "order_paid") {
+    if (failure.code === "order_paid") {
       setMessage({
         tone: "info",
         text: "Good news: this order is already paid.",
-        link: result.statusUrl,
+        link: failure.statusUrl,
       });
     } else {
-      setMessage({ tone: "error", text: result.message });
+      setMessage({ tone: "error", text: failure.message });
     }
   }
 

@@ -7,7 +7,7 @@
 import { useState } from "preact/hooks";
 import { Button } from "../components/Button.tsx";
 import { MESSAGE_BOX, TEXT_LINK } from "../components/styles.ts";
-import { startCheckout } from "../lib/checkout/checkout_client.ts";
+import { openPaymentPage, startCheckout } from "../lib/checkout/checkout_client.ts";
 
 interface Props {
   /** Made by the server for this page view; the no-JS form posts the same one. */
@@ -29,26 +29,18 @@ export default function PayButton({ idempotencyKey, amount, disabled = false }: 
     if (busy || disabled) return;
     setBusy(true);
     setMessage({ tone: "info", text: "Opening the secure payment page…" });
-    const result = await startCheckout(idempotencyKey);
-    if (result.ok && result.data.url) {
-      location.assign(result.data.url);
-      return;
-    }
+    const failure = openPaymentPage(await startCheckout(idempotencyKey));
+    if (!failure) return;
     setBusy(false);
-    if (result.ok) {
-      setMessage({
-        tone: "error",
-        text: "The payment page could not be opened. Please try again.",
-      });
-    } else if (result.status === 422) {
+    if (failure.status === 422) {
       setMessage({
         tone: "error",
         title: "Something in your cart can’t be bought right now",
-        text: `${result.message}. Update your cart, then pay.`,
+        text: `${failure.message}. Update your cart, then pay.`,
         toCart: true,
       });
     } else {
-      setMessage({ tone: "error", title: "Payment not started", text: result.message });
+      setMessage({ tone: "error", title: "Payment not started", text: failure.message });
     }
   }
 

@@ -66,6 +66,27 @@ export function startCheckout(idempotencyKey: string): Promise<ApiResult<Session
   });
 }
 
+export type ApiFailure = Extract<ApiResult<unknown>, { ok: false }>;
+
+/**
+ * Sends the browser to the session's payment page. Returns null once it is on its way, or
+ * the failure to explain to the shopper (a session without a page counts as one).
+ */
+export function openPaymentPage(result: ApiResult<SessionLink>): ApiFailure | null {
+  if (result.ok && result.data.url) {
+    location.assign(result.data.url);
+    return null;
+  }
+  return result.ok
+    ? {
+      ok: false,
+      status: 200,
+      code: "no_payment_page",
+      message: "The payment page could not be opened. Please try again.",
+    }
+    : result;
+}
+
 /** A new session for a saved order; `token` proves ownership on another device. */
 export function retryPayment(orderId: string, token: string): Promise<ApiResult<SessionLink>> {
   return call(`/api/orders/${encodeURIComponent(orderId)}/retry-session`, {
