@@ -366,3 +366,18 @@ Deno.test("admin JSON is closed when no token is configured", async () => {
   });
   assertEquals(res.status, 401);
 });
+
+Deno.test("a storage failure answers 5xx, so Stripe delivers the event again", async () => {
+  const app = await createTestApp();
+  const s = await placed(app);
+  await app.worker.stop();
+  app.kv.close();
+  const res = await postEvent(
+    app,
+    "checkout.session.completed",
+    objectsFor(s)["checkout.session.completed"](),
+  );
+  assertEquals(res.status >= 500, true, `got ${res.status}`);
+  await res.body?.cancel();
+  await app.close().catch(() => {});
+});
