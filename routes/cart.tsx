@@ -22,7 +22,7 @@ import {
 } from "@/lib/cart/service.ts";
 import type { CartView } from "@/lib/cart/types.ts";
 import { readCartId } from "@/lib/http/cart_cookie.ts";
-import { AppError, ForbiddenError } from "@/lib/http/errors.ts";
+import { ForbiddenError, toAppError } from "@/lib/http/errors.ts";
 import { readForm } from "@/lib/http/form_body.ts";
 import { parseInput } from "@/lib/http/json_body.ts";
 import type { ShopState } from "./_middleware.ts";
@@ -72,8 +72,9 @@ export const handler: Handlers<Data, ShopState> = {
       else if (input.action === "set") {
         await setQuantity(state.kv, cart.id, input.productId, input.quantity);
       } else await removeItem(state.kv, cart.id, input.productId);
-    } catch (err) {
-      if (!(err instanceof AppError && SHOWN_ON_PAGE.has(err.status))) throw err;
+    } catch (thrown) {
+      const err = toAppError(thrown);
+      if (!err || !SHOWN_ON_PAGE.has(err.status)) throw thrown;
       const view = await getCartView(
         state.kv,
         cart.existing ? cart.id : null,

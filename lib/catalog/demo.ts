@@ -2,8 +2,12 @@
  * The demo catalog a development store starts with: a small coffee-gear shop priced in NZD,
  * chosen to show every shelf state (plenty, one of a kind, sold out, withdrawn).
  */
-import { createProduct, listProducts, type Product } from "../db/products.ts";
-import { ConflictError } from "../http/errors.ts";
+import {
+  createProduct,
+  DuplicateProductError,
+  listProducts,
+  type Product,
+} from "../db/products.ts";
 
 export interface DemoProduct {
   product: Product;
@@ -142,7 +146,7 @@ export async function seedDemoCatalog(kv: Deno.Kv): Promise<SeedResult> {
       created.push(product.id);
     } catch (err) {
       // Another process seeded this product first: that is the outcome we wanted.
-      if (!(err instanceof ConflictError)) throw err;
+      if (!(err instanceof DuplicateProductError)) throw err;
     }
   }
   return { created };

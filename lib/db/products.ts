@@ -4,7 +4,6 @@
  * can reserve it with one `check()` on that key alone.
  */
 import { z } from "zod";
-import { ConflictError } from "../http/errors.ts";
 import { keys } from "./keys.ts";
 
 export const ProductSchema = z.object({
@@ -25,12 +24,22 @@ export const ProductSchema = z.object({
 
 export type Product = z.infer<typeof ProductSchema>;
 
+/** The product's id or slug is taken (the edge answers 409). */
+export class DuplicateProductError extends Error {
+  override name = "DuplicateProductError";
+  readonly details: { productId: string; slug: string };
+  constructor(productId: string, slug: string) {
+    super(`Product ${productId} or slug ${slug} exists`);
+    this.details = { productId, slug };
+  }
+}
+
 /** getMany accepts at most this many keys on every KV backend. */
 const GET_MANY_LIMIT = 10;
 
 /**
- * Creates a product, its slug index and its stock in one commit. Throws ConflictError when
- * the id or the slug is already taken.
+ * Creates a product, its slug index and its stock in one commit. Throws DuplicateProductError
+ * when the id or the slug is already taken.
  */
 export async function createProduct(
   kv: Deno.Kv,
@@ -46,10 +55,7 @@ export async function createProduct(
     .set(keys.stock(value.id), assertStock(stock))
     .commit();
   if (!res.ok) {
-    throw new ConflictError("product_exists", `Product ${value.id} or slug ${value.slug} exists`, {
-      productId: value.id,
-      slug: value.slug,
-    });
+    throw new DuplicateProductError(value.id, value.slug);
   }
   return value;
 }

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
-import { ConflictError } from "../http/errors.ts";
 import { keys } from "./keys.ts";
 import {
   createProduct,
+  DuplicateProductError,
   getProduct,
   getProductBySlug,
   getProducts,
@@ -29,10 +29,10 @@ Deno.test("createProduct refuses a taken id or slug and writes nothing", async (
   await createProduct(kv, first, 3);
   await assert.rejects(
     createProduct(kv, randomProduct({ slug: first.slug }), 9),
-    ConflictError,
+    DuplicateProductError,
   );
   const sameId = randomProduct({ id: first.id });
-  await assert.rejects(createProduct(kv, sameId, 9), ConflictError);
+  await assert.rejects(createProduct(kv, sameId, 9), DuplicateProductError);
   assert.equal(await getProductBySlug(kv, sameId.slug), null);
   assert.equal((await getStock(kv, [first.id])).get(first.id), 3);
 });

@@ -6,7 +6,7 @@
 import type { Context, Env, Hono } from "hono";
 import { getConnInfo, serveStatic } from "hono/deno";
 import { fileURLToPath } from "node:url";
-import { AppError, errorResponse, NotFoundError } from "../http/errors.ts";
+import { AppError, errorResponse, NotFoundError, toAppError } from "../http/errors.ts";
 import { ASSET_PREFIX, type IslandAssets } from "./bundle.ts";
 import { walk } from "./manifest.ts";
 import {
@@ -115,12 +115,18 @@ async function dispatch(
   try {
     return await run(0);
   } catch (err) {
-    if (!(err instanceof AppError)) console.error(err);
+    const known = toAppError(err);
+    if (!known) console.error(err);
     if (!route?.page || api) return errorResponse(err);
     try {
       if (err instanceof NotFoundError) return notFound();
-      const status = err instanceof AppError ? err.status : 500;
-      return renderPage(table.error, table.rootLayouts, { status }, undefined, err);
+      return renderPage(
+        table.error,
+        table.rootLayouts,
+        { status: known?.status ?? 500 },
+        undefined,
+        known ?? err,
+      );
     } catch (pageErr) {
       console.error(pageErr);
       return errorResponse(err);

@@ -3,6 +3,8 @@
  * error handler turns them into `{error: {code, message, details?}}` with the right status.
  */
 import { CommitConflictError } from "../db/atomic.ts";
+import { DuplicateProductError } from "../db/products.ts";
+import { ProviderError, WebhookVerificationError } from "../payments/provider.ts";
 
 export class AppError extends Error {
   constructor(
@@ -69,9 +71,9 @@ export class RateLimitedError extends AppError {
   }
 }
 /** 502: the payment provider (or another upstream) failed. */
-export class ProviderError extends AppError {
-  constructor(message: string, details?: unknown) {
-    super(502, "provider_unavailable", message, details);
+export class BadGatewayError extends AppError {
+  constructor(message: string, details?: unknown, code = "provider_unavailable") {
+    super(502, code, message, details);
   }
 }
 
@@ -86,10 +88,27 @@ export interface ErrorBody {
   error: { code: string; message: string; details?: unknown };
 }
 
+/**
+ * The HTTP meaning of a thrown value: lower layers (lib/db, lib/payments) throw their own
+ * errors, and this is the one place they become statuses. null for anything unexpected.
+ */
+export function toAppError(err: unknown): AppError | null {
+  if (err instanceof AppError) return err;
+  if (err instanceof CommitConflictError) return new ServiceBusyError();
+  if (err instanceof ProviderError) return new BadGatewayError(err.message, err.details, err.code);
+  if (err instanceof WebhookVerificationError) {
+    return new AppError(400, "webhook_verification_failed", err.message, { reason: err.reason });
+  }
+  if (err instanceof DuplicateProductError) {
+    return new ConflictError("product_exists", err.message, err.details);
+  }
+  return null;
+}
+
 /** The JSON response for any thrown value; unknown errors become an opaque 500. */
-export function errorResponse(err: unknown): Response {
-  if (err instanceof CommitConflictError) err = new ServiceBusyError();
-  if (err instanceof AppError) {
+export function errorResponse(thrown: unknown): Response {
+  const err = toAppError(thrown);
+  if (err) {
     const body: ErrorBody = { error: { code: err.code, message: err.message } };
     if (err.details !== undefined) body.error.details = err.details;
     const headers = new Headers();

@@ -3,7 +3,6 @@
  * interface only; `stripe.ts` implements it on the real SDK, pointed at Stripe or at the
  * local emulator. Providers never touch KV.
  */
-import { AppError, ProviderError } from "../http/errors.ts";
 
 export interface LineItemInput {
   title: string;
@@ -17,6 +16,11 @@ export interface CreateSessionInput {
   orderNumber: string;
   /** 1 for the first session of an order, +1 per retry; part of the idempotency key. */
   attempt: number;
+  /**
+   * Within an attempt, 1 and then +1 after each create that failed: a new idempotency key,
+   * so the provider's stored failure is not replayed for good. Default 1.
+   */
+  try?: number;
   items: LineItemInput[];
   currency: string;
   /** Must contain `{CHECKOUT_SESSION_ID}`, which the provider fills in. */
@@ -100,10 +104,11 @@ export type WebhookFailure =
   | "timestamp_in_future"
   | "invalid_payload";
 
-/** 400: the webhook is not a fresh event signed with our secret. */
-export class WebhookVerificationError extends AppError {
+/** The webhook is not a fresh event signed with our secret (the edge answers 400). */
+export class WebhookVerificationError extends Error {
+  override name = "WebhookVerificationError";
   constructor(readonly reason: WebhookFailure, message: string) {
-    super(400, "webhook_verification_failed", message, { reason });
+    super(message);
   }
 }
 
@@ -120,31 +125,33 @@ export interface ProviderErrorDetails {
 }
 
 /**
- * 502 provider_unavailable: network failure, timeout, 5xx, rate limit or a response we could
- * not read. Retrying later (with the same idempotency key) can succeed.
+ * The provider failed us. Domain errors, not HTTP ones: lib/http/errors.ts maps them to 502
+ * at the edge; services decide what each means for the order.
  */
-export class ProviderUnavailableError extends ProviderError {
-  readonly retryable = true;
-  constructor(
-    message: string,
-    override readonly details: ProviderErrorDetails,
-  ) {
-    super(message, details);
+export abstract class ProviderError extends Error {
+  abstract readonly code: "provider_unavailable" | "provider_rejected";
+  abstract readonly retryable: boolean;
+  constructor(message: string, readonly details: ProviderErrorDetails) {
+    super(message);
+    this.name = new.target.name;
   }
 }
 
 /**
- * 502 provider_rejected: the provider answered 4xx (unknown session, session no longer
+ * provider_unavailable: network failure, timeout, 5xx, rate limit or a response we could
+ * not read. Retrying later (with the same idempotency key) can succeed.
+ */
+export class ProviderUnavailableError extends ProviderError {
+  readonly code = "provider_unavailable";
+  readonly retryable = true;
+}
+
+/**
+ * provider_rejected: the provider answered 4xx (unknown session, session no longer
  * open, refund larger than the charge, idempotency key reused with other params). Retrying
  * the same request cannot succeed; callers decide what the rejection means.
  */
 export class ProviderRejectedError extends ProviderError {
-  override readonly code = "provider_rejected";
+  readonly code = "provider_rejected";
   readonly retryable = false;
-  constructor(
-    message: string,
-    override readonly details: ProviderErrorDetails,
-  ) {
-    super(message, details);
-  }
 }

@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
-import { errorResponse, ProviderError } from "../http/errors.ts";
+import { errorResponse, toAppError } from "../http/errors.ts";
 import {
   type CreateSessionInput,
+  ProviderError,
   ProviderRejectedError,
   ProviderUnavailableError,
   WebhookVerificationError,
@@ -247,7 +248,7 @@ Deno.test("5xx, 429, timeouts and unreadable answers are ProviderUnavailableErro
   for (const [id, statusCode, message] of cases) {
     const err = await p.retrieveSession(id).catch((e) => e);
     assert.ok(err instanceof ProviderUnavailableError, `${id}: ${err}`);
-    assert.equal(err.status, 502);
+    assert.equal(toAppError(err)?.status, 502);
     assert.equal(err.code, "provider_unavailable");
     assert.equal(err.retryable, true);
     assert.equal(err.details.statusCode, statusCode, id);

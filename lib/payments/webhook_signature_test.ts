@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import Stripe from "stripe";
 import { type WebhookFailure, WebhookVerificationError } from "./provider.ts";
+import { toAppError } from "../http/errors.ts";
 import { createWebhookVerifier, parseSignatureHeader } from "./webhook_signature.ts";
 
 const SECRET = "whsec_test_5mB2nQ8vR1xT4yW7zA0cD3fG6hJ9kL";
@@ -45,7 +46,7 @@ async function ours(
     return "ok";
   } catch (err) {
     assert.ok(err instanceof WebhookVerificationError, String(err));
-    assert.equal(err.status, 400);
+    assert.equal(toAppError(err)?.status, 400);
     return err.reason;
   }
 }

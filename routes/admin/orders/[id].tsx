@@ -36,7 +36,7 @@ import {
 } from "@/lib/admin/order_action.ts";
 import { attentionCount } from "@/lib/admin/orders_list.ts";
 import { getOrder, listHistory } from "@/lib/db/orders.ts";
-import { AppError, NotFoundError, ValidationError } from "@/lib/http/errors.ts";
+import { NotFoundError, toAppError, ValidationError } from "@/lib/http/errors.ts";
 import { readForm } from "@/lib/http/form_body.ts";
 import { type Issue, parseInput } from "@/lib/http/json_body.ts";
 import type { HistoryEntry, Order } from "@/lib/orders/types.ts";
@@ -100,9 +100,10 @@ export const handler: Handlers<Data, AdminState> = {
           "set-cookie": await flashCookie(state.secret, flash, secure),
         },
       });
-    } catch (err) {
-      if (err instanceof NotFoundError) return ctx.renderNotFound();
-      if (!(err instanceof AppError && SHOWN_ON_PAGE.has(err.status))) throw err;
+    } catch (thrown) {
+      if (thrown instanceof NotFoundError) return ctx.renderNotFound();
+      const err = toAppError(thrown);
+      if (!err || !SHOWN_ON_PAGE.has(err.status)) throw thrown;
       const data = await load(state, params.id);
       if (!data) return ctx.renderNotFound();
       // The refused form's token is spent: the re-rendered page needs a fresh one.
