@@ -4,6 +4,7 @@
  */
 import { type Context, Hono } from "hono";
 import { readNewSession } from "./checkout_params.ts";
+import { cutOff, type Fault, type FaultAction, type Faults } from "./faults.ts";
 import { expand, lineItemsList, listPage } from "./listing.ts";
 import { IdempotencyCache } from "./idempotency.ts";
 import { missingResource, Params, StripeApiError } from "./params.ts";
@@ -15,6 +16,7 @@ export interface ApiOptions {
   apiVersion: string;
   /** When set, the only secret key accepted; otherwise any `sk_test_…` key is. */
   secretKey?: string;
+  faults: Faults;
 }
 
 interface Call {
@@ -30,7 +32,7 @@ export function apiRoutes(options: ApiOptions): Hono {
   const idempotency = new IdempotencyCache(store.options.now);
   const app = new Hono();
 
-  const serve = (handler: Handler) => async (c: Context) => {
+  const serve = (handler: Handler, action?: FaultAction) => async (c: Context) => {
     const requestId = randomId("req_", 14);
     const headers: Record<string, string> = {
       "request-id": requestId,
@@ -39,6 +41,13 @@ export function apiRoutes(options: ApiOptions): Hono {
     const key = c.req.method === "POST" ? c.req.header("idempotency-key") : undefined;
     if (key) headers["idempotency-key"] = key;
     let admitted: { scope: string; key: string } | undefined;
+    let fault: Fault | undefined;
+    const reply = (body: string, status: number) => {
+      const json = { ...headers, "content-type": "application/json" };
+      return fault === "drop_response"
+        ? cutOff(body, status, json)
+        : c.body(body, status as 200, json);
+    };
     try {
       const apiKey = authenticate(
         c.req.header("authorization"),
@@ -59,12 +68,23 @@ export function apiRoutes(options: ApiOptions): Hono {
           const { status, body, requestId: original } = admission.response;
           headers["idempotent-replayed"] = "true";
           headers["original-request"] = original;
-          return c.body(body, status as 200, {
-            ...headers,
-            "content-type": "application/json",
-          });
+          return reply(body, status);
         }
         admitted = { scope: apiKey, key };
+      }
+      // Only a request that would run takes a fault: not one refused at the door or replayed.
+      fault = action && options.faults.take(action);
+      if (fault === "timeout") {
+        // Stripe keeps no record of a request that never ran, so its key stays free.
+        if (admitted) idempotency.abandon(admitted.scope, admitted.key);
+        return await options.faults.hold(c.req.raw.signal);
+      }
+      if (fault === "error_500") {
+        throw new StripeApiError(
+          500,
+          "api_error",
+          "Sorry, something went wrong. (Stripe emulator: injected error_500 fault.)",
+        );
       }
       const request = { id: requestId, idempotency_key: key ?? null };
       const result = handler({ params, path: c.req.param(), request });
@@ -78,10 +98,7 @@ export function apiRoutes(options: ApiOptions): Hono {
           requestId,
         });
       }
-      return c.body(body, 200, {
-        ...headers,
-        "content-type": "application/json",
-      });
+      return reply(body, 200);
     } catch (err) {
       const error = err instanceof StripeApiError ? err : new StripeApiError(
         500,
@@ -98,10 +115,7 @@ export function apiRoutes(options: ApiOptions): Hono {
       } else if (admitted) {
         idempotency.abandon(admitted.scope, admitted.key);
       }
-      return c.body(body, error.status as 400, {
-        ...headers,
-        "content-type": "application/json",
-      });
+      return reply(body, error.status);
     }
   };
 
@@ -119,7 +133,7 @@ export function apiRoutes(options: ApiOptions): Hono {
         readNewSession(params, store.nowSeconds()),
       );
       return expand(store, created, expansions);
-    }),
+    }, "create_session"),
   );
   app.get(
     "/v1/checkout/sessions",

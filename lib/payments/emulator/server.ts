@@ -7,6 +7,7 @@ import { Hono } from "hono";
 import { apiRoutes } from "./api.ts";
 import { parseChoice } from "./cards.ts";
 import { DEFAULT_KNOBS, Delivery, type DeliveryAttempt, type DeliveryKnobs } from "./delivery.ts";
+import { type ArmedFault, type Fault, type FaultAction, Faults } from "./faults.ts";
 import { pageRoutes } from "./hosted_page.ts";
 import type { CheckoutSession, Dispute, StripeEvent } from "./objects.ts";
 import { attemptPayment, type PayResult, settle } from "./payments.ts";
@@ -16,6 +17,7 @@ import { Store } from "./store.ts";
 
 export { BANK_DEBIT, TEST_CARDS } from "./cards.ts";
 export type { DeliveryAttempt, DeliveryKnobs } from "./delivery.ts";
+export type { ArmedFault, Fault, FaultAction } from "./faults.ts";
 export type { CheckoutSession, StripeEvent } from "./objects.ts";
 export type { PayResult } from "./payments.ts";
 
@@ -48,6 +50,8 @@ export interface EmulatorOptions extends Partial<DeliveryKnobs> {
   sweepMs?: number;
   /** Called after every delivery attempt, e.g. to log it. */
   onDelivery?: (attempt: DeliveryAttempt) => void;
+  /** Called when a request takes a fault armed with `failNext`, before the fault acts. */
+  onFault?: (taken: ArmedFault) => void;
 }
 
 export interface Emulator {
@@ -81,6 +85,14 @@ export interface Emulator {
   sessions(): CheckoutSession[];
   /** Resolves when no delivery is queued, in flight or waiting to retry. */
   idle(): Promise<void>;
+  /**
+   * Arms `fault` (see `Fault`) for the next `times` requests that run `action`. Faults are
+   * taken oldest first, one per request that passes authentication and idempotency checks;
+   * refused requests and idempotent replays take none.
+   */
+  failNext(action: FaultAction, fault: Fault, times?: number): void;
+  /** Faults armed and not yet taken, oldest first. */
+  pendingFaults(): ArmedFault[];
 }
 
 export async function startEmulator(
@@ -113,6 +125,7 @@ export async function startEmulator(
     hasEndpoint: () => webhookUrl !== undefined,
     onEvent: (event) => delivery.enqueue(event),
   });
+  const faults = new Faults(options.onFault);
   const settleTimers = new Set<ReturnType<typeof setTimeout>>();
   const record = (id: string) => {
     const found = store.session(id);
@@ -141,6 +154,7 @@ export async function startEmulator(
       store,
       apiVersion: store.options.apiVersion,
       secretKey: options.secretKey,
+      faults,
     }),
   );
   app.route("/", pageRoutes({ store, pay }));
@@ -163,6 +177,7 @@ export async function startEmulator(
       clearInterval(sweep);
       for (const timer of settleTimers) clearTimeout(timer);
       settleTimers.clear();
+      faults.close();
       await delivery.close();
       await server.shutdown();
     },
@@ -196,6 +211,8 @@ export async function startEmulator(
       return [...store.sessions.values()].map((r) => structuredClone(r.session));
     },
     idle: () => delivery.idle(),
+    failNext: (action, fault, times = 1) => faults.arm(action, fault, times),
+    pendingFaults: () => faults.pending(),
   };
 }
 
