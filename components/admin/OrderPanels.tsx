@@ -119,6 +119,9 @@ export function PaymentPanel({ order }: { order: Order }) {
     { label: "Status", value: <PaymentBadge status={pay.status} /> },
     { label: "Provider", value: pay.provider },
     { label: "Amount received", value: money(pay.amountReceived, currency) },
+    ...(pay.presentment
+      ? [{ label: "Paid as", value: money(pay.presentment.amount, pay.presentment.currency) }]
+      : []),
     { label: "Refunded", value: money(pay.refundedAmount, currency) },
     {
       label: "Currency",
@@ -162,10 +165,14 @@ export function FulfilmentPanel({ order }: { order: Order }) {
   );
 }
 
-/** Created, updated and every status change the history records. */
+/** Created, updated, every status change and every refund the history records. */
 export function TimesPanel({ order, history }: { order: Order; history: HistoryEntry[] }) {
   const times = [{ label: "Created", at: order.createdAt }];
   for (const entry of history) {
+    // Refunds move the payment's status, which history entries do not carry.
+    if (entry.fact?.kind === "refunded" && entry.outcome.kind === "applied") {
+      times.push({ label: "Refunded", at: entry.at });
+    }
     if (entry.from === entry.to) continue;
     times.push({ label: ORDER_STATUS[entry.to]?.[0] ?? entry.to, at: entry.at });
   }

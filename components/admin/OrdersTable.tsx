@@ -1,5 +1,6 @@
 /**
- * The admin orders table: one dense row per order, newest first. Rows with an open
+ * The admin orders table: one dense row per order, newest first, with its three statuses
+ * side by side (order, payment, fulfilment: a refund shows under Payment). Rows with an open
  * needs-attention flag are tinted and say why under the order number.
  */
 import type { Order } from "../../lib/orders/types.ts";
@@ -74,9 +75,9 @@ export function OrdersTable({ orders }: { orders: Order[] }) {
       <table class="min-w-full divide-y divide-slate-200 text-sm">
         <thead class="bg-slate-50">
           <tr>
-            <th scope="col" class={`${TH} text-left`}>Order</th>
+            <th scope="col" class={`${TH} text-left`}>Number</th>
             <th scope="col" class={`${TH} text-left`}>Created</th>
-            <th scope="col" class={`${TH} text-left`}>Status</th>
+            <th scope="col" class={`${TH} text-left`}>Order</th>
             <th scope="col" class={`${TH} text-left`}>Payment</th>
             <th scope="col" class={`${TH} text-left`}>Fulfilment</th>
             <th scope="col" class={`${TH} text-left`}>Items</th>

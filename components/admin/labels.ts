@@ -23,8 +23,6 @@ export const ORDER_STATUS: Record<OrderStatus, [string, Tone]> = {
   fulfilled: ["Fulfilled", "green"],
   expired: ["Expired", "grey"],
   cancelled: ["Cancelled", "grey"],
-  refunded: ["Refunded", "violet"],
-  partially_refunded: ["Part refunded", "violet"],
 };
 
 export const PAYMENT_STATUS: Record<PaymentStatus, [string, Tone]> = {
@@ -60,6 +58,7 @@ const IGNORED: Record<IgnoredReason, string> = {
   would_downgrade: "the order is already paid",
   unknown_session: "no order has this session",
   unhandled_type: "Settle does not act on this event type",
+  malformed_payload: "the event lacked fields Settle reads",
   not_allowed: "the order's state does not allow it",
 };
 
@@ -111,14 +110,20 @@ const money = (amount: number, currency: string) => {
 export function describeFact(fact: Fact | null): string {
   if (!fact) return "Event not acted on";
   switch (fact.kind) {
-    case "payment_succeeded":
-      return `Payment of ${money(fact.amount, fact.currency)}`;
+    case "payment_succeeded": {
+      const shown = fact.presentment;
+      // Either side of a conversion may come first; "=" reads right both ways.
+      const beside = shown ? ` = ${money(shown.amount, shown.currency)}` : "";
+      return `Payment of ${money(fact.amount, fact.currency)}${beside}`;
+    }
     case "payment_processing":
       return "Payment processing";
     case "payment_failed":
       return `Payment failed: ${fact.reason}`;
     case "session_expired":
       return `Session expired (${fact.sessionId})`;
+    case "checkout_lapsed":
+      return "Checkout window passed without a session";
     case "session_created":
       return `Checkout session opened (${fact.sessionId})`;
     case "refunded":

@@ -59,8 +59,6 @@ Deno.test("the actions offered follow the order's state", () => {
     cancelled: ["mark_paid", "acknowledge"],
     paid: ["refund", "acknowledge"],
     fulfilled: ["refund", "acknowledge"],
-    partially_refunded: ["refund", "acknowledge"],
-    refunded: ["acknowledge"],
   };
   for (const status of ORDER_STATUSES) {
     // The fixtures carry one open flag, hence "acknowledge" everywhere.
@@ -70,7 +68,12 @@ Deno.test("the actions offered follow the order's state", () => {
       status,
     );
   }
-  const quiet = orderIn("refunded");
+  // Refunds move the payment only: what is left can still be refunded, until nothing is.
+  assertEquals([...availableActions(orderIn("paid", "partially_refunded"), [])].sort(), [
+    "acknowledge",
+    "refund",
+  ]);
+  const quiet = orderIn("fulfilled", "refunded");
   quiet.needsAttention = [];
   assertEquals([...availableActions(quiet, [])], []);
 });
@@ -85,6 +88,9 @@ Deno.test("retry fulfilment is offered only for a failed, unheld, not already qu
   equal(availableActions(order, [{ ...queued, status: "done" }]).has("retry_fulfilment"), true);
   order.needsAttention = [{ reason: "amount_mismatch", at: "2026-11-22T00:00:00Z" }];
   equal(availableActions(order, []).has("retry_fulfilment"), false, "a hold comes first");
+  order.needsAttention = [];
+  order.payment.status = "refunded";
+  equal(availableActions(order, []).has("retry_fulfilment"), false, "so does a full refund");
   const noIntent = orderIn("paid");
   noIntent.payment.paymentIntentId = null;
   equal(availableActions(noIntent, []).has("refund"), false, "a manual payment has no refund");

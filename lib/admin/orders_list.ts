@@ -12,10 +12,14 @@ import {
 } from "../db/orders.ts";
 import { ValidationError } from "../http/errors.ts";
 import { parseOrderNumber } from "../orders/order_number.ts";
-import type { Order, OrderStatus } from "../orders/types.ts";
+import { normaliseOrder } from "../orders/order.ts";
+import type { Order, OrderStatus, PaymentStatus } from "../orders/types.ts";
 
+/** One filter applies: attention, else order status, else payment status. */
 export interface ListQuery {
   status?: OrderStatus;
+  /** Refunds show here, not in `status`. */
+  payment?: PaymentStatus;
   /** Only orders with an open needs-attention flag. */
   attention?: boolean;
   /** Exact order number, checkout session id, payment intent id or order id. */
@@ -51,13 +55,15 @@ export async function listOrders(
     ? keys.ordersAttention()
     : query.status
     ? keys.ordersByStatus(query.status)
+    : query.payment
+    ? keys.ordersByPaymentStatus(query.payment)
     : keys.orders();
   // The orders family holds the records; the indexes hold ids.
-  const fromIndex = Boolean(query.attention || query.status);
+  const fromIndex = Boolean(query.attention || query.status || query.payment);
   const read = async (rows: Row[]) =>
-    fromIndex
+    (fromIndex
       ? await byIds(kv, rows.map((r) => r.value as string))
-      : rows.map((r) => r.value as Order);
+      : rows.map((r) => r.value as Order)).map(normaliseOrder);
 
   if (query.direction === "newer" && query.cursor) {
     const rows = await scan(kv, prefix, limit + 1, query.cursor, false);
@@ -127,7 +133,7 @@ async function search(kv: Deno.Kv, q: string, provider: string): Promise<Order[]
     ? await findOrderIdByPaymentIntent(kv, provider, q)
     : q;
   const order = id ? (await getOrder(kv, id)).value : null;
-  return order ? [order] : [];
+  return order ? [normaliseOrder(order)] : [];
 }
 
 /** Open needs-attention flags, counted up to `cap` (the navigation shows "cap+"). */

@@ -1,6 +1,7 @@
 import { deepStrictEqual as assertEquals, equal, rejects } from "node:assert/strict";
 import { ulid } from "ulid";
-import { writeNewOrder } from "../db/orders.ts";
+import { keys } from "../db/keys.ts";
+import { writeNewOrder, writeOrderChange } from "../db/orders.ts";
 import { ValidationError } from "../http/errors.ts";
 import { newOrder } from "../orders/order.ts";
 import { formatOrderNumber } from "../orders/order_number.ts";
@@ -9,7 +10,10 @@ import { attentionCount, listOrders, type ListQuery } from "./orders_list.ts";
 
 const T0 = Date.parse("2026-11-22T08:00:00Z");
 
-/** 60 orders a second apart: every third paid, every fourth flagged, each with a session. */
+/**
+ * 60 orders a second apart, each with a session: every third paid (every sixth of them with
+ * part of its payment refunded), every fourth flagged.
+ */
 async function fill(kv: Deno.Kv, count = 60, from = 0): Promise<Order[]> {
   const orders: Order[] = [];
   for (let i = from; i < from + count; i++) {
@@ -28,6 +32,7 @@ async function fill(kv: Deno.Kv, count = 60, from = 0): Promise<Order[]> {
       order.payment.status = "paid";
       order.payment.paymentIntentId = `pi_test_${i}`;
     }
+    if (i % 6 === 0) order.payment.status = "partially_refunded";
     if (i % 4 === 0) order.needsAttention = [{ reason: "dispute", at: at.toISOString() }];
     const op = kv.atomic();
     writeNewOrder(op, order);
@@ -65,6 +70,10 @@ Deno.test("pages cover every order once, newest first, forwards and back", async
     [{ status: "paid" }, orders.filter((o) => o.status === "paid")],
     [{ status: "pending" }, orders.filter((o) => o.status === "pending")],
     [{ attention: true }, orders.filter((o) => o.needsAttention.length > 0)],
+    ...(["partially_refunded", "pending"] as const).map((payment): [ListQuery, Order[]] => [
+      { payment },
+      orders.filter((o) => o.payment.status === payment),
+    ]),
   ];
   for (const [query, expected] of cases) {
     for (const limit of [7, 20, 25, expected.length, 100]) {
@@ -119,4 +128,29 @@ Deno.test("a cursor KV did not make is a 400, and the attention count stops at i
   await rejects(listOrders(kv, { cursor: "not a cursor!" }), ValidationError);
   equal(await attentionCount(kv), 5);
   equal(await attentionCount(kv, 3), 4, "cap + 1 means more than the cap");
+});
+
+Deno.test("a refund moves the order between payment-status lists, not status lists", async () => {
+  using kv = await Deno.openKv(":memory:");
+  const [order] = await fill(kv, 1, 3);
+  const ids = async (query: ListQuery) => (await listOrders(kv, query)).orders.map((o) => o.id);
+  assertEquals(await ids({ payment: "paid" }), [order.id]);
+  const after = structuredClone(order);
+  after.payment.status = "refunded";
+  const op = kv.atomic();
+  writeOrderChange(op, order, after, []);
+  equal((await op.commit()).ok, true);
+  assertEquals(await ids({ payment: "paid" }), []);
+  assertEquals(await ids({ payment: "refunded" }), [order.id]);
+  assertEquals(await ids({ status: "paid" }), [order.id]);
+});
+
+Deno.test("an order stored with a refund as its status is listed as paid", async () => {
+  using kv = await Deno.openKv(":memory:");
+  const [order] = await fill(kv, 1, 3);
+  // As written before refunds moved to payment.status alone.
+  const legacy = { ...order, status: "refunded" } as unknown as Order;
+  await kv.set(keys.order(order.id), legacy);
+  const [listed] = (await listOrders(kv, {})).orders;
+  equal(listed.status, "paid");
 });

@@ -12,8 +12,6 @@ export function checkoutState(status: OrderStatus): CheckoutState {
   switch (status) {
     case "paid":
     case "fulfilled":
-    case "refunded":
-    case "partially_refunded":
       return "paid";
     case "pending":
     case "failed":
@@ -28,16 +26,20 @@ export function canRetry(status: OrderStatus): boolean {
   return status === "pending" || status === "failed" || status === "expired";
 }
 
-export const ORDER_STATUS_WORDS: Record<OrderStatus, string> = {
+const ORDER_STATUS_WORDS: Record<OrderStatus, string> = {
   pending: "Waiting for payment",
   failed: "Payment failed",
   paid: "Paid, being prepared",
   fulfilled: "Sent",
   expired: "Not paid in time",
   cancelled: "Cancelled",
-  refunded: "Refunded",
-  partially_refunded: "Partly refunded",
 };
+
+/** The order's status in words; a paid order whose money all went back is not prepared. */
+export function orderStatusWords(order: { status: OrderStatus; paymentStatus: PaymentStatus }) {
+  if (order.status === "paid" && order.paymentStatus === "refunded") return "Refunded";
+  return ORDER_STATUS_WORDS[order.status];
+}
 
 export const PAYMENT_STATUS_WORDS: Record<PaymentStatus, string> = {
   pending: "Not confirmed yet",

@@ -54,9 +54,9 @@ export function writeNewOrder(op: Deno.AtomicOperation, order: Order): void {
 }
 
 /**
- * Adds the writes for a changed order: the record, the status and attention indexes, the
- * index of any new checkout session, and history entries. The caller checks the order's
- * versionstamp on the same operation.
+ * Adds the writes for a changed order: the record, the status, payment-status and attention
+ * indexes, the index of any new checkout session, and history entries. The caller checks the
+ * order's versionstamp on the same operation.
  */
 export function writeOrderChange(
   op: Deno.AtomicOperation,
@@ -69,6 +69,11 @@ export function writeOrderChange(
     if (before) op.delete(keys.orderByStatus(before.status, after.id));
     op.set(keys.orderByStatus(after.status, after.id), after.id);
   }
+  if (before && before.payment.status !== after.payment.status) {
+    op.delete(keys.orderByPaymentStatus(before.payment.status, after.id));
+  }
+  // Set on every change, so orders stored before this index existed join it on their next.
+  op.set(keys.orderByPaymentStatus(after.payment.status, after.id), after.id);
   if (after.needsAttention.length > 0) op.set(keys.orderAttention(after.id), after.id);
   else if (before?.needsAttention.length) op.delete(keys.orderAttention(after.id));
   const known = new Set(before?.payment.sessionIds ?? []);

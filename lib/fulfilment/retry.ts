@@ -38,6 +38,7 @@ function refusal(order: Order, queued: boolean): FulfilmentRetryRefused | null {
   const details = {
     orderId: order.id,
     status: order.status,
+    payment: order.payment.status,
     fulfillment: order.fulfillment.status,
   };
   if (order.status === "fulfilled") {
@@ -63,9 +64,13 @@ function refusal(order: Order, queued: boolean): FulfilmentRetryRefused | null {
   }
   const hold = fulfillmentHold(order);
   if (hold) {
+    // A full refund is no flag to acknowledge: nothing is owed that could be shipped.
+    const next = hold === "refunded"
+      ? "its payment was refunded in full"
+      : "acknowledge that first";
     return new FulfilmentRetryRefused(
       "on_hold",
-      `Order ${order.number} is held (${hold}); acknowledge that first`,
+      `Order ${order.number} is held (${hold}); ${next}`,
       { ...details, hold },
     );
   }

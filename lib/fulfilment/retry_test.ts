@@ -50,18 +50,21 @@ Deno.test("a retry queues a fulfil task with the admin's history entry, once", a
 
 Deno.test("a retry is refused unless the order is paid with fulfilment failed and no hold", async () => {
   using kv = await Deno.openKv(":memory:");
-  const cases: [OrderStatus | "held" | "shipping", RetryRefusal][] = [
+  const cases: [OrderStatus | "held" | "refunded" | "shipping", RetryRefusal][] = [
     ["pending", "not_paid"],
-    ["refunded", "not_paid"],
+    ["cancelled", "not_paid"],
     ["fulfilled", "already_fulfilled"],
     ["shipping", "not_failed"],
     ["held", "on_hold"],
+    ["refunded", "on_hold"],
   ];
   for (const [state, refusal] of cases) {
-    const order = state === "held" || state === "shipping" ? failedFulfilment() : orderIn(state);
+    const failed = ["held", "refunded", "shipping"].includes(state);
+    const order = failed ? failedFulfilment() : orderIn(state as OrderStatus);
     order.id = `01ORDER${crypto.randomUUID().slice(0, 8)}`;
     if (state === "shipping") order.fulfillment.status = "pending";
     if (state === "held") order.needsAttention.push({ reason: "amount_mismatch", at: "" });
+    if (state === "refunded") order.payment.status = "refunded";
     await store(kv, order);
     await rejects(retryFulfilment({ kv, now }, order.id, "alice"), refusedWith(refusal), state);
     assertEquals(await listOrderTasks(kv, order.id), [], `${state}: nothing queued`);

@@ -5,6 +5,7 @@
  * order and queues an alert while the shopper's status stays paid.
  */
 import { recordTaskFact } from "../facts/task_fact.ts";
+import { fulfillmentHold } from "../orders/attention.ts";
 import { canFulfill } from "../orders/order.ts";
 import type { Fact, Order } from "../orders/types.ts";
 import type { TaskHandler } from "../tasks/worker.ts";
@@ -22,8 +23,11 @@ export interface FulfilTaskOptions {
 const STARTED: Fact = { kind: "fulfillment_started" };
 
 /** Why there is nothing to ship, for the task's result. */
-const skipped = (order: Order) =>
-  order.status === "fulfilled" ? "already fulfilled" : `nothing to ship (${order.status})`;
+function skipped(order: Order): string {
+  if (order.status === "fulfilled") return "already fulfilled";
+  const hold = fulfillmentHold(order);
+  return `nothing to ship (${hold ? `held: ${hold}` : order.status})`;
+}
 
 export function fulfilHandler(options: FulfilTaskOptions): TaskHandler {
   const { adapter, maxAttempts, timeoutMs } = options;
@@ -34,7 +38,7 @@ export function fulfilHandler(options: FulfilTaskOptions): TaskHandler {
       return;
     }
     // The state check and the attempt's record are one commit, so a paid order that was
-    // refunded or already shipped in the meantime is never sent to the supplier.
+    // fully refunded, held or already shipped in the meantime is never sent to the supplier.
     const started = await recordTaskFact(
       run,
       orderId,

@@ -16,8 +16,16 @@ export const HOLD_REASONS: readonly AttentionReason[] = [
   "stock_unavailable",
 ];
 
-/** The first open flag that holds fulfilment, or null when nothing does. */
-export function fulfillmentHold(order: Order): AttentionReason | null {
+/** Why an order may not ship: a hold flag, or "refunded" when all its money went back. */
+export type Hold = AttentionReason | "refunded";
+
+/**
+ * What holds fulfilment, or null when nothing does. A full refund is a hold of its own,
+ * derived from `payment.status` rather than flagged: no acknowledgement lifts it, only money
+ * arriving again (the payment is then partially refunded). A partial refund holds nothing.
+ */
+export function fulfillmentHold(order: Order): Hold | null {
+  if (order.payment.status === "refunded") return "refunded";
   for (const reason of HOLD_REASONS) {
     if (hasAttention(order, reason)) return reason;
   }

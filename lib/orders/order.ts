@@ -4,7 +4,7 @@
  */
 import { fulfillmentHold } from "./attention.ts";
 import { assertQuantity, lineTotal, normaliseCurrency, sumLines } from "./money.ts";
-import type { Order, OrderItem, OrderStatus, PaymentStatus } from "./types.ts";
+import type { LegacyOrderStatus, Order, OrderItem, OrderStatus, PaymentStatus } from "./types.ts";
 
 export interface NewOrderInput {
   /** Time-ordered id (ULID). */
@@ -21,13 +21,8 @@ export interface NewOrderInput {
   now: Date | string;
 }
 
-/** Statuses in which the order holds (or held) the customer's money. */
-export const PAID_STATUSES: readonly OrderStatus[] = [
-  "paid",
-  "fulfilled",
-  "refunded",
-  "partially_refunded",
-];
+/** Statuses in which money was taken; refunds show in `payment.status`, not here. */
+export const PAID_STATUSES: readonly OrderStatus[] = ["paid", "fulfilled"];
 
 /** A pending order with its stock reserved and no checkout session yet. */
 export function newOrder(input: NewOrderInput): Order {
@@ -107,7 +102,8 @@ export interface PublicOrderView {
   updatedAt: string;
 }
 
-export function publicView(order: Order): PublicOrderView {
+export function publicView(stored: Order): PublicOrderView {
+  const order = normaliseOrder(stored);
   return {
     id: order.id,
     number: order.number,
@@ -141,8 +137,25 @@ export function isPayable(order: Order): boolean {
     order.status === "expired";
 }
 
-/** Whether the fulfil task may ship now: paid, not yet shipped, and no open hold. */
+/**
+ * Whether the fulfil task may ship now: paid, not yet shipped, and nothing holding it (an
+ * open hold flag, or all the money refunded: see fulfillmentHold).
+ */
 export function canFulfill(order: Order): boolean {
   return order.status === "paid" && order.fulfillment.status !== "success" &&
     fulfillmentHold(order) === null;
+}
+
+/**
+ * An order as stored, read tolerantly: orders written before refunds moved to
+ * `payment.status` alone carry "refunded"/"partially_refunded" as their status too (and the
+ * same in `payment.status`, which stays). Their lifecycle status is paid, or fulfilled when
+ * the goods went out. The domain reads every stored order through this: `apply` (so the next
+ * change writes the order healed, and its status index moves) and `publicView`.
+ */
+export function normaliseOrder(order: Order): Order {
+  const status = order.status as OrderStatus | LegacyOrderStatus;
+  if (status !== "refunded" && status !== "partially_refunded") return order;
+  const shipped = order.fulfillment.status === "success";
+  return { ...order, status: shipped ? "fulfilled" : "paid" };
 }

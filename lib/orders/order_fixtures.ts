@@ -31,8 +31,23 @@ export function pendingOrder(): Order {
   return order;
 }
 
-/** `pendingOrder()` moved by hand to `status`, with the fields that status implies. */
-export function orderIn(status: OrderStatus): Order {
+/** `pendingOrder()` for one 18.00 NZD cap: the amounts of the issue's examples. */
+export function capOrder(): Order {
+  const order = pendingOrder();
+  order.items = [{ productId: "p_cap", title: "Cap", unitAmount: 1800, quantity: 1 }];
+  order.subtotal = order.total = 1800;
+  return order;
+}
+
+/** The refund amounts behind the refund payment statuses in `orderIn`. */
+export const REFUNDS = { partially_refunded: 1000, refunded: TOTAL } as const;
+type Refunded = keyof typeof REFUNDS;
+
+/**
+ * `pendingOrder()` moved by hand to `status`, with the fields that status implies. A paid or
+ * fulfilled order may be asked for with a refund payment status (`REFUNDS` refunded of pi_1).
+ */
+export function orderIn(status: OrderStatus, refund?: Refunded): Order {
   const order = pendingOrder();
   const pay = order.payment;
   const paid = () => {
@@ -46,18 +61,6 @@ export function orderIn(status: OrderStatus): Order {
       currency: "nzd",
     });
   };
-  const fulfilled = () => {
-    paid();
-    order.status = "fulfilled";
-    order.stock = "committed";
-    order.fulfillment = { status: "success", attempts: 1, externalId: "ful_1", error: null };
-  };
-  const refund = (amount: number) => {
-    fulfilled();
-    order.status = pay.status = amount === TOTAL ? "refunded" : "partially_refunded";
-    pay.refundedAmount = amount;
-    pay.refundedByIntent = { pi_1: amount };
-  };
   switch (status) {
     case "pending":
       break;
@@ -70,7 +73,10 @@ export function orderIn(status: OrderStatus): Order {
       paid();
       break;
     case "fulfilled":
-      fulfilled();
+      paid();
+      order.status = "fulfilled";
+      order.stock = "committed";
+      order.fulfillment = { status: "success", attempts: 1, externalId: "ful_1", error: null };
       break;
     case "expired":
       order.status = pay.status = "expired";
@@ -80,12 +86,12 @@ export function orderIn(status: OrderStatus): Order {
       order.status = "cancelled";
       order.stock = "released";
       break;
-    case "refunded":
-      refund(TOTAL);
-      break;
-    case "partially_refunded":
-      refund(1000);
-      break;
+  }
+  if (refund) {
+    if (status !== "paid" && status !== "fulfilled") throw new Error(`${status} holds no money`);
+    pay.status = refund;
+    pay.refundedAmount = REFUNDS[refund];
+    pay.refundedByIntent = { pi_1: REFUNDS[refund] };
   }
   return order;
 }

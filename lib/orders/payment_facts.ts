@@ -7,10 +7,19 @@
 import { addAttention } from "./attention.ts";
 import { assertAmount, normaliseCurrency } from "./money.ts";
 import { isPaid } from "./order.ts";
-import type { AttentionReason, Fact, Order } from "./types.ts";
+import type { AttentionReason, Fact, Money, Order } from "./types.ts";
 import { applied, duplicate, flagged, ignored, type Verdict } from "./verdict.ts";
 
 type PaymentFact = Extract<Fact, { kind: "payment_succeeded" }>;
+
+/** A payment as the order counts it, with the shopper's side of a conversion beside it. */
+interface Received {
+  sessionId: string | null;
+  paymentIntentId: string | null;
+  amount: number;
+  currency: string;
+  presentment: Money | null;
+}
 
 const pushNew = (list: string[], value: string | null) => {
   if (value !== null && !list.includes(value)) list.push(value);
@@ -26,27 +35,48 @@ function isDuplicatePayment(order: Order, fact: PaymentFact): boolean {
     (pay.paidSessionIds ?? []).includes(fact.sessionId);
 }
 
+/**
+ * The payment in the order's currency where either side of a conversion is in it (Adaptive
+ * Pricing: the order's currency is the source, the shopper paid in theirs), so a converted
+ * payment is compared with the total like any other. With neither side in the order's
+ * currency, the payment stays as stated and cannot match.
+ */
+function received(order: Order, fact: PaymentFact): Received {
+  const { sessionId, paymentIntentId } = fact;
+  const stated = { amount: fact.amount, currency: normaliseCurrency(fact.currency) };
+  const other = fact.presentment && {
+    amount: assertAmount(fact.presentment.amount, "presentment amount"),
+    currency: normaliseCurrency(fact.presentment.currency),
+  };
+  if (!other || other.currency === stated.currency) {
+    return { sessionId, paymentIntentId, ...stated, presentment: null };
+  }
+  const [counted, beside] = other.currency === order.currency ? [other, stated] : [stated, other];
+  return { sessionId, paymentIntentId, ...counted, presentment: beside };
+}
+
 /** Counts money in without touching the order's status. */
-function receive(order: Order, fact: Omit<PaymentFact, "kind">): void {
+function receive(order: Order, payment: Received): void {
   const pay = order.payment;
-  pay.amountReceived += fact.amount;
-  pushNew(pay.paidIntentIds, fact.paymentIntentId);
-  pushNew(pay.sessionIds, fact.sessionId);
+  pay.amountReceived += payment.amount;
+  if (payment.presentment) pay.presentment = payment.presentment;
+  pushNew(pay.paidIntentIds, payment.paymentIntentId);
+  pushNew(pay.sessionIds, payment.sessionId);
   pay.paidSessionIds = pay.paidSessionIds ?? [];
-  pushNew(pay.paidSessionIds, fact.sessionId);
+  pushNew(pay.paidSessionIds, payment.sessionId);
 }
 
 /** Money arriving on an order that did not hold any: it becomes paid. */
-function markPaid(order: Order, fact: Omit<PaymentFact, "kind">): void {
+function markPaid(order: Order, payment: Received): void {
   const pay = order.payment;
-  receive(order, fact);
+  receive(order, payment);
   order.status = "paid";
   pay.status = "paid";
-  pay.currency = fact.currency;
+  pay.currency = payment.currency;
   pay.failureReason = null;
-  pay.paymentIntentId = fact.paymentIntentId ?? pay.paymentIntentId;
+  pay.paymentIntentId = payment.paymentIntentId ?? pay.paymentIntentId;
   // The paying session becomes the current one, so later facts for others count as stale.
-  pay.sessionId = fact.sessionId ?? pay.sessionId;
+  pay.sessionId = payment.sessionId ?? pay.sessionId;
 }
 
 /** The flag a payment earns from the order being closed, if any. */
@@ -56,13 +86,23 @@ function closedReason(order: Order): AttentionReason | null {
   return null;
 }
 
-/** Sets the refund status from the amounts; with nothing refunded the status stays. */
+/**
+ * Sets the payment's refund status from the amounts; with nothing refunded it stays. Only
+ * the money moves: the order stays paid or fulfilled (a full refund holds shipping instead).
+ */
 function settleRefundStatus(order: Order): void {
   const pay = order.payment;
   if (pay.refundedAmount === 0) return;
-  const status = pay.refundedAmount >= pay.amountReceived ? "refunded" : "partially_refunded";
-  order.status = status;
-  pay.status = status;
+  pay.status = pay.refundedAmount >= pay.amountReceived ? "refunded" : "partially_refunded";
+}
+
+/** "pi_1: 1700 nzd (paid as 1035 usd)", for flags and alerts. */
+function describe(payment: Received): string {
+  const id = payment.paymentIntentId ?? payment.sessionId ?? "unknown payment";
+  const beside = payment.presentment
+    ? ` (paid as ${payment.presentment.amount} ${payment.presentment.currency})`
+    : "";
+  return `${id}: ${payment.amount} ${payment.currency}${beside}`;
 }
 
 /**
@@ -78,15 +118,11 @@ export function paymentSucceeded(
 ): Verdict {
   assertAmount(fact.amount, "payment amount");
   if (isDuplicatePayment(order, fact)) return duplicate();
-  const payment = { ...fact, currency: normaliseCurrency(fact.currency) };
-  const label = `${fact.paymentIntentId ?? fact.sessionId ?? "unknown payment"}: ` +
-    `${fact.amount} ${payment.currency}`;
+  const payment = received(order, fact);
   if (isPaid(order)) {
     receive(order, payment);
-    if (order.status === "refunded" || order.status === "partially_refunded") {
-      settleRefundStatus(order);
-    }
-    addAttention(order, { reason: "second_payment", at, detail: label });
+    settleRefundStatus(order);
+    addAttention(order, { reason: "second_payment", at, detail: describe(payment) });
     return flagged("second_payment", ["alert"]);
   }
   const reasons: AttentionReason[] = [];
@@ -95,7 +131,7 @@ export function paymentSucceeded(
   if (payment.amount !== order.total || payment.currency !== order.currency) {
     reasons.push("amount_mismatch");
   }
-  const expected = `expected ${order.total} ${order.currency}, received ${label}`;
+  const expected = `expected ${order.total} ${order.currency}, received ${describe(payment)}`;
   markPaid(order, payment);
   for (const reason of reasons) {
     addAttention(order, { reason, at, detail: expected });
@@ -121,6 +157,7 @@ export function manuallyPaid(
     paymentIntentId: null,
     amount: order.total,
     currency: order.currency,
+    presentment: null,
   });
   addAttention(order, {
     reason: "manual_payment",

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { canFulfill } from "./order.ts";
-import { AT, orderIn, pendingOrder, TOTAL } from "./order_fixtures.ts";
+import { AT, capOrder, orderIn, pendingOrder, TOTAL } from "./order_fixtures.ts";
 import { apply } from "./transitions.ts";
 import type { Fact, Order, Transition } from "./types.ts";
 
@@ -82,6 +82,45 @@ Deno.test("another currency is an amount mismatch; the currency's case is not", 
   const [upper] = run(pendingOrder(), pay("pi_1", { currency: "NZD" }));
   assert.deepEqual(kinds([upper]), ["applied"]);
   assert.equal(upper.order.payment.currency, "nzd");
+});
+
+Deno.test("a converted payment is compared in the order's currency and recorded beside it", () => {
+  // Adaptive Pricing: the order is 18.00 NZD, the shopper paid 10.35 USD. Either side may be
+  // the one the provider states first; the NZD side is what counts.
+  const usd = { amount: 1035, currency: "usd" };
+  const facts = [
+    pay("pi_1", { amount: 1800, presentment: usd }),
+    pay("pi_1", { amount: 1035, currency: "USD", presentment: { amount: 1800, currency: "NZD" } }),
+  ];
+  for (const fact of facts) {
+    const [t] = run(capOrder(), fact);
+    assert.deepEqual(kinds([t]), ["applied"]);
+    assert.deepEqual(t.followUps, ["on_paid"]);
+    const { status, amountReceived, currency, presentment } = t.order.payment;
+    assert.deepEqual([t.order.status, status], ["paid", "paid"]);
+    assert.deepEqual({ amountReceived, currency, presentment }, {
+      amountReceived: 1800,
+      currency: "nzd",
+      presentment: usd,
+    });
+    assert.ok(canFulfill(t.order));
+  }
+});
+
+Deno.test("a converted payment whose source amount is wrong still flags a mismatch", () => {
+  const usd = { amount: 1035, currency: "usd" };
+  const [wrong] = run(capOrder(), pay("pi_1", { amount: 1700, presentment: usd }));
+  assert.deepEqual(kinds([wrong]), ["flagged:amount_mismatch"]);
+  const flag = wrong.order.needsAttention.find((a) => a.reason === "amount_mismatch");
+  assert.equal(flag?.detail, "expected 1800 nzd, received pi_1: 1700 nzd (paid as 1035 usd)");
+  assert.equal(canFulfill(wrong.order), false);
+  // Neither side in the order's currency: nothing to compare with, so a person looks.
+  const aud = { amount: 1600, currency: "aud" };
+  for (const presentment of [undefined, aud]) {
+    const [t] = run(capOrder(), pay("pi_1", { ...usd, presentment }));
+    assert.deepEqual(kinds([t]), ["flagged:amount_mismatch"]);
+    assert.equal(t.order.payment.currency, "usd");
+  }
 });
 
 Deno.test("paid after expiry: money recorded, nothing ships until acknowledged", () => {
@@ -208,7 +247,7 @@ Deno.test("an async payment: processing keeps the order pending until it settles
   assert.equal(ts[2].order.status, "paid");
 });
 
-Deno.test("cumulative refunds: partial, repeated, late, then full", () => {
+Deno.test("cumulative refunds move the payment status only: partial, repeated, late, full", () => {
   const ts = run(
     orderIn("paid"),
     refund("pi_1", 2000),
@@ -217,14 +256,16 @@ Deno.test("cumulative refunds: partial, repeated, late, then full", () => {
     refund("pi_1", TOTAL),
   );
   assert.deepEqual(kinds(ts), ["applied", "duplicate", "duplicate", "applied"]);
-  assert.deepEqual(ts.map((t) => t.order.status), [
+  assert.deepEqual(ts.map((t) => t.order.payment.status), [
     "partially_refunded",
     "partially_refunded",
     "partially_refunded",
     "refunded",
   ]);
+  assert.deepEqual(ts.map((t) => t.order.status), ["paid", "paid", "paid", "paid"]);
   assert.deepEqual(ts.map((t) => t.order.payment.refundedAmount), [2000, 2000, 2000, TOTAL]);
-  assert.equal(ts[3].order.payment.status, "refunded");
+  assert.ok(canFulfill(ts[0].order), "a partially refunded order still ships");
+  assert.equal(canFulfill(ts[3].order), false, "a fully refunded one does not");
 });
 
 Deno.test("refunds of two payments add up instead of hiding each other", () => {
@@ -235,14 +276,15 @@ Deno.test("refunds of two payments add up instead of hiding each other", () => {
     refund("pi_1", TOTAL),
   );
   assert.deepEqual(kinds(ts), ["flagged:second_payment", "applied", "applied"]);
-  assert.equal(ts[1].order.status, "partially_refunded");
-  assert.equal(ts[2].order.status, "refunded");
+  assert.equal(ts[1].order.payment.status, "partially_refunded");
+  assert.equal(ts[2].order.payment.status, "refunded");
+  assert.equal(ts[2].order.status, "paid");
   assert.equal(ts[2].order.payment.refundedAmount, 2 * TOTAL);
   assert.deepEqual(ts[2].order.payment.refundedByIntent, { pi_1: TOTAL, pi_2: TOTAL });
 });
 
 Deno.test("an order without per-intent refunds counts its refund against its intent", () => {
-  const legacy = orderIn("partially_refunded");
+  const legacy = orderIn("fulfilled", "partially_refunded");
   delete legacy.payment.refundedByIntent;
   const ts = run(legacy, refund("pi_1", 1000), refund("pi_1", 3000));
   assert.deepEqual(kinds(ts), ["duplicate", "applied"]);

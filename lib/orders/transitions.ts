@@ -9,7 +9,7 @@
  * claimed on the order in the same commit.
  */
 import { addAttention, fulfillmentHold, hasAttention, removeAttention } from "./attention.ts";
-import { isPaid } from "./order.ts";
+import { canFulfill, isPaid, normaliseOrder } from "./order.ts";
 import { assertAmount } from "./money.ts";
 import { manuallyPaid, paymentSucceeded, refunded } from "./payment_facts.ts";
 import { applied, duplicate, flagged, ignored, type Verdict } from "./verdict.ts";
@@ -99,6 +99,18 @@ const rules: { [K in FactKind]: Rule<K> } = {
     return applied(releaseIfHeld(order));
   },
 
+  /** Only for an order that never got a session; one that did expires with its session. */
+  checkout_lapsed(order) {
+    if (isPaid(order)) return ignored("would_downgrade");
+    if (order.status === "expired") return duplicate();
+    if (order.status === "cancelled" || order.payment.sessionId !== null) {
+      return ignored("not_allowed");
+    }
+    order.status = "expired";
+    order.payment.status = "expired";
+    return applied(releaseIfHeld(order));
+  },
+
   session_created(order, fact) {
     if (isPaid(order) || order.status === "cancelled") {
       return ignored("not_allowed");
@@ -151,7 +163,8 @@ const rules: { [K in FactKind]: Rule<K> } = {
 
   fulfillment_started(order) {
     if (order.status === "fulfilled") return ignored("would_downgrade");
-    if (order.status !== "paid") return ignored("not_allowed");
+    // Unpaid, or held (an open hold flag, or all the money refunded): nothing may leave.
+    if (!canFulfill(order)) return ignored("not_allowed");
     const f = order.fulfillment;
     f.status = "pending";
     f.attempts += 1;
@@ -201,8 +214,11 @@ const rules: { [K in FactKind]: Rule<K> } = {
     if (!isPaid(order)) return ignored("not_allowed");
     if (order.stock === "committed") return duplicate();
     order.stock = "committed";
-    // The receipt goes out once the paid flow has run, with or without stock to ship.
-    const receipt: FollowUp[] = order.status === "paid" ? ["send_receipt"] : [];
+    // The receipt goes out once the paid flow has run, with or without stock to ship; not
+    // for money that has all gone back already.
+    const receipt: FollowUp[] = order.status === "paid" && order.payment.status !== "refunded"
+      ? ["send_receipt"]
+      : [];
     if (!fact.available) {
       addAttention(order, { reason: "stock_unavailable", at });
       return flagged("stock_unavailable", ["alert", ...receipt]);
@@ -214,6 +230,9 @@ const rules: { [K in FactKind]: Rule<K> } = {
   },
 
   stock_released(order) {
+    // Releasing belongs to expiry and cancel, which never downgrade a paid order either: its
+    // stock is sold (or being re-taken), and putting it back on the shelf would oversell.
+    if (isPaid(order)) return ignored("would_downgrade");
     if (order.stock === "released") return duplicate();
     order.stock = "released";
     return applied();
@@ -236,7 +255,8 @@ const rules: { [K in FactKind]: Rule<K> } = {
  * first); a fact of a kind it does not know is ignored as `unhandled_type`.
  */
 export function apply(order: Order, fact: Fact, at: string): Transition {
-  const next = structuredClone(order);
+  // A stored order from before the split statuses is read as it would be written today.
+  const next = normaliseOrder(structuredClone(order));
   next.historySeq = order.historySeq + 1;
   next.updatedAt = at;
   const rule = rules[fact.kind] as Rule<FactKind> | undefined;
@@ -245,7 +265,7 @@ export function apply(order: Order, fact: Fact, at: string): Transition {
     verdict.outcome.kind === "flagged";
   if (acted) return { order: next, ...verdict };
   // Whatever a rule looked at before declining, only the bookkeeping may change.
-  const unchanged = structuredClone(order);
+  const unchanged = normaliseOrder(structuredClone(order));
   unchanged.historySeq = next.historySeq;
   unchanged.updatedAt = at;
   return { order: unchanged, ...verdict };

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { fulfillmentHold } from "./attention.ts";
 import { canFulfill } from "./order.ts";
-import { AT, orderIn, pendingOrder } from "./order_fixtures.ts";
+import { AT, capOrder, orderIn, pendingOrder } from "./order_fixtures.ts";
 import { apply } from "./transitions.ts";
 import type { Fact, Order, Transition } from "./types.ts";
 
@@ -15,6 +15,25 @@ function run(order: Order, ...facts: Fact[]): Transition[] {
 }
 const kinds = (ts: Transition[]) =>
   ts.map((t) => "reason" in t.outcome ? `${t.outcome.kind}:${t.outcome.reason}` : t.outcome.kind);
+const statuses = (o: Order) => [o.status, o.payment.status, o.fulfillment.status];
+const overpaid: Fact = {
+  kind: "payment_succeeded",
+  sessionId: "cs_1",
+  paymentIntentId: "pi_1",
+  amount: 2000,
+  currency: "nzd",
+};
+const refund = (amountRefunded: number): Fact => ({
+  kind: "refunded",
+  paymentIntentId: "pi_1",
+  amountRefunded,
+  currency: "nzd",
+});
+const ackMismatch: Fact = {
+  kind: "attention_acknowledged",
+  reason: "amount_mismatch",
+  note: "overpayment refunded",
+};
 
 Deno.test("only the current session's expiry expires the order", () => {
   const ts = run(
@@ -133,4 +152,60 @@ Deno.test("a dead alert task is flagged without queueing another alert", () => {
   assert.deepEqual(kinds([t]), ["flagged:task_dead"]);
   assert.deepEqual(t.followUps, []);
   assert.ok(t.order.needsAttention.some((a) => a.detail === "alert: slack 500" && a.at === AT));
+});
+
+Deno.test("overpaid, the difference refunded, acknowledged: the order ships", () => {
+  const ts = run(
+    capOrder(),
+    overpaid,
+    refund(200),
+    ackMismatch,
+    { kind: "stock_committed", available: true },
+    { kind: "fulfillment_started" },
+    { kind: "fulfillment_succeeded", externalId: "ful_3" },
+  );
+  assert.deepEqual(kinds(ts), [
+    "flagged:amount_mismatch",
+    "applied",
+    "applied",
+    "applied",
+    "applied",
+    "applied",
+  ]);
+  assert.deepEqual(statuses(ts[1].order), ["paid", "partially_refunded", "not_attempted"]);
+  assert.equal(ts[1].order.payment.refundedAmount, 200);
+  assert.equal(fulfillmentHold(ts[1].order), "amount_mismatch");
+  // The go-ahead starts the paid flow the flag kept back; committing the stock queues fulfil.
+  assert.deepEqual(ts[2].followUps, ["on_paid"]);
+  assert.deepEqual(ts[3].followUps, ["fulfil", "send_receipt"]);
+  assert.ok(canFulfill(ts[3].order));
+  assert.deepEqual(statuses(ts[5].order), ["fulfilled", "partially_refunded", "success"]);
+});
+
+Deno.test("a full refund before shipping holds it; acknowledging a flag does not lift that", () => {
+  const ts = run(capOrder(), overpaid, refund(2000), ackMismatch, { kind: "fulfillment_started" });
+  assert.deepEqual(kinds(ts), [
+    "flagged:amount_mismatch",
+    "applied",
+    "applied",
+    "ignored:not_allowed",
+  ]);
+  assert.deepEqual(statuses(ts[2].order), ["paid", "refunded", "not_attempted"]);
+  assert.equal(fulfillmentHold(ts[2].order), "refunded");
+  assert.deepEqual(ts[2].followUps, [], "nothing restarts while all the money is back");
+  assert.equal(canFulfill(ts[2].order), false);
+});
+
+Deno.test("a checkout that never got a session lapses: expired, its stock released once", () => {
+  for (const order of [pendingOrder(), orderIn("failed")]) {
+    Object.assign(order.payment, { sessionId: null, sessionIds: [] });
+    const ts = run(order, { kind: "checkout_lapsed" }, { kind: "checkout_lapsed" });
+    assert.deepEqual(kinds(ts), ["applied", "duplicate"]);
+    assert.deepEqual(statuses(ts[0].order), ["expired", "expired", "not_attempted"]);
+    assert.deepEqual(ts[0].followUps, ["release_stock"]);
+  }
+  const released = pendingOrder();
+  Object.assign(released.payment, { sessionId: null, sessionIds: [] });
+  released.stock = "released";
+  assert.deepEqual(run(released, { kind: "checkout_lapsed" })[0].followUps, []);
 });

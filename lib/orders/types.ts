@@ -1,6 +1,9 @@
 /**
  * The order and the facts that move it (DESIGN.md "Money and orders"). Pure types: the
  * transition function in transitions.ts is the only thing that changes an order's state.
+ *
+ * Three statuses, one job each: `status` is the order's lifecycle, `payment.status` the money
+ * (refunds move only this one) and `fulfillment.status` the shipping.
  */
 
 export const ORDER_STATUSES = [
@@ -10,10 +13,11 @@ export const ORDER_STATUSES = [
   "fulfilled",
   "expired",
   "cancelled",
-  "refunded",
-  "partially_refunded",
 ] as const;
 export type OrderStatus = typeof ORDER_STATUSES[number];
+
+/** Order statuses written before refunds moved to `payment.status` alone (see normaliseOrder). */
+export type LegacyOrderStatus = "refunded" | "partially_refunded";
 
 export const PAYMENT_STATUSES = [
   "pending",
@@ -58,6 +62,12 @@ export interface Attention {
   detail?: string;
 }
 
+/** An amount in a currency, e.g. the shopper's side of a currency conversion. */
+export interface Money {
+  amount: number;
+  currency: string;
+}
+
 export interface Payment {
   status: PaymentStatus;
   provider: string;
@@ -73,8 +83,14 @@ export interface Payment {
    * duplicate too. Optional only so orders built before it existed still type-check.
    */
   paidSessionIds?: string[];
+  /** In the order's currency when the payment was converted (see `presentment`). */
   amountReceived: number;
   currency: string | null;
+  /**
+   * The last converted payment as the shopper paid it (Stripe Adaptive Pricing: their own
+   * currency), recorded beside `amountReceived`; absent when nothing was converted.
+   */
+  presentment?: Money | null;
   failureReason: string | null;
   /** Sum of `refundedByIntent`. */
   refundedAmount: number;
@@ -131,6 +147,11 @@ export type Fact =
     paymentIntentId: string | null;
     amount: number;
     currency: string;
+    /**
+     * The same payment in the other currency of a conversion, when the provider names one:
+     * the domain compares whichever side is in the order's currency.
+     */
+    presentment?: Money;
   }
   /** Checkout completed but the (async) payment has not settled yet. */
   | { kind: "payment_processing"; sessionId: string | null; paymentIntentId: string | null }
@@ -146,6 +167,11 @@ export type Fact =
     attempt?: number;
   }
   | { kind: "session_expired"; sessionId: string }
+  /**
+   * The order's checkout window passed without it ever getting a provider session (creating
+   * one failed), so no session expiry will come to release its stock.
+   */
+  | { kind: "checkout_lapsed" }
   /** A new checkout session now carries the order (a retry). */
   | { kind: "session_created"; sessionId: string }
   /** `amountRefunded` is cumulative, as Stripe's charge.amount_refunded. */
@@ -168,6 +194,7 @@ export type IgnoredReason =
   | "would_downgrade"
   | "unknown_session"
   | "unhandled_type"
+  | "malformed_payload"
   | "not_allowed";
 
 export type Outcome =

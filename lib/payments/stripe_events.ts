@@ -8,7 +8,7 @@
  * and answers 200.
  */
 import { z } from "zod";
-import type { Fact } from "../orders/types.ts";
+import type { Fact, Money } from "../orders/types.ts";
 import type { VerifiedEvent } from "./provider.ts";
 
 /** What the webhook service uses to find the order, most specific first. */
@@ -38,6 +38,14 @@ export const currencyConversion = z.object({
   amount_total: z.number().int(),
   source_currency: z.string(),
 }).nullish();
+/**
+ * Adaptive Pricing on API versions from 2025-03-31: `currency` and the amounts stay in the
+ * integration currency (the order's), and what the shopper was shown and charged is here.
+ */
+const presentmentDetails = z.object({
+  presentment_amount: z.number().int(),
+  presentment_currency: z.string(),
+}).nullish();
 
 const SessionObject = z.object({
   id: z.string(),
@@ -45,6 +53,7 @@ const SessionObject = z.object({
   amount_total: z.number().int().nullish(),
   currency: z.string().nullish(),
   currency_conversion: currencyConversion,
+  presentment_details: presentmentDetails,
   payment_intent: stripeId.nullish(),
   metadata: stripeMetadata,
 });
@@ -54,6 +63,7 @@ const PaymentIntentObject = z.object({
   id: z.string(),
   amount_received: z.number().int(),
   currency: z.string(),
+  presentment_details: presentmentDetails,
   metadata: stripeMetadata,
   last_payment_error: z.object({
     message: z.string().nullish(),
@@ -111,18 +121,39 @@ function sessionRef(s: Session): OrderRef {
   return ref(s.metadata?.order_id, s.id, s.payment_intent);
 }
 
+/**
+ * The other side of a conversion, when there is one (details in the same currency are none).
+ * Which side is the order's, and whether it matches the total, the domain decides.
+ */
+function presentment(
+  details: z.infer<typeof presentmentDetails>,
+  currency: string,
+): { presentment?: Money } {
+  if (!details || details.presentment_currency.toLowerCase() === currency.toLowerCase()) {
+    return {};
+  }
+  return {
+    presentment: { amount: details.presentment_amount, currency: details.presentment_currency },
+  };
+}
+
 function sessionPaid(s: Session, zero = false): Fact {
   const amount = zero ? 0 : s.currency_conversion?.amount_total ?? s.amount_total;
   const currency = s.currency_conversion?.source_currency ?? s.currency;
   if (amount == null || !currency) {
     throw new Malformed("paid session without amount_total/currency");
   }
+  // Before 2025-03-31 the session's own currency and total were the shopper's side.
+  const shopper = s.currency_conversion && s.amount_total != null && s.currency
+    ? { presentment_amount: s.amount_total, presentment_currency: s.currency }
+    : s.presentment_details;
   return {
     kind: "payment_succeeded",
     sessionId: s.id,
     paymentIntentId: s.payment_intent ?? null,
     amount,
     currency,
+    ...(zero ? {} : presentment(shopper, currency)),
   };
 }
 
@@ -169,6 +200,7 @@ const MAPPERS: Record<string, Mapper> = {
       paymentIntentId: pi.id,
       amount: pi.amount_received,
       currency: pi.currency,
+      ...presentment(pi.presentment_details, pi.currency),
     };
     return { orderRef: ref(pi.metadata?.order_id, undefined, pi.id), fact };
   },

@@ -108,6 +108,19 @@ Deno.test("a session paid in the shopper's currency reports the order's amount",
   assert.ok("fact" in mapped && mapped.fact.kind === "payment_succeeded");
   assert.equal(mapped.fact.amount, 8900);
   assert.equal(mapped.fact.currency, "nzd");
+  assert.deepEqual(mapped.fact.presentment, { amount: 5120, currency: "usd" });
+});
+
+Deno.test("a session with presentment details names the shopper's side beside the order's", () => {
+  const details = { presentment_amount: 5120, presentment_currency: "usd" };
+  const mapped = toFact(
+    event("checkout.session.completed", session({ presentment_details: details })),
+  );
+  assert.ok("fact" in mapped && mapped.fact.kind === "payment_succeeded");
+  assert.deepEqual(
+    [mapped.fact.amount, mapped.fact.currency, mapped.fact.presentment],
+    [8900, "nzd", { amount: 5120, currency: "usd" }],
+  );
 });
 
 Deno.test("async_payment_succeeded → payment_succeeded; async_payment_failed → payment_failed", () => {
@@ -172,6 +185,41 @@ Deno.test("payment_intent.succeeded → payment_succeeded for amount_received", 
   );
   assert.ok("orderRef" in foreign);
   assert.deepEqual(foreign.orderRef, { paymentIntentId: PI });
+});
+
+Deno.test("a converted payment intent carries both sides; the domain compares them", () => {
+  // Adaptive Pricing: the order is 18.00 NZD, the shopper was charged 10.35 USD.
+  const details = { presentment_amount: 1035, presentment_currency: "usd" };
+  const converted = paymentIntent({
+    amount: 1800,
+    amount_received: 1800,
+    currency: "nzd",
+    presentment_details: details,
+  });
+  const mapped = toFact(event("payment_intent.succeeded", converted));
+  assert.ok("fact" in mapped);
+  assert.deepEqual(mapped.fact, {
+    kind: "payment_succeeded",
+    sessionId: null,
+    paymentIntentId: PI,
+    amount: 1800,
+    currency: "nzd",
+    presentment: { amount: 1035, currency: "usd" },
+  });
+  // Reported the other way round, the sides are passed on as they are.
+  const reversed = paymentIntent({
+    amount_received: 1035,
+    currency: "usd",
+    presentment_details: { presentment_amount: 1800, presentment_currency: "nzd" },
+  });
+  const other = toFact(event("payment_intent.succeeded", reversed));
+  assert.ok("fact" in other && other.fact.kind === "payment_succeeded");
+  assert.deepEqual(other.fact.presentment, { amount: 1800, currency: "nzd" });
+  const same = paymentIntent({
+    presentment_details: { presentment_amount: 8900, presentment_currency: "NZD" },
+  });
+  const plain = toFact(event("payment_intent.succeeded", same));
+  assert.ok("fact" in plain && !("presentment" in plain.fact), "no conversion, no other side");
 });
 
 Deno.test("payment_intent.payment_failed takes the reason from last_payment_error", () => {
@@ -306,6 +354,7 @@ Deno.test("a handled type with a malformed object is reported, not thrown", () =
     ["checkout.session.completed", session({ amount_total: null })],
     ["checkout.session.expired", { object: "checkout.session" }],
     ["payment_intent.succeeded", paymentIntent({ amount_received: "8900" })],
+    ["payment_intent.succeeded", paymentIntent({ presentment_details: { presentment_amount: 1 } })],
     ["charge.refunded", charge({ amount_refunded: 12.5 })],
     ["charge.dispute.created", dispute({ reason: undefined })],
     ["charge.failed", null],

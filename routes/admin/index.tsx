@@ -1,12 +1,13 @@
 /**
- * The orders list: newest first, filtered by status or "needs attention", searchable by
- * order number, checkout session or payment intent, paged by KV cursors in both directions
- * (a page costs the same however many orders exist), with the latest reconciliation.
+ * The orders list: newest first, filtered by order status, refund (a payment status) or
+ * "needs attention", searchable by order number, checkout session or payment intent, paged
+ * by KV cursors in both directions (a page costs the same however many orders exist), with
+ * the latest reconciliation.
  */
 import { z } from "zod";
 import type { Handlers, PageProps } from "$fresh/types.ts";
 import { AdminPage } from "@/components/admin/AdminPage.tsx";
-import { ORDER_STATUS } from "@/components/admin/labels.ts";
+import { ORDER_STATUS, PAYMENT_STATUS } from "@/components/admin/labels.ts";
 import { OrdersTable } from "@/components/admin/OrdersTable.tsx";
 import { ReconcilePanel } from "@/components/admin/ReconcilePanel.tsx";
 import { FIELD_BASE } from "@/components/admin/styles.ts";
@@ -15,12 +16,13 @@ import type { PageMeta } from "@/components/Page.tsx";
 import { FOCUS_RING } from "@/components/styles.ts";
 import { listOrders, type OrdersPage } from "@/lib/admin/orders_list.ts";
 import { parseInput } from "@/lib/http/json_body.ts";
-import { ORDER_STATUSES } from "@/lib/orders/types.ts";
+import { ORDER_STATUSES, PAYMENT_STATUSES } from "@/lib/orders/types.ts";
 import { latestReconcile, type ReconcileSummary } from "@/lib/reconcile/run.ts";
 import type { AdminState } from "./_middleware.ts";
 
 const ListParams = z.object({
   status: z.enum(ORDER_STATUSES).optional(),
+  payment: z.enum(PAYMENT_STATUSES).optional(),
   attention: z.literal("1").optional(),
   q: z.string().trim().max(200).optional(),
   cursor: z.string().max(1000).optional(),
@@ -52,6 +54,7 @@ export const handler: Handlers<Data, AdminState> = {
     const [page, reconcile] = await Promise.all([
       listOrders(kv, {
         status: params.status,
+        payment: params.payment,
         attention: params.attention === "1",
         q: params.q,
         cursor: params.cursor,
@@ -75,8 +78,11 @@ const TAB = "inline-flex items-center gap-1.5 rounded-md px-2.5 py-1 text-sm fon
   "aria-[current=true]:text-slate-900 aria-[current=true]:shadow-sm " +
   "aria-[current=true]:ring-1 aria-[current=true]:ring-slate-200 " + FOCUS_RING;
 
+/** Refunds move the payment's status, not the order's: these filter on the payment. */
+const REFUND_FILTERS = ["partially_refunded", "refunded"] as const;
+
 function Filters({ params, attentionCount }: { params: ListParams; attentionCount: number }) {
-  const all = !params.status && !params.attention && !params.q;
+  const all = !params.status && !params.payment && !params.attention && !params.q;
   return (
     <nav aria-label="Filter orders" class="flex flex-wrap items-center gap-1">
       <a href="/admin" class={TAB} aria-current={all ? "true" : undefined}>All</a>
@@ -105,13 +111,26 @@ function Filters({ params, attentionCount }: { params: ListParams; attentionCoun
           {ORDER_STATUS[status][0]}
         </a>
       ))}
+      <span class="mx-1 h-5 w-px bg-slate-300" aria-hidden="true" />
+      {REFUND_FILTERS.map((payment) => (
+        <a
+          key={payment}
+          href={listHref({ payment })}
+          class={TAB}
+          aria-current={params.payment === payment && !params.status && !params.attention
+            ? "true"
+            : undefined}
+        >
+          {PAYMENT_STATUS[payment][0]}
+        </a>
+      ))}
     </nav>
   );
 }
 
 export default function OrdersList({ data }: PageProps<Data, AdminState>) {
   const { params, page, reconcile, attentionCount } = data;
-  const filter = { status: params.status, attention: params.attention };
+  const filter = { status: params.status, payment: params.payment, attention: params.attention };
   return (
     <AdminPage
       heading={data.title}

@@ -19,7 +19,7 @@ import {
   canRetry,
   type CheckoutState,
   checkoutState,
-  ORDER_STATUS_WORDS,
+  orderStatusWords,
   PAYMENT_STATUS_WORDS,
 } from "@/lib/checkout/checkout_state.ts";
 import { ownedOrderStatus } from "@/lib/checkout/order_status.ts";
@@ -110,7 +110,7 @@ export default function OrderStatusPage({ data }: PageProps<Data>) {
                     class={`inline-flex rounded-full px-2.5 py-1 font-semibold ${TONES[state]}`}
                     data-order-status={order.status}
                   >
-                    {ORDER_STATUS_WORDS[order.status]}
+                    {orderStatusWords(order)}
                   </span>
                 </dd>
               </div>

@@ -150,7 +150,10 @@ Deno.test("refund: partial, then too much is refused, then the rest; a resubmit 
   equal(res.status, 303);
   match(await followFlash(app, cookie, res), /Refunded \$2\.50\./);
   let order = await orderOf(app, s.orderId);
-  assertEquals([order.status, order.payment.refundedAmount], ["partially_refunded", 250]);
+  assertEquals(
+    [order.status, order.payment.status, order.payment.refundedAmount],
+    ["paid", "partially_refunded", 250],
+  );
 
   const replay = await postForm(app, cookie, path, form);
   equal(replay.status, 409);
@@ -172,7 +175,10 @@ Deno.test("refund: partial, then too much is refused, then the rest; a resubmit 
   equal(rest.status, 303);
   await app.emulator!.idle();
   order = await orderOf(app, s.orderId);
-  assertEquals([order.status, order.payment.refundedAmount], ["refunded", total]);
+  assertEquals(
+    [order.status, order.payment.status, order.payment.refundedAmount],
+    ["paid", "refunded", total],
+  );
   assertEquals(
     (await adminEntries(app, s.orderId)).map((h) => [h.source, h.outcome.kind]),
     [

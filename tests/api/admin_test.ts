@@ -250,6 +250,10 @@ Deno.test("the list pages through every order once, newest first, in each view",
   const orders = await writeOrders(app.kv, 60, (order, i) => {
     if (i % 3 === 0) order.status = "expired";
     if (i % 5 === 0) order.needsAttention = [{ reason: "task_dead", at: order.createdAt }];
+    if (i % 7 === 1) {
+      order.status = "paid";
+      order.payment.status = "refunded";
+    }
   });
   const idsOn = (html: string) =>
     [...html.matchAll(/<tr[^>]*data-order="([^"]+)"/g)].map((m) => m[1]);
@@ -261,6 +265,9 @@ Deno.test("the list pages through every order once, newest first, in each view",
     ["/admin", orders],
     ["/admin?status=expired", orders.filter((o) => o.status === "expired")],
     ["/admin?attention=1", orders.filter((o) => o.needsAttention.length)],
+    // Refunds are a payment status: the order stays paid, and shows under both.
+    ["/admin?payment=refunded", orders.filter((o) => o.payment.status === "refunded")],
+    ["/admin?status=paid", orders.filter((o) => o.status === "paid")],
   ];
   for (const [start, expected] of views) {
     const seen: string[] = [];
@@ -284,8 +291,9 @@ Deno.test("the list pages through every order once, newest first, in each view",
     }
     equal(link(html, "prev"), null, "none on the first page");
   }
-  const bad = await getPage(app, cookie, "/admin?status=shipped");
-  equal(bad.status, 400);
+  for (const query of ["status=shipped", "status=refunded", "payment=shipped"]) {
+    equal((await getPage(app, cookie, `/admin?${query}`)).status, 400, query);
+  }
 });
 
 Deno.test("provider, product and shopper strings are escaped on the list and the order", async () => {

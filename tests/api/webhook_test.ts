@@ -108,9 +108,11 @@ Deno.test("a payment on the hosted page reaches the order through a signed webho
     const t = await listOrderTasks(app.kv, session.orderId);
     return t.every((x) => x.status === "done") ? t : null;
   });
+  // The checkout's own lapse task is retired once the session exists.
   assertEquals(tasks.map((t) => t.kind).sort(), [
     "commit_stock",
     "fulfil",
+    "lapse_checkout",
     "send_receipt",
     "trim_cart",
   ]);
@@ -235,14 +237,45 @@ Deno.test("amount mismatch and disputes are accepted and flagged; refunds partia
       metadata: { order_id: r.orderId },
     }),
   );
+  // Refunds move the payment's status; the order stays paid.
   let order = await orderOf(app, r.orderId);
-  assertEquals([order.status, order.payment.refundedAmount], ["partially_refunded", 100]);
+  assertEquals(
+    [order.status, order.payment.status, order.payment.refundedAmount],
+    ["paid", "partially_refunded", 100],
+  );
   await postEvent(app, "charge.refunded", o["charge.refunded"]());
   order = await orderOf(app, r.orderId);
-  assertEquals([order.status, order.payment.refundedAmount], ["refunded", r.total]);
+  assertEquals(
+    [order.status, order.payment.status, order.payment.refundedAmount],
+    ["paid", "refunded", r.total],
+  );
   await postEvent(app, "charge.dispute.created", o["charge.dispute.created"]());
   order = await orderOf(app, r.orderId);
   ok(order.needsAttention.some((a) => a.reason === "dispute"), "disputes found by payment intent");
+});
+
+Deno.test("a payment converted by Adaptive Pricing is paid in the order's currency", async () => {
+  await using app = await testApp();
+  const s = await placed(app);
+  // The order's currency and total, with what the shopper was charged in USD beside them.
+  const converted = objectsFor(s)["payment_intent.succeeded"]() as Record<string, unknown>;
+  const presentment_details = { presentment_amount: 1035, presentment_currency: "usd" };
+  await postEvent(app, "payment_intent.succeeded", { ...converted, presentment_details });
+  const order = await orderOf(app, s.orderId);
+  assertEquals([order.status, order.payment.amountReceived], ["paid", s.total]);
+  assertEquals(order.needsAttention, []);
+  assertEquals(order.payment.presentment, { amount: 1035, currency: "usd" });
+
+  const w = await placed(app);
+  const short = objectsFor(w)["payment_intent.succeeded"]() as Record<string, unknown>;
+  await postEvent(app, "payment_intent.succeeded", {
+    ...short,
+    amount_received: w.total - 100,
+    presentment_details,
+  });
+  const wrong = await orderOf(app, w.orderId);
+  assertEquals(wrong.status, "paid");
+  assertEquals(wrong.needsAttention.map((a) => a.reason), ["amount_mismatch"]);
 });
 
 Deno.test("events Settle did not cause, and unknown types, are acknowledged and ignored", async () => {
