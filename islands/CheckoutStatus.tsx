@@ -4,14 +4,16 @@
  * GET /api/orders/by-session/:id again with growing pauses and turns into the confirmation
  * or the failure state in place, announced through the polite live region. After a while
  * it says the confirmation will come by e-mail; without JavaScript a "Check again" link
- * reloads the page instead.
+ * reloads the page instead. A refused check (rate limited, offline, server trouble) keeps
+ * the last state shown and tries again later; a 429 waits at least its Retry-After.
  */
 import { useEffect, useRef, useState } from "preact/hooks";
 import { LinkButton } from "../components/Button.tsx";
 import { RetryPaymentForm } from "../components/RetryPaymentForm.tsx";
 import { cartCount } from "../lib/cart/cart_count_signal.ts";
-import { cartCountNow, orderBySession } from "../lib/checkout/checkout_client.ts";
+import { cartCountNow } from "../lib/checkout/checkout_client.ts";
 import { canRetry, type CheckoutState, checkoutState } from "../lib/checkout/checkout_state.ts";
+import type { PublicOrderView } from "../lib/orders/order.ts";
 import type { OrderStatus } from "../lib/orders/types.ts";
 
 interface Props {
@@ -23,7 +25,10 @@ interface Props {
   status: OrderStatus;
 }
 
-/** First pause between checks; each next one is 1.5 × longer, up to POLL_MAX_MS. */
+/**
+ * First pause between checks; each next one is 1.5 × longer, up to POLL_MAX_MS: at most 10
+ * checks in the first minute, well within the server's RATE_LIMIT_STATUS_PER_MIN.
+ */
 export const POLL_FIRST_MS = 1000;
 export const POLL_MAX_MS = 10_000;
 /** After this long pending, the page says the confirmation will follow by e-mail. */
@@ -46,6 +51,34 @@ const ICONS: Record<CheckoutState, string> = {
   expired: "M12 7v5l3 2M12 21a9 9 0 1 1 0-18 9 9 0 0 1 0 18z",
   cancelled: "M7 7l10 10M17 7L7 17",
 };
+
+type Check =
+  | { ok: true; order: PublicOrderView }
+  | { ok: false; status: number; retryAfterMs: number };
+
+/**
+ * One status check. Fetched here rather than through checkout_client's `call`, which does
+ * not pass on Retry-After; status 0 means the shop could not be reached.
+ */
+async function check(sessionId: string): Promise<Check> {
+  try {
+    const res = await fetch(`/api/orders/by-session/${encodeURIComponent(sessionId)}`, {
+      credentials: "same-origin",
+      headers: { accept: "application/json" },
+    });
+    if (res.ok) return { ok: true, order: await res.json() };
+    return { ok: false, status: res.status, retryAfterMs: retryAfterMs(res.headers) };
+  } catch {
+    return { ok: false, status: 0, retryAfterMs: 0 };
+  }
+}
+
+/** Retry-After in seconds or as an HTTP date; 0 when absent or unreadable. */
+function retryAfterMs(headers: Headers): number {
+  const value = headers.get("retry-after") ?? "";
+  const ms = /^\d+$/.test(value) ? Number(value) * 1000 : Date.parse(value) - Date.now();
+  return Number.isFinite(ms) ? Math.max(0, ms) : 0;
+}
 
 function words(state: CheckoutState, number: string, late: boolean): [string, string] {
   switch (state) {
@@ -99,18 +132,19 @@ export default function CheckoutStatus({ sessionId, orderId, number, token, stat
     let timer: ReturnType<typeof setTimeout>;
     let live = true;
     const tick = async () => {
-      const result = await orderBySession(sessionId);
+      const result = await check(sessionId);
       if (!live) return;
-      if (result.ok) setCurrent(result.data.status);
+      if (result.ok) setCurrent(result.order.status);
       const waited = Date.now() - started.current;
       if (waited >= LATE_AFTER_MS) setLate(true);
       if ((!result.ok && result.status === 404) || waited >= GIVE_UP_AFTER_MS) {
         setStopped(true);
         return;
       }
-      if (result.ok && checkoutState(result.data.status) !== "pending") return;
+      if (result.ok && checkoutState(result.order.status) !== "pending") return;
       delay = Math.min(POLL_MAX_MS, delay * 1.5);
-      timer = setTimeout(tick, delay);
+      // Rate limited: no message, the last state stays; wait as long as the server asks.
+      timer = setTimeout(tick, result.ok ? delay : Math.max(delay, result.retryAfterMs));
     };
     timer = setTimeout(tick, delay);
     return () => {

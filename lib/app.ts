@@ -71,6 +71,8 @@ export function createApp(deps: AppDeps, { islands, formActionOrigins }: AppOpti
   app.post("/api/orders/:orderId/retry-session", limited("retry", rateLimits.retry));
   app.on(["POST", "PATCH", "DELETE"], "/api/cart/*", limited("cart", rateLimits.cart));
   app.post("/admin/login", limited("login", rateLimits.login));
+  // Public and polled: each call may ask the payment provider about the session.
+  app.get("/api/orders/by-session/:sessionId", limited("status", rateLimits.status));
   app.onError((err, c) => {
     log("error", "unhandled error", { requestId: c.get("requestId"), error: err });
     return errorResponse(err);

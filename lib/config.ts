@@ -43,6 +43,12 @@ const EnvSchema = z.object({
   RATE_LIMIT_RETRY_PER_MIN: intFrom(10),
   RATE_LIMIT_CART_PER_MIN: intFrom(120),
   RATE_LIMIT_LOGIN_PER_MIN: intFrom(5),
+  /**
+   * GET /api/orders/by-session/:id. The success page polls at most 10 times in its first
+   * minute (1 s, growing 1.5× to 10 s) and 6 a minute after; 60 leaves room for reloads and
+   * several shoppers behind one address (office or carrier NAT).
+   */
+  RATE_LIMIT_STATUS_PER_MIN: intFrom(60),
   TRUST_PROXY: flag,
   SLACK_WEBHOOK_URL: z.url().optional(),
   FULFILLMENT_URL: z.url().optional(),
@@ -95,7 +101,7 @@ export interface Config {
   currency: string;
   orderNumberPrefix: string;
   checkoutExpiresMinutes: number;
-  rateLimits: { checkout: number; retry: number; cart: number; login: number };
+  rateLimits: { checkout: number; retry: number; cart: number; login: number; status: number };
   trustProxy: boolean;
   slackWebhookUrl?: string;
   fulfillmentUrl?: string;
@@ -162,6 +168,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
       retry: e.RATE_LIMIT_RETRY_PER_MIN,
       cart: e.RATE_LIMIT_CART_PER_MIN,
       login: e.RATE_LIMIT_LOGIN_PER_MIN,
+      status: e.RATE_LIMIT_STATUS_PER_MIN,
     },
     trustProxy: e.TRUST_PROXY,
     slackWebhookUrl: e.SLACK_WEBHOOK_URL,

@@ -30,7 +30,7 @@ Deno.test("development needs no variables at all", () => {
   assert.equal(c.useEmulator, true);
   assert.equal(c.trustProxy, false);
   assert.equal(c.logLevel, "info");
-  assert.deepEqual(c.rateLimits, { checkout: 20, retry: 10, cart: 120, login: 5 });
+  assert.deepEqual(c.rateLimits, { checkout: 20, retry: 10, cart: 120, login: 5, status: 60 });
   assert.equal(c.currency, "nzd");
   assert.equal(c.sessionSecret, undefined);
 });
@@ -57,6 +57,7 @@ const BAD: [string, string][] = [
   ["CHECKOUT_EXPIRES_MINUTES", "5"],
   ["RATE_LIMIT_CART_PER_MIN", "-1"],
   ["RATE_LIMIT_LOGIN_PER_MIN", "1.5"],
+  ["RATE_LIMIT_STATUS_PER_MIN", "many"],
   ["TRUST_PROXY", "maybe"],
   ["LOG_LEVEL", "loud"],
   ["SLACK_WEBHOOK_URL", "not a url"],
@@ -153,9 +154,10 @@ Deno.test("TRUST_PROXY and the rate limits are read; 0 is allowed for a limit", 
     TRUST_PROXY: "1",
     RATE_LIMIT_CART_PER_MIN: "0",
     RATE_LIMIT_LOGIN_PER_MIN: "3",
+    RATE_LIMIT_STATUS_PER_MIN: "0",
   });
   assert.equal(c.trustProxy, true);
-  assert.deepEqual([c.rateLimits.cart, c.rateLimits.login], [0, 3]);
+  assert.deepEqual([c.rateLimits.cart, c.rateLimits.login, c.rateLimits.status], [0, 3, 0]);
 });
 
 Deno.test("operations settings: defaults need nothing; integrations need their secrets", () => {

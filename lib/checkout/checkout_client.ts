@@ -1,9 +1,8 @@
 /**
- * The checkout API as islands call it: start a payment, pay again for a saved order, read an
- * order's status. Failures come back as words a shopper can act on; nothing here throws.
+ * The checkout API as islands call it: start a payment, pay again for a saved order, count
+ * the cart. Failures come back as words a shopper can act on; nothing here throws.
  * Client-safe: bundled for the browser.
  */
-import type { PublicOrderView } from "../orders/order.ts";
 
 export type ApiResult<T> =
   | { ok: true; data: T }
@@ -93,12 +92,6 @@ export function retryPayment(orderId: string, token: string): Promise<ApiResult<
     method: "POST",
     headers: { "content-type": "application/json" },
     body: JSON.stringify({ token }),
-  });
-}
-
-export function orderBySession(sessionId: string): Promise<ApiResult<PublicOrderView>> {
-  return call(`/api/orders/by-session/${encodeURIComponent(sessionId)}`, {
-    headers: { accept: "application/json" },
   });
 }
 

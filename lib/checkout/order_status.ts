@@ -1,16 +1,28 @@
 /**
  * The shopper's view of an order, by checkout session (the success page) or by order id for
  * its owner (the cancel and status pages). While the order is unpaid it asks the provider
- * too and records a confirmed payment through the same fact path as the webhook, so a page
- * and a late webhook settle the order exactly once between them.
+ * too and records what the session says through the same fact path as the webhook, so a
+ * page and a late webhook settle the order exactly once between them. The provider is asked
+ * at most once per order per PROVIDER_CHECK_WINDOW_MS, whoever asks and from which process.
  */
+import { commitRetryingLocks } from "../db/atomic.ts";
+import { keys, PROVIDER_CHECK_TTL_MS } from "../db/keys.ts";
 import { findOrderIdBySession, getOrder } from "../db/orders.ts";
 import { recordFact } from "../facts/record_fact.ts";
-import { NotFoundError, ProviderError } from "../http/errors.ts";
+import { NotFoundError } from "../http/errors.ts";
 import { type PublicOrderView, publicView } from "../orders/order.ts";
 import type { Order } from "../orders/types.ts";
+import { ProviderError } from "../payments/provider.ts";
+import { sessionFact } from "../payments/session_fact.ts";
 import type { AppDeps } from "../state.ts";
 import { ownedOrder, type Owner } from "./retry_session.ts";
+
+/**
+ * The webhook is the source of truth; this check only spares a shopper a wait when it is
+ * late. A few seconds of staleness costs them nothing, while asking on every poll and page
+ * view would let anyone holding a session id spend the shop's provider API quota.
+ */
+export const PROVIDER_CHECK_WINDOW_MS = 5_000;
 
 export async function orderBySession(deps: AppDeps, sessionId: string): Promise<PublicOrderView> {
   const { kv, provider } = deps;
@@ -33,6 +45,7 @@ export async function ownedOrderStatus(
 
 async function confirmIfPaid(deps: AppDeps, order: Order, sessionId: string): Promise<Order> {
   if (order.payment.status !== "pending" && order.payment.status !== "failed") return order;
+  if (!await claimProviderCheck(deps, order.id, sessionId)) return order;
   let session;
   try {
     session = await deps.provider.retrieveSession(sessionId);
@@ -41,18 +54,33 @@ async function confirmIfPaid(deps: AppDeps, order: Order, sessionId: string): Pr
     if (err instanceof ProviderError) return order;
     throw err;
   }
-  if (session.paymentStatus !== "paid") return order;
-  const result = await recordFact(
-    { kv: deps.kv, now: deps.now },
-    order.id,
-    {
-      kind: "payment_succeeded",
-      sessionId: session.id,
-      paymentIntentId: session.paymentIntentId,
-      amount: session.amountTotal,
-      currency: session.currency,
-    },
-    { kind: "success_page" },
-  );
+  const fact = sessionFact(session);
+  // An earlier session's expiry says nothing new: recording it would only add noise.
+  const stale = fact?.kind === "session_expired" && sessionId !== order.payment.sessionId;
+  if (!fact || stale) return order;
+  const result = await recordFact({ kv: deps.kv, now: deps.now }, order.id, fact, {
+    kind: "success_page",
+  });
   return result.order ?? order;
+}
+
+/**
+ * True when this request may ask the provider about the order now: nobody did within the
+ * window. Of concurrent requests exactly one wins the versionstamp check; the others answer
+ * from the order as stored.
+ */
+async function claimProviderCheck(
+  deps: AppDeps,
+  orderId: string,
+  sessionId: string,
+): Promise<boolean> {
+  const key = keys.providerCheck(orderId, sessionId);
+  const now = deps.now().getTime();
+  const last = await deps.kv.get<number>(key);
+  // abs: a time stamped by a process whose clock runs well ahead must not silence the rest.
+  if (last.value !== null && Math.abs(now - last.value) < PROVIDER_CHECK_WINDOW_MS) return false;
+  const claimed = await commitRetryingLocks(
+    deps.kv.atomic().check(last).set(key, now, { expireIn: PROVIDER_CHECK_TTL_MS }),
+  );
+  return claimed.ok;
 }

@@ -24,6 +24,8 @@ export const RATE_LIMIT_TTL_MS = 2 * 60 * 1000;
 export const RECEIPT_MARKER_TTL_MS = 180 * 24 * 60 * 60 * 1000;
 /** Reconciliation summaries kept for the admin panel (one every 5 minutes ≈ 4,000 records). */
 export const RECONCILE_RUN_TTL_MS = 14 * 24 * 60 * 60 * 1000;
+/** A provider check's timestamp matters for seconds; KV drops it a minute later. */
+export const PROVIDER_CHECK_TTL_MS = 60 * 1000;
 
 export const keys = {
   product: (id: string) => ["products", id] as const,
@@ -45,14 +47,34 @@ export const keys = {
   ordersByStatus: (status: string) => ["orders_by_status", status] as const,
   orderAttention: (id: string) => ["orders_attention", id] as const,
   ordersAttention: () => ["orders_attention"] as const,
+  /** Refunds move only the payment's status: the admin list filters on it here. */
+  orderByPaymentStatus: (status: string, id: string) =>
+    ["orders_by_payment_status", status, id] as const,
+  ordersByPaymentStatus: (status: string) => ["orders_by_payment_status", status] as const,
   orderHistory: (orderId: string, seq: number) => ["order_history", orderId, seq] as const,
   orderHistoryAll: (orderId: string) => ["order_history", orderId] as const,
 
   providerEvent: (provider: string, eventId: string) =>
     ["provider_events", provider, eventId] as const,
+  /**
+   * A verified event kept until the order it refers to is known (or, for events that never
+   * match or cannot be read, for admins to see); kept as long as processed event ids.
+   */
+  eventKept: (provider: string, eventId: string) => ["events_kept", provider, eventId] as const,
+  eventsKept: () => ["events_kept"] as const,
+  /**
+   * The kept events waiting for one reference (`kind`: "session" or "payment_intent"). A
+   * commit that first indexes the reference checks this key, so the two cannot miss each other.
+   */
+  eventsWaiting: (provider: string, kind: string, ref: string) =>
+    ["events_waiting", provider, kind, ref] as const,
 
   orderNumberCounter: (yyyymmdd: string) => ["counters", "order_number", yyyymmdd] as const,
-  checkoutRequest: (idempotencyKey: string) => ["checkout_requests", idempotencyKey] as const,
+  /** An Idempotency-Key, scoped to its owner (a cart or client id), never shared. */
+  checkoutRequest: (owner: string, idempotencyKey: string) =>
+    ["checkout_requests", owner, idempotencyKey] as const,
+  /** Where opening the order's payment page stands: its attempt, try and fixed expiry. */
+  checkoutAttempt: (orderId: string) => ["checkout_attempts", orderId] as const,
 
   task: (id: string) => ["tasks", id] as const,
   tasks: () => ["tasks"] as const,
@@ -89,4 +111,13 @@ export const keys = {
 
   /** Dev-only secrets generated once per data folder. */
   devSecret: (name: string) => ["dev_secrets", name] as const,
+
+  /**
+   * When the provider was last asked about one session of an order (epoch ms), shared by
+   * every process. Expires after PROVIDER_CHECK_TTL_MS for housekeeping; readers compare the
+   * time. Per session, so the cancel page's look at the old session never delays the
+   * success page's look at the new one.
+   */
+  providerCheck: (orderId: string, sessionId: string) =>
+    ["provider_checks", orderId, sessionId] as const,
 } as const;
