@@ -1,4 +1,4 @@
-import { deepStrictEqual as assertEquals, ok, rejects } from "node:assert/strict";
+import assert from "node:assert/strict";
 import { startTestReceiver } from "../notify/test_receiver.ts";
 import { orderIn } from "../orders/order_fixtures.ts";
 import { FulfilmentError } from "./adapter.ts";
@@ -8,66 +8,76 @@ import { SIGNATURE_HEADER, signBody, verifySignature } from "./signature.ts";
 
 const SECRET = "fulfilment-secret-for-tests";
 const order = orderIn("paid");
-const opts = (ms = 2000) => ({ idempotencyKey: order.id, signal: AbortSignal.timeout(ms) });
+const opts = () => ({ idempotencyKey: order.id, signal: AbortSignal.timeout(2000) });
 
 Deno.test("the http adapter posts the order signed, with the order id as idempotency key", async () => {
   await using supplier = startTestReceiver(() => Response.json({ externalId: "ship_42" }));
   const adapter = createHttpAdapter({ url: `${supplier.url}/orders`, secret: SECRET });
-  assertEquals(await adapter.fulfil(order, opts()), { externalId: "ship_42" });
+  assert.deepEqual(await adapter.fulfil(order, opts()), { externalId: "ship_42" });
   const [req] = supplier.requests;
-  assertEquals([req.method, req.path], ["POST", "/orders"]);
-  assertEquals(req.headers.get("idempotency-key"), order.id);
-  assertEquals(req.headers.get("content-type"), "application/json");
-  assertEquals(req.json, JSON.parse(JSON.stringify(fulfilmentRequest(order))));
+  assert.deepEqual([req.method, req.path], ["POST", "/orders"]);
+  assert.deepEqual(req.headers.get("idempotency-key"), order.id);
+  assert.equal(req.headers.get("content-type"), "application/json");
+  assert.deepEqual(req.json, JSON.parse(JSON.stringify(fulfilmentRequest(order))));
   const signature = req.headers.get(SIGNATURE_HEADER);
-  ok(await verifySignature(SECRET, signature, req.body), String(signature));
-  ok(!await verifySignature("another-secret-entirely", signature, req.body));
-  ok(!await verifySignature(SECRET, signature, req.body.replace("Tee", "Tea")));
+  assert.ok(await verifySignature(SECRET, signature, req.body), String(signature));
+  assert.ok(!await verifySignature("another-secret-entirely", signature, req.body));
+  assert.ok(!await verifySignature(SECRET, signature, req.body.replace("Tee", "Tea")));
 });
 
 Deno.test("signatures older than the tolerance, or malformed, do not verify", async () => {
   const body = '{"a":1}';
   const old = await signBody(SECRET, body, 1_000_000);
-  ok(await verifySignature(SECRET, old, body, { now: 1_000_100 }));
-  ok(!await verifySignature(SECRET, old, body, { now: 1_000_400 }));
-  ok(!await verifySignature(SECRET, "t=1000000,v1=zz", body, { now: 1_000_000 }));
-  ok(!await verifySignature(SECRET, "v1=abcd", body));
-  ok(!await verifySignature(SECRET, null, body));
+  assert.ok(await verifySignature(SECRET, old, body, { now: 1_000_100 }));
+  assert.ok(!await verifySignature(SECRET, old, body, { now: 1_000_400 }));
+  assert.ok(!await verifySignature(SECRET, "t=1000000,v1=zz", body, { now: 1_000_000 }));
+  assert.ok(!await verifySignature(SECRET, "v1=abcd", body));
+  assert.ok(!await verifySignature(SECRET, null, body));
 });
 
 Deno.test("a non-2xx answer or a 2xx without an id is a FulfilmentError", async () => {
   await using supplier = startTestReceiver(() => new Response("out of paper", { status: 503 }));
   const adapter = createHttpAdapter({ url: supplier.url, secret: SECRET });
-  await rejects(adapter.fulfil(order, opts()), (err) => {
-    ok(err instanceof FulfilmentError);
-    assertEquals(err.status, 503);
-    ok(err.message.includes("out of paper"), err.message);
+  await assert.rejects(adapter.fulfil(order, opts()), (err) => {
+    assert.ok(err instanceof FulfilmentError);
+    assert.equal(err.status, 503);
+    assert.ok(err.message.includes("out of paper"), err.message);
     return true;
   });
   supplier.respond = () => Response.json({ ok: true });
-  await rejects(adapter.fulfil(order, opts()), /without an externalId/);
+  await assert.rejects(adapter.fulfil(order, opts()), /without an externalId/);
   supplier.respond = () => Response.json({ id: "ship_7" });
-  assertEquals(await adapter.fulfil(order, opts()), { externalId: "ship_7" });
+  assert.deepEqual(await adapter.fulfil(order, opts()), { externalId: "ship_7" });
 });
 
 Deno.test("a supplier slower than the timeout fails the call", async () => {
+  const received = Promise.withResolvers<void>();
+  const answer = Promise.withResolvers<void>();
   await using supplier = startTestReceiver(async () => {
-    await new Promise((r) => setTimeout(r, 300));
+    received.resolve();
+    await answer.promise;
     return Response.json({ externalId: "late" });
   });
   const adapter = createHttpAdapter({ url: supplier.url, secret: SECRET });
-  const started = Date.now();
-  await rejects(adapter.fulfil(order, opts(50)), /timed out/);
-  ok(Date.now() - started < 250, "gave up at the timeout");
+  // The caller's timeout, fired by the test while the supplier is still working.
+  const timeout = new AbortController();
+  const call = adapter.fulfil(order, { idempotencyKey: order.id, signal: timeout.signal });
+  await received.promise;
+  timeout.abort(new DOMException("timed out", "TimeoutError"));
+  // The supplier answers only now: a call still waiting for it would succeed.
+  answer.resolve();
+  await assert.rejects(call, /timed out/);
 });
 
 Deno.test("the demo adapter's failure switch: never, once per order, always", async () => {
   const never = createDemoAdapter();
-  assertEquals(await never.fulfil(order, opts()), { externalId: `demo_${order.id.toLowerCase()}` });
+  assert.deepEqual(await never.fulfil(order, opts()), {
+    externalId: `demo_${order.id.toLowerCase()}`,
+  });
   const once = createDemoAdapter({ fail: "once" });
-  await rejects(once.fulfil(order, opts()), FulfilmentError);
-  assertEquals((await once.fulfil(order, opts())).externalId, `demo_${order.id.toLowerCase()}`);
+  await assert.rejects(once.fulfil(order, opts()), FulfilmentError);
+  assert.deepEqual((await once.fulfil(order, opts())).externalId, `demo_${order.id.toLowerCase()}`);
   const always = createDemoAdapter({ fail: "always" });
-  await rejects(always.fulfil(order, opts()), FulfilmentError);
-  await rejects(always.fulfil(order, opts()), FulfilmentError);
+  await assert.rejects(always.fulfil(order, opts()), FulfilmentError);
+  await assert.rejects(always.fulfil(order, opts()), FulfilmentError);
 });

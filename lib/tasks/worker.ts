@@ -21,6 +21,9 @@ export interface TaskRun {
  */
 export type TaskHandler = (task: Task, run: TaskRun) => Promise<string | void>;
 
+/** A step of the background loop: it starts waiting (`idle`), then a poll or a wake-up ends the wait. */
+export type LoopEvent = "idle" | "poll" | "wake";
+
 /** Thrown by a handler that found its claim gone (another worker took the task over). */
 export class LeaseLostError extends Error {
   override name = "LeaseLostError";
@@ -49,6 +52,11 @@ export interface WorkerOptions {
   now?: () => Date;
   /** Where handler failures are reported (defaults to console.error). */
   log?: (message: string, fields: Record<string, unknown>) => void;
+  /**
+   * Observes the background loop: `idle` once it has run what is due and starts waiting,
+   * then `poll` or `wake` for what ended the wait, so a test can wait on it and tell which.
+   */
+  onLoop?: (event: LoopEvent) => void;
 }
 
 export interface Worker {
@@ -203,14 +211,16 @@ export function createWorker(options: WorkerOptions): Worker {
         });
       }
       if (stopped) break;
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, options.pollMs ?? 1000);
+      options.onLoop?.("idle");
+      const ended = await new Promise<LoopEvent>((resolve) => {
+        const timer = setTimeout(() => resolve("poll"), options.pollMs ?? 1000);
         wake = () => {
           clearTimeout(timer);
-          resolve();
+          resolve("wake");
         };
       });
       wake = null;
+      options.onLoop?.(ended);
     }
   }
 

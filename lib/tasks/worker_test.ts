@@ -1,8 +1,8 @@
-import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
+import assert from "node:assert/strict";
 import { commitWithRetry } from "../db/atomic.ts";
 import { keys } from "../db/keys.ts";
 import { enqueue, listOrderTasks, markDone, type Task } from "./outbox.ts";
-import { createWorker, LeaseLostError, type TaskHandler } from "./worker.ts";
+import { createWorker, LeaseLostError, type LoopEvent, type TaskHandler } from "./worker.ts";
 
 function clock(start = Date.UTC(2026, 10, 22)) {
   let t = start;
@@ -17,7 +17,7 @@ async function seedTask(
 ): Promise<Task> {
   const op = kv.atomic();
   const task = enqueue(op, { kind, orderId: "order-1", maxAttempts }, at);
-  assertEquals((await op.commit()).ok, true);
+  assert.equal((await op.commit()).ok, true);
   return task;
 }
 
@@ -41,24 +41,24 @@ Deno.test("a handler that fails twice then succeeds is retried with backoff and 
       },
     },
   });
-  assertEquals(await worker.runOnce(), 1);
-  assertEquals((await getTask(kv, task.id)).lastError, "boom 1");
-  assertEquals(await worker.runOnce(), 0, "not due before its backoff");
+  assert.equal(await worker.runOnce(), 1);
+  assert.equal((await getTask(kv, task.id)).lastError, "boom 1");
+  assert.equal(await worker.runOnce(), 0, "not due before its backoff");
   c.advance(1000);
-  assertEquals(await worker.runOnce(), 1);
+  assert.equal(await worker.runOnce(), 1);
   c.advance(1000);
-  assertEquals(await worker.runOnce(), 1);
+  assert.equal(await worker.runOnce(), 1);
   const done = await getTask(kv, task.id);
-  assertEquals([done.status, done.attempts, done.result, calls], [
+  assert.deepEqual([done.status, done.attempts, done.result, calls], [
     "done",
     3,
     "ok",
     3,
   ]);
   c.advance(60_000);
-  assertEquals(await worker.runOnce(), 0, "a done task never runs again");
+  assert.equal(await worker.runOnce(), 0, "a done task never runs again");
   const due = await Array.fromAsync(kv.list({ prefix: keys.tasksDue() }));
-  assertEquals(due.length, 0);
+  assert.equal(due.length, 0);
 });
 
 Deno.test("a handler that always fails is dead-lettered and onDead writes in the same commit", async () => {
@@ -81,18 +81,18 @@ Deno.test("a handler that always fails is dead-lettered and onDead writes in the
     c.advance(10);
   }
   const dead = await getTask(kv, task.id);
-  assertEquals([dead.status, dead.attempts, dead.lastError], [
+  assert.deepEqual([dead.status, dead.attempts, dead.lastError], [
     "dead",
     3,
     "supplier down",
   ]);
-  assertEquals((await kv.get(keys.taskDead(task.id))).value, task.id);
-  assertEquals((await kv.get(["flags", "order-1"])).value, "supplier down");
-  assertEquals(
+  assert.deepEqual((await kv.get(keys.taskDead(task.id))).value, task.id);
+  assert.equal((await kv.get(["flags", "order-1"])).value, "supplier down");
+  assert.equal(
     (await Array.fromAsync(kv.list({ prefix: keys.tasksDue() }))).length,
     0,
   );
-  assertEquals((await listOrderTasks(kv, "order-1")).map((t) => t.status), [
+  assert.deepEqual((await listOrderTasks(kv, "order-1")).map((t) => t.status), [
     "dead",
   ]);
 });
@@ -101,13 +101,16 @@ Deno.test("a lease that expires mid-run: the task is taken over and its effect l
   using kv = await Deno.openKv(":memory:");
   const c = clock();
   const task = await seedTask(kv, "effect", c.now());
-  let release!: () => void;
-  const firstRunBlocked = new Promise<void>((r) => (release = r));
+  const firstRunStarted = Promise.withResolvers<void>();
+  const firstRunBlocked = Promise.withResolvers<void>();
   let runs = 0;
   // The effect commits together with the task's completion, guarded by the claim.
   const handler: TaskHandler = async (_task, run) => {
     runs++;
-    if (runs === 1) await firstRunBlocked;
+    if (runs === 1) {
+      firstRunStarted.resolve();
+      await firstRunBlocked.promise;
+    }
     await commitWithRetry(async () => {
       const current = await kv.get<Task>(run.claimed.key);
       if (current.versionstamp !== run.claimed.versionstamp) {
@@ -137,31 +140,40 @@ Deno.test("a lease that expires mid-run: the task is taken over and its effect l
     handlers: { effect: handler },
   });
   const stuck = slow.runOnce();
-  await new Promise((r) => setTimeout(r, 20));
-  assertEquals(await fast.runOnce(), 0, "the lease still holds");
+  // The slow worker holds the claim once its handler runs.
+  await firstRunStarted.promise;
+  assert.equal(await fast.runOnce(), 0, "the lease still holds");
   c.advance(1001);
-  assertEquals(await fast.runOnce(), 1, "the expired lease is taken over");
-  release();
+  assert.equal(await fast.runOnce(), 1, "the expired lease is taken over");
+  firstRunBlocked.resolve();
   await stuck;
-  assertEquals((await kv.get(["effects"])).value, 1);
+  assert.equal((await kv.get(["effects"])).value, 1);
   const done = await getTask(kv, task.id);
-  assertEquals([done.status, done.attempts], ["done", 2]);
+  assert.deepEqual([done.status, done.attempts], ["done", 2]);
 });
 
 Deno.test("the background loop wakes on a new task without waiting for the poll", async () => {
   using kv = await Deno.openKv(":memory:");
+  const idle = Promise.withResolvers<void>();
+  const waitsEndedBy: LoopEvent[] = [];
   const ran = Promise.withResolvers<string>();
   const worker = createWorker({
     kv,
     pollMs: 60_000,
     handlers: { hello: (t) => Promise.resolve(ran.resolve(t.id)) },
+    onLoop: (event) => {
+      if (event === "idle") idle.resolve();
+      else waitsEndedBy.push(event);
+    },
   });
   worker.start();
   try {
-    await new Promise((r) => setTimeout(r, 50));
+    // Seeded once the loop has drained what was due and waits, so only a wake-up is prompt.
+    await idle.promise;
     const task = await seedTask(kv, "hello", new Date());
-    assertEquals(await ran.promise, task.id);
-    ok(worker.lastTickAt() > 0);
+    assert.equal(await ran.promise, task.id);
+    assert.ok(!waitsEndedBy.includes("poll"), "woken, not polled");
+    assert.ok(worker.lastTickAt() > 0);
   } finally {
     await worker.stop();
   }
