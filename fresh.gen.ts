@@ -6,30 +6,31 @@ import * as $1 from "./routes/_500.tsx";
 import * as $2 from "./routes/_app.tsx";
 import * as $3 from "./routes/_middleware.ts";
 import * as $4 from "./routes/admin/_middleware.ts";
-import * as $5 from "./routes/admin/index.tsx";
-import * as $6 from "./routes/admin/login.tsx";
-import * as $7 from "./routes/admin/logout.ts";
-import * as $8 from "./routes/admin/orders/[id].tsx";
-import * as $9 from "./routes/api/admin/_middleware.ts";
-import * as $10 from "./routes/api/admin/orders/[id].ts";
-import * as $11 from "./routes/api/admin/orders/[id]/actions.ts";
-import * as $12 from "./routes/api/cart/index.ts";
-import * as $13 from "./routes/api/cart/items/[productId].ts";
-import * as $14 from "./routes/api/cart/items/index.ts";
-import * as $15 from "./routes/api/orders/[orderId]/retry-session.ts";
-import * as $16 from "./routes/api/orders/by-session/[sessionId].ts";
-import * as $17 from "./routes/api/payments/create-checkout-session.ts";
-import * as $18 from "./routes/api/payments/webhook.ts";
-import * as $19 from "./routes/api/products.ts";
-import * as $20 from "./routes/cart.tsx";
-import * as $21 from "./routes/checkout/cancel.tsx";
-import * as $22 from "./routes/checkout/index.tsx";
-import * as $23 from "./routes/checkout/success.tsx";
-import * as $24 from "./routes/healthz.ts";
-import * as $25 from "./routes/index.tsx";
-import * as $26 from "./routes/orders/[id].tsx";
-import * as $27 from "./routes/products/[slug].tsx";
-import * as $28 from "./routes/readyz.ts";
+import * as $5 from "./routes/admin/events.tsx";
+import * as $6 from "./routes/admin/index.tsx";
+import * as $7 from "./routes/admin/login.tsx";
+import * as $8 from "./routes/admin/logout.ts";
+import * as $9 from "./routes/admin/orders/[id].tsx";
+import * as $10 from "./routes/api/admin/_middleware.ts";
+import * as $11 from "./routes/api/admin/orders/[id].ts";
+import * as $12 from "./routes/api/admin/orders/[id]/actions.ts";
+import * as $13 from "./routes/api/cart/index.ts";
+import * as $14 from "./routes/api/cart/items/[productId].ts";
+import * as $15 from "./routes/api/cart/items/index.ts";
+import * as $16 from "./routes/api/orders/[orderId]/retry-session.ts";
+import * as $17 from "./routes/api/orders/by-session/[sessionId].ts";
+import * as $18 from "./routes/api/payments/create-checkout-session.ts";
+import * as $19 from "./routes/api/payments/webhook.ts";
+import * as $20 from "./routes/api/products.ts";
+import * as $21 from "./routes/cart.tsx";
+import * as $22 from "./routes/checkout/cancel.tsx";
+import * as $23 from "./routes/checkout/index.tsx";
+import * as $24 from "./routes/checkout/success.tsx";
+import * as $25 from "./routes/healthz.ts";
+import * as $26 from "./routes/index.tsx";
+import * as $27 from "./routes/orders/[id].tsx";
+import * as $28 from "./routes/products/[slug].tsx";
+import * as $29 from "./routes/readyz.ts";
 import * as $$0 from "./islands/AddToCart.tsx";
 import * as $$1 from "./islands/CartBadge.tsx";
 import * as $$2 from "./islands/CheckoutStatus.tsx";
@@ -45,30 +46,31 @@ const manifest = {
     "./routes/_app.tsx": $2,
     "./routes/_middleware.ts": $3,
     "./routes/admin/_middleware.ts": $4,
-    "./routes/admin/index.tsx": $5,
-    "./routes/admin/login.tsx": $6,
-    "./routes/admin/logout.ts": $7,
-    "./routes/admin/orders/[id].tsx": $8,
-    "./routes/api/admin/_middleware.ts": $9,
-    "./routes/api/admin/orders/[id].ts": $10,
-    "./routes/api/admin/orders/[id]/actions.ts": $11,
-    "./routes/api/cart/index.ts": $12,
-    "./routes/api/cart/items/[productId].ts": $13,
-    "./routes/api/cart/items/index.ts": $14,
-    "./routes/api/orders/[orderId]/retry-session.ts": $15,
-    "./routes/api/orders/by-session/[sessionId].ts": $16,
-    "./routes/api/payments/create-checkout-session.ts": $17,
-    "./routes/api/payments/webhook.ts": $18,
-    "./routes/api/products.ts": $19,
-    "./routes/cart.tsx": $20,
-    "./routes/checkout/cancel.tsx": $21,
-    "./routes/checkout/index.tsx": $22,
-    "./routes/checkout/success.tsx": $23,
-    "./routes/healthz.ts": $24,
-    "./routes/index.tsx": $25,
-    "./routes/orders/[id].tsx": $26,
-    "./routes/products/[slug].tsx": $27,
-    "./routes/readyz.ts": $28,
+    "./routes/admin/events.tsx": $5,
+    "./routes/admin/index.tsx": $6,
+    "./routes/admin/login.tsx": $7,
+    "./routes/admin/logout.ts": $8,
+    "./routes/admin/orders/[id].tsx": $9,
+    "./routes/api/admin/_middleware.ts": $10,
+    "./routes/api/admin/orders/[id].ts": $11,
+    "./routes/api/admin/orders/[id]/actions.ts": $12,
+    "./routes/api/cart/index.ts": $13,
+    "./routes/api/cart/items/[productId].ts": $14,
+    "./routes/api/cart/items/index.ts": $15,
+    "./routes/api/orders/[orderId]/retry-session.ts": $16,
+    "./routes/api/orders/by-session/[sessionId].ts": $17,
+    "./routes/api/payments/create-checkout-session.ts": $18,
+    "./routes/api/payments/webhook.ts": $19,
+    "./routes/api/products.ts": $20,
+    "./routes/cart.tsx": $21,
+    "./routes/checkout/cancel.tsx": $22,
+    "./routes/checkout/index.tsx": $23,
+    "./routes/checkout/success.tsx": $24,
+    "./routes/healthz.ts": $25,
+    "./routes/index.tsx": $26,
+    "./routes/orders/[id].tsx": $27,
+    "./routes/products/[slug].tsx": $28,
+    "./routes/readyz.ts": $29,
   },
   islands: {
     "./islands/AddToCart.tsx": $$0,

@@ -41,7 +41,7 @@ const provider = createStripeProvider({
 const kv = await openKv(config.kvPath);
 try {
   const result = await reconcile(
-    { kv, provider, now: () => new Date() },
+    { kv, provider, config, now: () => new Date() },
     { olderThanMinutes: minutes },
   );
   if (!result.ran) {
@@ -49,8 +49,8 @@ try {
   } else {
     const s = result.summary;
     console.log(
-      `Checked ${s.checked} orders: ${s.paid} paid, ${s.expired} expired, ${s.cancelled} ` +
-        `cancelled, ${s.errors} errors${s.truncated ? " (stopped early: run again)" : ""}.`,
+      `Checked ${s.checked} orders: ${s.paid} paid, ${s.expired} expired, ${s.lapsed} ` +
+        `lapsed, ${s.errors} errors${s.truncated ? " (stopped early: run again)" : ""}.`,
     );
     for (const f of s.failures) console.log(`  ${f.orderId}: ${f.error}`);
   }

@@ -69,6 +69,15 @@ export function AdminHeader(
                     </span>
                   </a>
                 </li>
+                <li>
+                  <a
+                    href="/admin/events"
+                    class={NAV}
+                    aria-current={path === "/admin/events" ? "page" : undefined}
+                  >
+                    Unmatched events
+                  </a>
+                </li>
               </ul>
             </nav>
           )}

@@ -23,7 +23,7 @@ export function ReconcilePanel({ summary }: { summary: ReconcileSummary | null }
                 ["checked", summary.checked],
                 ["paid", summary.paid],
                 ["expired", summary.expired],
-                ["cancelled", summary.cancelled],
+                ["lapsed", summary.lapsed],
                 ["errors", summary.errors],
               ] as const).map(([label, n]) => (
                 <div key={label} class="flex gap-1">

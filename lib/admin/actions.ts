@@ -10,9 +10,19 @@ import { recordFact } from "../facts/record_fact.ts";
 import { BusinessRuleError, ConflictError, NotFoundError } from "../http/errors.ts";
 import { isPaid } from "../orders/order.ts";
 import { apply } from "../orders/transitions.ts";
-import { ATTENTION_REASONS, type Fact, type FactSource, type Order } from "../orders/types.ts";
-import { closeSession, reopenCheckout } from "../checkout/retry_session.ts";
-import type { CheckoutResult } from "../checkout/create_session.ts";
+import {
+  ATTENTION_REASONS,
+  type Fact,
+  type FactSource,
+  type Order,
+  type Outcome,
+} from "../orders/types.ts";
+import { ProviderError } from "../payments/provider.ts";
+import {
+  type CheckoutResult,
+  closeAllSessions,
+  openPaymentPage,
+} from "../checkout/payment_page.ts";
 import { checkOrder } from "../reconcile/run.ts";
 import type { AppDeps } from "../state.ts";
 
@@ -51,6 +61,13 @@ const REFUSALS: Record<string, string> = {
   stale_session: "the session is no longer the order's current one",
 };
 
+/** What an action did: the order after it, and the outcome recorded in its history. */
+export interface Acted {
+  order: Order;
+  /** `duplicate` when it had already been done and nothing was written. */
+  outcome: Outcome;
+}
+
 /**
  * Records `fact` for the order if the state machine accepts it. A refusal is decided on the
  * order as read and writes nothing; a duplicate (already done) succeeds quietly.
@@ -60,10 +77,10 @@ async function act(
   orderId: string,
   fact: Fact,
   source: FactSource,
-): Promise<Order> {
+): Promise<Acted> {
   const order = await load(deps, orderId);
   const preview = apply(order, fact, deps.now().toISOString()).outcome;
-  if (preview.kind === "duplicate") return order;
+  if (preview.kind === "duplicate") return { order, outcome: preview };
   if (preview.kind === "ignored") {
     throw new ConflictError(
       "action_not_allowed",
@@ -75,7 +92,7 @@ async function act(
     );
   }
   const result = await recordFact({ kv: deps.kv, now: deps.now }, orderId, fact, source);
-  return result.order ?? order;
+  return { order: result.order ?? order, outcome: result.outcome };
 }
 
 /** A new checkout session whose URL the admin can send to the customer. */
@@ -84,7 +101,8 @@ export async function createRetrySession(
   orderId: string,
   who: Actor,
 ): Promise<CheckoutResult> {
-  return await reopenCheckout(deps, await load(deps, orderId), adminSource(who, "retry session"));
+  await load(deps, orderId);
+  return await openPaymentPage(deps, orderId, "new", adminSource(who, "retry session"));
 }
 
 /** Fetches the order's session from the provider and applies what it says. */
@@ -94,13 +112,41 @@ export async function reconcileOne(deps: AppDeps, orderId: string, who: Actor): 
   return change ?? "unchanged";
 }
 
+/**
+ * Money taken outside the provider. Every session the order had is closed at the provider
+ * first, as for a cancel, so none can take a second payment; a session that cannot be
+ * closed refuses the action, and one found paid means the customer paid after all.
+ */
 export async function markPaid(
   deps: AppDeps,
   orderId: string,
   reason: string,
   who: Actor,
-): Promise<Order> {
+): Promise<Acted> {
+  const order = await load(deps, orderId);
+  // Already paid: the state machine refuses it below, with nothing to close first.
+  if (!isPaid(order) && isPaid(await closeEverySession(deps, order, "marked paid"))) {
+    throw new ConflictError(
+      "order_paid",
+      "Not marked paid: the customer has just paid through the provider",
+    );
+  }
   return await act(deps, orderId, { kind: "manually_paid" }, adminSource(who, reason));
+}
+
+/** closeAllSessions, with a provider that cannot close one turned into a clear refusal. */
+async function closeEverySession(deps: AppDeps, order: Order, action: string): Promise<Order> {
+  try {
+    return await closeAllSessions(deps, order);
+  } catch (err) {
+    if (!(err instanceof ProviderError)) throw err;
+    throw new ConflictError(
+      "session_not_closed",
+      `Not ${action}: a payment page of this order could not be closed at the provider, so ` +
+        `the customer could still pay there. Nothing was changed; try again in a moment.`,
+      { provider: err.message },
+    );
+  }
 }
 
 /** Refunds through the provider, bounded by what was received and not yet refunded. */
@@ -155,17 +201,15 @@ export async function cancel(
   orderId: string,
   reason: string,
   who: Actor,
-): Promise<Order> {
+): Promise<Acted> {
   let order = await load(deps, orderId);
-  if (order.status === "cancelled") return order;
+  if (order.status === "cancelled") return { order, outcome: { kind: "duplicate" } };
   if (isPaid(order)) {
     throw new ConflictError("order_paid", "A paid order cannot be cancelled: refund it");
   }
-  if (order.payment.sessionId && order.status !== "expired") {
-    order = await closeSession(deps, order, order.payment.sessionId);
-    if (isPaid(order)) {
-      throw new ConflictError("order_paid", "The customer paid just now: refund it instead");
-    }
+  order = await closeEverySession(deps, order, "cancelled");
+  if (isPaid(order)) {
+    throw new ConflictError("order_paid", "The customer paid just now: refund it instead");
   }
   return await act(deps, orderId, { kind: "cancelled" }, adminSource(who, reason));
 }
@@ -175,7 +219,7 @@ export async function acknowledge(
   orderId: string,
   input: z.infer<typeof AcknowledgeSchema>,
   who: Actor,
-): Promise<Order> {
+): Promise<Acted> {
   return await act(
     deps,
     orderId,

@@ -17,6 +17,7 @@ import type { AppDeps } from "../state.ts";
 import type { Task } from "../tasks/outbox.ts";
 import {
   acknowledge,
+  type Acted,
   cancel,
   createRetrySession,
   markPaid,
@@ -121,7 +122,7 @@ export function availableActions(order: Order, tasks: Task[]): Set<ActionName> {
 const RECONCILED: Record<string, string> = {
   paid: "The provider reports a payment: the order is now paid.",
   expired: "The provider reports the session expired: the order is now expired.",
-  cancelled: "The order never got a checkout session and was cancelled.",
+  lapsed: "The order never got a checkout session and its window has passed: it is expired.",
   unchanged: "Checked with the provider: nothing new to record.",
 };
 
@@ -129,6 +130,15 @@ async function load(deps: AppDeps, orderId: string): Promise<Order> {
   const order = (await getOrder(deps.kv, orderId)).value;
   if (!order) throw new NotFoundError("No such order", { orderId });
   return order;
+}
+
+/** What mark paid recorded, in words: a closed order's payment is held, not shipped. */
+function markedPaidMessage({ outcome }: Acted): string {
+  if (outcome.kind === "duplicate") return "Already marked paid: nothing changed.";
+  if (outcome.kind === "flagged" && outcome.reason !== "manual_payment") {
+    return "Marked paid. The order had been closed, so it is held until someone checks it.";
+  }
+  return "Marked paid. The order is flagged until someone checks it.";
 }
 
 /** Runs one action for `admin`; refusals are the services' 4xx errors. */
@@ -152,8 +162,10 @@ export async function runAction(
     case "reconcile":
       return { action, message: RECONCILED[await reconcileOne(deps, orderId, who)] };
     case "mark_paid":
-      await markPaid(deps, orderId, input.reason, who);
-      return { action, message: "Marked paid. The order is flagged until someone checks it." };
+      return {
+        action,
+        message: markedPaidMessage(await markPaid(deps, orderId, input.reason, who)),
+      };
     case "refund": {
       const before = await load(deps, orderId);
       const currency = before.payment.currency ?? before.currency;
@@ -162,12 +174,31 @@ export async function runAction(
       const done = after.payment.refundedAmount - before.payment.refundedAmount;
       return { action, message: `Refunded ${formatMoney(done, currency)}.` };
     }
-    case "cancel":
-      await cancel(deps, orderId, input.reason, who);
-      return { action, message: "Cancelled. Its stock goes back on the shelf." };
-    case "acknowledge":
-      await acknowledge(deps, orderId, { flag: input.flag, note: input.note }, who);
-      return { action, message: "Flag acknowledged." };
+    case "cancel": {
+      const { order, outcome } = await cancel(deps, orderId, input.reason, who);
+      if (outcome.kind === "duplicate") {
+        return { action, message: "Already cancelled: nothing changed." };
+      }
+      const held = order.stock === "reserved";
+      return {
+        action,
+        message: held ? "Cancelled. Its stock goes back on the shelf." : "Cancelled.",
+      };
+    }
+    case "acknowledge": {
+      const { outcome } = await acknowledge(
+        deps,
+        orderId,
+        { flag: input.flag, note: input.note },
+        who,
+      );
+      return {
+        action,
+        message: outcome.kind === "duplicate"
+          ? "That flag was already acknowledged: nothing changed."
+          : "Flag acknowledged.",
+      };
+    }
     case "retry_fulfilment":
       await retryFulfilment(deps, orderId, admin.actor);
       return { action, message: "Fulfilment queued again." };

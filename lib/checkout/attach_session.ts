@@ -8,16 +8,23 @@ import { keys } from "../db/keys.ts";
 import { getOrder } from "../db/orders.ts";
 import { getStockEntries } from "../db/products.ts";
 import { stageFact } from "../facts/record_fact.ts";
-import { NotFoundError } from "../http/errors.ts";
+import { ConflictError, NotFoundError } from "../http/errors.ts";
+import { stagePickups } from "../facts/pickups.ts";
 import { assertInStock } from "../catalog/purchasable.ts";
 import type { FactSource, Order } from "../orders/types.ts";
 import type { AppDeps } from "../state.ts";
 
+/**
+ * Commits the `session_created` fact (with `alsoStage`'s writes beside it). Throws 409 when
+ * the order can no longer take this session (paid or cancelled meanwhile): the caller
+ * closes the session then.
+ */
 export async function attachSession(
   deps: AppDeps,
   orderId: string,
   sessionId: string,
   source: FactSource = { kind: "system" },
+  alsoStage: (op: Deno.AtomicOperation) => Promise<void> | void = () => {},
 ): Promise<Order> {
   const { kv } = deps;
   return await commitWithRetry(async () => {
@@ -34,6 +41,13 @@ export async function attachSession(
       source,
       deps.now(),
     );
+    if (transition.outcome.kind !== "applied") {
+      throw new ConflictError("order_not_payable", "This order can no longer be paid", {
+        status: order.status,
+      });
+    }
+    await stagePickups(kv, op, order, transition.order, deps.now());
+    await alsoStage(op);
     return { op, result: transition.order };
   });
 }

@@ -1,33 +1,33 @@
 /**
  * Checkout: the order exists (pending, stock reserved) before the shopper is sent to pay.
- * One atomic commit writes the order, its indexes and the reservation; then the provider
- * session is created and tied to the order through the same fact path as everything else.
+ * One atomic commit writes the order, its indexes, the reservation, the Idempotency-Key
+ * (scoped to its owner, bound to the request) and the task that lets the stock go if no
+ * session is ever tied to the order; then payment_page.ts opens the provider session.
  */
 import { z } from "zod";
 import { ulid } from "ulid";
 import { commitWithRetry } from "../db/atomic.ts";
 import { CHECKOUT_REQUEST_TTL_MS, keys } from "../db/keys.ts";
-import { getOrder, writeNewOrder } from "../db/orders.ts";
+import { writeNewOrder } from "../db/orders.ts";
 import { getProducts, getStockEntries } from "../db/products.ts";
 import { getCart } from "../db/carts.ts";
 import { BusinessRuleError } from "../http/errors.ts";
 import { newOrder } from "../orders/order.ts";
 import { formatOrderNumber, orderNumberDay } from "../orders/order_number.ts";
-import type { FactSource, OrderItem } from "../orders/types.ts";
+import type { Order, OrderItem } from "../orders/types.ts";
 import type { AppDeps } from "../state.ts";
 import { assertPurchasable } from "../catalog/purchasable.ts";
-import { attachSession } from "./attach_session.ts";
-import { refuseUnpayable, reopenCheckout } from "./retry_session.ts";
-import { signOrderToken } from "./owner_token.ts";
+import { TASK } from "../facts/follow_ups.ts";
+import { enqueue } from "../tasks/outbox.ts";
+import { type CheckoutResult, firstAttempt, openPaymentPage } from "./payment_page.ts";
 
-/** Self-hosted denokv allows 10 checks per commit: one per product, the counter, the key. */
-export const MAX_PRODUCTS_PER_ORDER = 8;
+export type { CheckoutResult } from "./payment_page.ts";
 
 /**
- * Stripe refuses `expires_at` under 30 minutes away; the margin keeps a 30-minute setting
- * valid however long the request takes to reach it.
+ * Self-hosted denokv allows 10 checks per commit: one per product, the idempotency key and
+ * the lapse task.
  */
-export const EXPIRY_MARGIN_SECONDS = 60;
+export const MAX_PRODUCTS_PER_ORDER = 8;
 
 const COUNTER_TTL_MS = 3 * 24 * 60 * 60 * 1000;
 
@@ -46,64 +46,78 @@ export const CheckoutRequestSchema = z.object({
 });
 export type CheckoutRequest = z.infer<typeof CheckoutRequestSchema>;
 
-export interface CheckoutResult {
-  id: string;
-  url: string | null;
-  orderId: string;
-  orderNumber: string;
-}
-
-/** What `["checkout_requests", key]` remembers so a repeated request opens the same session. */
+/** What `["checkout_requests", owner, key]` remembers of the request that first used a key. */
 interface CheckoutRequestRecord {
   orderId: string;
-  expiresAt: number;
+  /** SHA-256 of the request (fingerprint()): the key is bound to it. */
+  fingerprint: string;
 }
 
 export interface CheckoutInput extends CheckoutRequest {
   cartId: string | null;
+  /**
+   * Who is asking, for the Idempotency-Key's scope: `cart:<id>` or `client:<id>` (a cookie
+   * Settle sets for cartless callers). Required with a key; keys are never shared.
+   */
+  owner: string | null;
   idempotencyKey: string | null;
 }
 
 export async function createCheckout(deps: AppDeps, input: CheckoutInput): Promise<CheckoutResult> {
-  const requestKey = input.idempotencyKey
-    ? keys.checkoutRequest(`${input.cartId ?? "-"}:${input.idempotencyKey}`)
+  if (input.idempotencyKey && !input.owner) {
+    throw new Error("an Idempotency-Key needs an owner to scope it");
+  }
+  const requestKey = input.idempotencyKey && input.owner
+    ? keys.checkoutRequest(input.owner, input.idempotencyKey)
     : null;
+  const print = await fingerprint(input);
   if (requestKey) {
     const seen = await deps.kv.get<CheckoutRequestRecord>(requestKey);
-    if (seen.value) return await resume(deps, seen.value);
+    if (seen.value) return await resume(deps, seen.value, print);
   }
   const lines = await requestedLines(deps.kv, input);
-  const expiresAt = Math.floor(deps.now().getTime() / 1000) +
-    deps.config.checkoutExpiresMinutes * 60 +
-    EXPIRY_MARGIN_SECONDS;
+  // The placement's own id, fixed across retries of its commit: a commit that reported a
+  // failure but had landed is found again by it instead of placing a second order.
+  const orderId = ulid(deps.now().getTime());
   // Allocated once the request is known to be valid, and kept across retries of the step.
   let number: string | null = null;
   const placed = await oneAtATime(deps.kv, () =>
     commitWithRetry(async () => {
-      if (requestKey) {
-        const seen = await deps.kv.get<CheckoutRequestRecord>(requestKey);
-        if (seen.value) return { op: null, result: seen.value };
-      }
+      const [landed, seen] = requestKey
+        ? await deps.kv.getMany<[Order, CheckoutRequestRecord]>([keys.order(orderId), requestKey])
+        : [await deps.kv.get<Order>(keys.order(orderId)), null];
+      if (landed.value) return { op: null, result: { orderId, fingerprint: print } };
+      if (seen?.value) return { op: null, result: seen.value };
       const op = deps.kv.atomic();
       const { items, currency } = await reserve(deps.kv, lines, op);
       number ??= await allocateOrderNumber(deps);
+      const now = deps.now();
       const order = newOrder({
-        id: ulid(deps.now().getTime()),
+        id: orderId,
         number,
         items,
         currency,
         cartId: input.cartId,
         metadata: input.metadata ?? {},
-        now: deps.now(),
+        now,
       });
       writeNewOrder(op, order);
+      // Stock held by an order that never gets a session comes back when its window closes.
+      const lapse = enqueue(op, {
+        kind: TASK.lapseCheckout,
+        orderId,
+        dueAt: now.getTime() + deps.config.checkoutExpiresMinutes * 60_000,
+      }, now);
+      op.set(keys.checkoutAttempt(orderId), firstAttempt(deps, lapse.id), {
+        expireIn: CHECKOUT_REQUEST_TTL_MS,
+      });
       if (requestKey) {
         op.check({ key: requestKey, versionstamp: null })
-          .set(requestKey, { orderId: order.id, expiresAt }, { expireIn: CHECKOUT_REQUEST_TTL_MS });
+          .set(requestKey, { orderId, fingerprint: print }, { expireIn: CHECKOUT_REQUEST_TTL_MS });
       }
-      return { op, result: { orderId: order.id, expiresAt } };
+      return { op, result: { orderId, fingerprint: print } };
     }));
-  return await openSession(deps, placed.orderId, 1, placed.expiresAt);
+  return await resume(deps, placed, print);
 }
 
 const placing = new WeakMap<Deno.Kv, Promise<unknown>>();
@@ -130,21 +144,39 @@ export async function cartCheckoutKey(kv: Deno.Kv, cartId: string | null): Promi
 }
 
 /**
- * A repeated request finds its order again: the first session if it never got one (the
- * provider failed the first time), the current session while it is open, or a fresh one
- * (through the retry path, which expires the old) when that session can no longer be paid.
+ * What an Idempotency-Key is bound to: the items as asked for (merged, in a fixed order)
+ * and the metadata, or "the cart" for a cart checkout (its page key follows the cart).
  */
-async function resume(deps: AppDeps, record: CheckoutRequestRecord): Promise<CheckoutResult> {
-  const order = (await getOrder(deps.kv, record.orderId)).value;
-  if (!order) throw new Error(`order ${record.orderId} vanished`);
-  const current = order.payment.sessionId;
-  if (!current) return await openSession(deps, order.id, 1, record.expiresAt);
-  await refuseUnpayable(deps, order);
-  const session = await deps.provider.retrieveSession(current);
-  if (session.status === "open") {
-    return { id: session.id, url: session.url, orderId: order.id, orderNumber: order.number };
+async function fingerprint(input: CheckoutRequest): Promise<string> {
+  const merged = new Map<string, number>();
+  for (const { productId, quantity } of input.items ?? []) {
+    merged.set(productId, (merged.get(productId) ?? 0) + quantity);
   }
-  return await reopenCheckout(deps, order);
+  const canonical = JSON.stringify({
+    items: input.items ? [...merged].sort(([a], [b]) => a < b ? -1 : a > b ? 1 : 0) : "cart",
+    metadata: Object.entries(input.metadata ?? {}).sort(([a], [b]) => a < b ? -1 : 1),
+  });
+  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(canonical));
+  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/**
+ * The order a key placed, with its payment page (found again, or opened anew when it can no
+ * longer be paid). The same key with another request is refused, as Stripe refuses it.
+ */
+async function resume(
+  deps: AppDeps,
+  record: CheckoutRequestRecord,
+  print: string,
+): Promise<CheckoutResult> {
+  if (record.fingerprint !== print) {
+    throw new BusinessRuleError(
+      "idempotency_key_reused",
+      "This Idempotency-Key was already used with a different request. Use a new key for a " +
+        "new request.",
+    );
+  }
+  return await openPaymentPage(deps, record.orderId, "resume");
 }
 
 /** Merges repeated product ids; falls back to the shopper's cart. */
@@ -222,39 +254,4 @@ async function allocateOrderNumber(deps: AppDeps): Promise<string> {
     return { op, result: next };
   }, { attempts: 100 });
   return formatOrderNumber(deps.config.orderNumberPrefix, now, seq);
-}
-
-/**
- * Opens (or, for a repeated request, finds again) the provider session for an order and
- * ties it to the order. The provider's idempotency key (order id + attempt) makes a repeat
- * return the same session, so a double click can never open two.
- */
-export async function openSession(
-  deps: AppDeps,
-  orderId: string,
-  attempt: number,
-  expiresAt: number,
-  source: FactSource = { kind: "system" },
-): Promise<CheckoutResult> {
-  const order = (await getOrder(deps.kv, orderId)).value;
-  if (!order) throw new Error(`order ${orderId} vanished`);
-  const origin = deps.config.publicOrigin;
-  const token = await signOrderToken(deps.secret, order.id);
-  const session = await deps.provider.createCheckoutSession({
-    orderId: order.id,
-    orderNumber: order.number,
-    attempt,
-    items: order.items.map((i) => ({
-      title: i.title,
-      unitAmount: i.unitAmount,
-      quantity: i.quantity,
-    })),
-    currency: order.currency,
-    successUrl: `${origin}/checkout/success?session_id={CHECKOUT_SESSION_ID}`,
-    cancelUrl: `${origin}/checkout/cancel?order=${order.id}&token=${token}`,
-    expiresAt,
-    metadata: order.metadata,
-  });
-  await attachSession(deps, order.id, session.id, source);
-  return { id: session.id, url: session.url, orderId: order.id, orderNumber: order.number };
 }

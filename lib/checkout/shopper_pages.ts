@@ -3,7 +3,7 @@
  * carry an order's token, and the guard on their no-JS form posts.
  */
 import { z } from "zod";
-import { readCartId } from "../http/cart_cookie.ts";
+import { clientCookie, isSecureRequest, readCartId, readClientId } from "../http/cart_cookie.ts";
 import { ForbiddenError } from "../http/errors.ts";
 import type { AppDeps } from "../state.ts";
 import { signOrderToken } from "./owner_token.ts";
@@ -13,6 +13,32 @@ import type { Owner } from "./retry_session.ts";
 export const OrderIdSchema = z.string().regex(/^[0-9A-HJKMNP-TV-Z]{26}$/);
 /** A Checkout Session id as Stripe (and the emulator) makes them. */
 export const SessionIdSchema = z.string().regex(/^cs_[A-Za-z0-9_]{1,250}$/);
+
+export interface CheckoutOwner {
+  cartId: string | null;
+  /** The Idempotency-Key scope: `cart:<id>`, else `client:<id>`. */
+  owner: string;
+  /** Set-Cookie for a client id minted now (a cartless caller's first request), or null. */
+  cookie: string | null;
+}
+
+/**
+ * Who is checking out, for scoping Idempotency-Keys: the cart cookie, else the client
+ * cookie, minted here for a caller that has neither. Keys are never shared between owners.
+ */
+export async function checkoutOwner(req: Request, deps: AppDeps): Promise<CheckoutOwner> {
+  const cartId = await readCartId(req, deps.secret);
+  if (cartId) return { cartId, owner: `cart:${cartId}`, cookie: null };
+  const known = await readClientId(req, deps.secret);
+  if (known) return { cartId, owner: `client:${known}`, cookie: null };
+  const clientId = crypto.randomUUID();
+  const secure = isSecureRequest(req, deps.config.publicOrigin);
+  return {
+    cartId,
+    owner: `client:${clientId}`,
+    cookie: await clientCookie(clientId, deps.secret, secure),
+  };
+}
 
 /** The request's claims on an order: its cart cookie and the token it brought. */
 export async function requestOwner(

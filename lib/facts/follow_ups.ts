@@ -19,6 +19,10 @@ export const TASK = {
   sendReceipt: "send_receipt",
   /** Tell people an order needs attention (lib/notify/alert_task.ts). */
   alert: "alert",
+  /** Apply provider events kept until this order became known (lib/facts/kept_events.ts). */
+  applyKeptEvents: "apply_kept_events",
+  /** Close the order's checkout once its window has passed without a session. */
+  lapseCheckout: "lapse_checkout",
 } as const;
 
 /** The payload of a `send_receipt` task. */

@@ -17,6 +17,7 @@ import type {
   Transition,
 } from "../orders/types.ts";
 import { enqueueFollowUps } from "./follow_ups.ts";
+import { type KeptReason, stagePickups } from "./pickups.ts";
 
 export interface RecordResult {
   /** null when no order could be tied to the fact. */
@@ -33,6 +34,8 @@ export interface ProcessedEvent {
   orderId: string | null;
   outcome: Outcome;
   receivedAt: string;
+  /** Set while the event is kept (kept_events.ts), with why; cleared when it is applied. */
+  kept?: KeptReason;
 }
 
 export interface RecordOptions {
@@ -84,6 +87,7 @@ export async function recordFact(
       const transition = stageFact(op, entry as Deno.KvEntry<Order>, fact, source, now());
       outcome = transition.outcome;
       after = transition.order;
+      await stagePickups(kv, op, entry.value, after, now());
     }
     if (eventKey && event) {
       const processed: ProcessedEvent = {

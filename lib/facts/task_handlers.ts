@@ -17,6 +17,7 @@ import { markDone, type Task } from "../tasks/outbox.ts";
 import { LeaseLostError, type TaskHandler, type TaskRun } from "../tasks/worker.ts";
 import { stageFact } from "./record_fact.ts";
 import { TASK } from "./follow_ups.ts";
+import { applyKeptEvent } from "./kept_events.ts";
 
 const SYSTEM = { kind: "system" } as const;
 
@@ -94,11 +95,44 @@ const releaseStock: TaskHandler = (task, run) =>
     return { sign: 1, fact: { kind: "stock_released" } };
   });
 
+/**
+ * The checkout window has passed: an order that never got a session (the provider failed
+ * at every try) closes and gives its stock back. One with a session waits for that
+ * session's own expiry instead.
+ */
+const lapseCheckout: TaskHandler = (task, run) =>
+  commitWithRetry(async () => {
+    await assertClaim(run);
+    const entry = await getOrder(run.kv, task.orderId!);
+    const order = entry.value;
+    const waiting = order?.status === "pending" || order?.status === "failed";
+    if (!order || !waiting || order.payment.sessionId !== null) {
+      return { op: null, result: "nothing to do" };
+    }
+    const op = run.kv.atomic();
+    markDone(op, run.claimed, "checkout_lapsed", run.now());
+    stageFact(op, entry as Deno.KvEntry<Order>, { kind: "checkout_lapsed" }, SYSTEM, run.now());
+    return { op, result: "checkout_lapsed" };
+  });
+
+/** Events kept until this order was known: each applied through the fact path. */
+const applyKeptEvents: TaskHandler = async (task, run) => {
+  const { provider, eventIds } = task.payload as { provider: string; eventIds: string[] };
+  const results: string[] = [];
+  for (const eventId of eventIds) {
+    await assertClaim(run);
+    results.push(`${eventId}: ${await applyKeptEvent(run.kv, run.now, provider, eventId)}`);
+  }
+  return results.join(", ");
+};
+
 /** The handlers that need nothing beyond KV. */
 export const orderTaskHandlers: Record<string, TaskHandler> = {
   [TASK.trimCart]: trimCart,
   [TASK.commitStock]: commitStock,
   [TASK.releaseStock]: releaseStock,
+  [TASK.lapseCheckout]: lapseCheckout,
+  [TASK.applyKeptEvents]: applyKeptEvents,
 };
 
 /** What the handlers that reach outside need: adapters and settings from the config. */

@@ -1,7 +1,7 @@
 /**
- * The anonymous cart's id travels in a signed, HttpOnly cookie: the signature is what makes
- * the cookie a credential (the owner check for a retried checkout relies on it), so a
- * forged or tampered cookie counts as no cart at all.
+ * The anonymous cart's id (and a cartless client's id) travels in a signed, HttpOnly cookie:
+ * the signature is what makes the cookie a credential (the owner check for a retried
+ * checkout relies on it), so a forged or tampered cookie counts as none at all.
  */
 import { parseSigned, serializeSigned } from "hono/utils/cookie";
 
@@ -11,17 +11,41 @@ export const CART_COOKIE_MAX_AGE_S = 30 * 24 * 60 * 60;
 
 const CART_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
+/**
+ * A client without a cart (an API caller) gets its own id in this cookie, so the
+ * Idempotency-Keys it sends are its own and never meet a stranger's.
+ */
+export const CLIENT_COOKIE = "settle_client";
+
 /** The cart id from a correctly signed cookie, or null. */
-export async function readCartId(req: Request, secret: string): Promise<string | null> {
+export function readCartId(req: Request, secret: string): Promise<string | null> {
+  return readSignedId(req, secret, CART_COOKIE);
+}
+
+/** The client id from a correctly signed `settle_client` cookie, or null. */
+export function readClientId(req: Request, secret: string): Promise<string | null> {
+  return readSignedId(req, secret, CLIENT_COOKIE);
+}
+
+async function readSignedId(req: Request, secret: string, name: string): Promise<string | null> {
   const header = req.headers.get("cookie");
   if (!header) return null;
-  const value = (await parseSigned(header, secret, CART_COOKIE))[CART_COOKIE];
+  const value = (await parseSigned(header, secret, name))[name];
   return typeof value === "string" && CART_ID.test(value) ? value : null;
 }
 
 /** The Set-Cookie value carrying `cartId`. */
-export async function cartCookie(cartId: string, secret: string, secure: boolean): Promise<string> {
-  return await serializeSigned(CART_COOKIE, cartId, secret, {
+export function cartCookie(cartId: string, secret: string, secure: boolean): Promise<string> {
+  return signedIdCookie(CART_COOKIE, cartId, secret, secure);
+}
+
+/** The Set-Cookie value carrying a new client's id. */
+export function clientCookie(clientId: string, secret: string, secure: boolean): Promise<string> {
+  return signedIdCookie(CLIENT_COOKIE, clientId, secret, secure);
+}
+
+function signedIdCookie(name: string, id: string, secret: string, secure: boolean) {
+  return serializeSigned(name, id, secret, {
     path: "/",
     httpOnly: true,
     sameSite: "Lax",

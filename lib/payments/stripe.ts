@@ -123,7 +123,9 @@ export function createStripeProvider(
         },
         expires_at: input.expiresAt,
       };
-      const idempotencyKey = `checkout:${input.orderId}:${input.attempt}`;
+      const tryNumber = input.try ?? 1;
+      const idempotencyKey = `checkout:${input.orderId}:${input.attempt}` +
+        (tryNumber > 1 ? `:${tryNumber}` : "");
       const session = await call(
         "create_session",
         () => stripe.checkout.sessions.create(params, { idempotencyKey }),

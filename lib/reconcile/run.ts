@@ -6,16 +6,19 @@
  * lease keeps it to one run at a time however many Settle processes share the KV.
  */
 import { encodeTime, ulid } from "ulid";
-import { CHECKOUT_REQUEST_TTL_MS, keys, RECONCILE_RUN_TTL_MS } from "../db/keys.ts";
+import { keys, RECONCILE_RUN_TTL_MS } from "../db/keys.ts";
 import { getOrder } from "../db/orders.ts";
 import { recordFact } from "../facts/record_fact.ts";
 import { log } from "../log.ts";
 import type { Fact, FactSource, Order, OrderStatus } from "../orders/types.ts";
-import { type CheckoutSession, ProviderRejectedError } from "../payments/provider.ts";
+import { ProviderRejectedError } from "../payments/provider.ts";
+import { sessionFact } from "../payments/session_fact.ts";
 import type { AppDeps } from "../state.ts";
 import { releaseLease, takeLease } from "./lease.ts";
 
-export type ReconcileDeps = Pick<AppDeps, "kv" | "provider" | "now">;
+export type ReconcileDeps = Pick<AppDeps, "kv" | "provider" | "now"> & {
+  config: Pick<AppDeps["config"], "checkoutExpiresMinutes">;
+};
 
 export interface ReconcileOptions {
   /** Orders created longer ago than this are checked. */
@@ -38,8 +41,8 @@ export interface ReconcileSummary {
   paid: number;
   /** Expiries found (or made: sessions open past their expiry) and recorded. */
   expired: number;
-  /** Orders that never got a checkout session, cancelled once no request can resume them. */
-  cancelled: number;
+  /** Orders that never got a checkout session, closed once their checkout window passed. */
+  lapsed: number;
   errors: number;
   /** The first failures, for the admin panel. */
   failures: { orderId: string; error: string }[];
@@ -55,7 +58,7 @@ export type ReconcileResult =
 const STATUSES: OrderStatus[] = ["pending", "failed"];
 const CONCURRENCY = 4;
 const MAX_FAILURES_KEPT = 20;
-export type Change = "paid" | "expired" | "cancelled" | "unchanged";
+export type Change = "paid" | "expired" | "lapsed" | "unchanged";
 
 export async function reconcile(
   deps: ReconcileDeps,
@@ -100,7 +103,7 @@ async function check(
     checked: 0,
     paid: 0,
     expired: 0,
-    cancelled: 0,
+    lapsed: 0,
     errors: 0,
     failures: [],
     truncated: false,
@@ -170,17 +173,17 @@ export async function checkOrder(
   const acted = result.outcome.kind === "applied" || result.outcome.kind === "flagged";
   if (!acted) return "unchanged";
   if (fact.kind === "payment_succeeded") return "paid";
-  return fact.kind === "cancelled" ? "cancelled" : "expired";
+  return fact.kind === "checkout_lapsed" ? "lapsed" : "expired";
 }
 
 /** What the provider's view of the order's current session adds, if anything. */
 async function providerFact(deps: ReconcileDeps, order: Order, now: Date): Promise<Fact | null> {
   const sessionId = order.payment.sessionId;
   if (!sessionId) {
-    // The session was never created (the provider failed during checkout). Once the
-    // checkout request can no longer be repeated, nothing can attach one: let the stock go.
+    // The session was never created (the provider failed during checkout): once the
+    // checkout window has passed, the stock goes back (the lapse task does the same on time).
     const age = now.getTime() - new Date(order.createdAt).getTime();
-    return age > CHECKOUT_REQUEST_TTL_MS ? { kind: "cancelled" } : null;
+    return age >= deps.config.checkoutExpiresMinutes * 60_000 ? { kind: "checkout_lapsed" } : null;
   }
   let session = await deps.provider.retrieveSession(sessionId);
   if (session.status === "open" && session.expiresAt * 1000 <= now.getTime()) {
@@ -191,23 +194,8 @@ async function providerFact(deps: ReconcileDeps, order: Order, now: Date): Promi
       return await deps.provider.retrieveSession(sessionId);
     });
   }
-  return sessionFact(session);
-}
-
-function sessionFact(s: CheckoutSession): Fact | null {
-  const free = s.status === "complete" && s.paymentStatus === "no_payment_required";
-  if (s.paymentStatus === "paid" || free) {
-    return {
-      kind: "payment_succeeded",
-      sessionId: s.id,
-      paymentIntentId: s.paymentIntentId,
-      amount: free ? 0 : s.amountTotal,
-      currency: s.currency,
-    };
-  }
-  if (s.status === "expired") return { kind: "session_expired", sessionId: s.id };
   // Open, or complete with an (async) payment still settling: nothing to record yet.
-  return null;
+  return sessionFact(session);
 }
 
 /** The latest run's summary, for the admin panel. */

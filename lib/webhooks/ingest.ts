@@ -3,15 +3,33 @@
  * fact path (lib/facts/record_fact.ts), which commits the processed event id with the
  * change. A verified event is trusted as delivered; the provider is asked again only by
  * reconciliation or the success page.
+ *
+ * An event whose order Settle cannot find yet is kept, never dropped
+ * (lib/facts/kept_events.ts): it is applied as soon as the order it names is known. One that
+ * is signed but unreadable is kept too, as `malformed_payload`, for admins to see.
  */
-import { findOrderIdByPaymentIntent, findOrderIdBySession } from "../db/orders.ts";
-import { recordFact, type RecordResult } from "../facts/record_fact.ts";
-import { toFact } from "../payments/stripe_events.ts";
+import { commitWithRetry } from "../db/atomic.ts";
+import { keys } from "../db/keys.ts";
+import {
+  type KeptEvent,
+  type KeptReason,
+  MAX_KEPT_PAYLOAD,
+  type OrderRefKey,
+  stageKeep,
+} from "../facts/kept_events.ts";
+import { indexKey } from "../facts/pickups.ts";
+import { type ProcessedEvent, recordFact, type RecordResult } from "../facts/record_fact.ts";
+import { log } from "../log.ts";
+import type { Fact, Order, Outcome } from "../orders/types.ts";
+import type { VerifiedEvent } from "../payments/provider.ts";
+import { type OrderRef, toFact } from "../payments/stripe_events.ts";
 import type { AppDeps } from "../state.ts";
 
 export interface IngestResult extends RecordResult {
   eventId: string;
   type: string;
+  /** Set when the event was kept for later instead of applied now. */
+  kept?: KeptReason;
 }
 
 export async function ingestWebhook(
@@ -22,20 +40,151 @@ export async function ingestWebhook(
   const { kv, provider } = deps;
   const event = await provider.parseWebhook(rawBody, headers);
   const mapping = toFact(event);
-  let orderId: string | null = null;
-  if (!("unhandled" in mapping)) {
-    const { orderId: fromMetadata, sessionId, paymentIntentId } = mapping.orderRef;
-    orderId = fromMetadata ??
-      (sessionId ? await findOrderIdBySession(kv, provider.name, sessionId) : null) ??
-      (paymentIntentId
-        ? await findOrderIdByPaymentIntent(kv, provider.name, paymentIntentId)
-        : null);
+  const base = { eventId: event.id, type: event.type };
+  if ("unhandled" in mapping && mapping.reason === "malformed_payload") {
+    log("warn", "a signed event could not be read: kept for admins", {
+      eventId: event.id,
+      type: event.type,
+      detail: mapping.detail,
+    });
+    const outcome: Outcome = { kind: "ignored", reason: "malformed_payload" };
+    const kept = keptEvent(deps, event, null, [], "malformed_payload", mapping.detail);
+    return { ...base, ...(await keep(deps, kept, outcome)) };
+  }
+  if ("unhandled" in mapping) {
+    const result = await recordFact(
+      { kv, now: deps.now, event: { provider: provider.name, id: event.id, type: event.type } },
+      null,
+      null,
+      { kind: "provider", eventId: event.id, eventType: event.type },
+    );
+    return { ...base, ...result };
+  }
+  const refs = refKeys(mapping.orderRef);
+  const orderId = await findOrder(deps, mapping.orderRef, refs);
+  if (!orderId) {
+    const reason: KeptReason = refs.length ? "order_unknown" : "no_order_reference";
+    const kept = keptEvent(deps, event, mapping.fact, refs, reason);
+    return { ...base, ...(await keep(deps, kept, { kind: "ignored", reason: "unknown_session" })) };
   }
   const result = await recordFact(
     { kv, now: deps.now, event: { provider: provider.name, id: event.id, type: event.type } },
     orderId,
-    "unhandled" in mapping ? null : mapping.fact,
+    mapping.fact,
     { kind: "provider", eventId: event.id, eventType: event.type },
   );
-  return { ...result, eventId: event.id, type: event.type };
+  return { ...base, ...result };
+}
+
+/** The session and payment intent an event names: what its order's indexes are keyed by. */
+function refKeys(ref: OrderRef): OrderRefKey[] {
+  const refs: OrderRefKey[] = [];
+  if (ref.sessionId) refs.push({ kind: "session", id: ref.sessionId });
+  if (ref.paymentIntentId) refs.push({ kind: "payment_intent", id: ref.paymentIntentId });
+  return refs;
+}
+
+/**
+ * The order an event belongs to. Settle's own indexes win over metadata: a session or
+ * payment intent already tied to an order stays with it whatever the metadata says.
+ */
+async function findOrder(
+  deps: AppDeps,
+  ref: OrderRef,
+  refs: OrderRefKey[],
+): Promise<string | null> {
+  const provider = deps.provider.name;
+  const wanted: Deno.KvKey[] = refs.map((r) => indexKey(provider, r));
+  if (ref.orderId) wanted.push(keys.order(ref.orderId));
+  if (wanted.length === 0) return null;
+  const found = await deps.kv.getMany<unknown[]>(wanted);
+  const indexed = found.slice(0, refs.length).map((e) => e.value as string | null)
+    .find((id) => id);
+  if (indexed) return indexed;
+  const named = ref.orderId ? found[refs.length] as Deno.KvEntryMaybe<Order> : null;
+  return named?.value ? named.value.id : null;
+}
+
+function keptEvent(
+  deps: AppDeps,
+  event: VerifiedEvent,
+  fact: Fact | null,
+  refs: OrderRefKey[],
+  reason: KeptReason,
+  detail?: string,
+): KeptEvent {
+  const payload = JSON.stringify(event.object) ?? "null";
+  return {
+    provider: deps.provider.name,
+    eventId: event.id,
+    type: event.type,
+    reason,
+    receivedAt: deps.now().toISOString(),
+    fact,
+    refs,
+    summary: summarise(event.object),
+    payload: payload.length <= MAX_KEPT_PAYLOAD ? payload : null,
+    ...(detail ? { detail: detail.slice(0, 500) } : {}),
+  };
+}
+
+/** "charge ch_… 1000 nzd, payment intent pi_…": enough for an admin to recognise it. */
+function summarise(object: unknown): string {
+  if (typeof object !== "object" || object === null) return "no object";
+  const o = object as Record<string, unknown>;
+  const part = (v: unknown) => typeof v === "string" || typeof v === "number" ? String(v) : "";
+  const amount = part(o.amount ?? o.amount_total ?? o.amount_received ?? o.amount_refunded);
+  const bits = [
+    `${part(o.object) || "object"} ${part(o.id)}`.trim(),
+    [amount, part(o.currency)].filter(Boolean).join(" "),
+    typeof o.payment_intent === "string" ? `payment intent ${o.payment_intent}` : "",
+  ];
+  return bits.filter(Boolean).join(", ").slice(0, 300);
+}
+
+/**
+ * Keeps the event: one commit with its processed id, checked against each of its
+ * references being indexed meanwhile. If one was, the event is recorded on that order.
+ */
+async function keep(
+  deps: AppDeps,
+  kept: KeptEvent,
+  outcome: Outcome,
+): Promise<RecordResult & { kept?: KeptReason }> {
+  const { kv } = deps;
+  const eventKey = keys.providerEvent(kept.provider, kept.eventId);
+  const step = await commitWithRetry<RecordResult & { kept?: KeptReason } | "indexed">(
+    async () => {
+      const seen = await kv.get<ProcessedEvent>(eventKey);
+      if (seen.value) {
+        const order = seen.value.orderId
+          ? (await kv.get<Order>(keys.order(seen.value.orderId))).value
+          : null;
+        return {
+          op: null,
+          result: { order, outcome: seen.value.outcome, alreadyProcessed: true },
+        };
+      }
+      if (kept.fact && (await indexedNow(deps, kept.refs))) return { op: null, result: "indexed" };
+      const op = kv.atomic();
+      await stageKeep(kv, op, kept, outcome);
+      return { op, result: { order: null, outcome, alreadyProcessed: false, kept: kept.reason } };
+    },
+  );
+  if (step !== "indexed") return step;
+  const orderId = await findOrder(deps, {}, kept.refs);
+  return await recordFact(
+    {
+      kv,
+      now: deps.now,
+      event: { provider: kept.provider, id: kept.eventId, type: kept.type },
+    },
+    orderId,
+    kept.fact,
+    { kind: "provider", eventId: kept.eventId, eventType: kept.type },
+  );
+}
+
+async function indexedNow(deps: AppDeps, refs: OrderRefKey[]): Promise<boolean> {
+  return (await findOrder(deps, {}, refs)) !== null;
 }

@@ -23,7 +23,7 @@ import { canRetry, type CheckoutState, checkoutState } from "@/lib/checkout/chec
 import { ownedOrderStatus } from "@/lib/checkout/order_status.ts";
 import { retryCheckout } from "@/lib/checkout/retry_session.ts";
 import { orderLinks, refuseForeignForm, requestOwner } from "@/lib/checkout/shopper_pages.ts";
-import { AppError, ForbiddenError, NotFoundError, ProviderError } from "@/lib/http/errors.ts";
+import { BadGatewayError, ForbiddenError, NotFoundError, toAppError } from "@/lib/http/errors.ts";
 import { getCartCount } from "@/lib/cart/service.ts";
 import { readCartId } from "@/lib/http/cart_cookie.ts";
 import { readForm } from "@/lib/http/form_body.ts";
@@ -92,12 +92,13 @@ export const handler: Handlers<Data, ShopState> = {
     if (orderId) {
       try {
         const session = await retryCheckout(state, orderId, await requestOwner(req, state, token));
-        if (!session.url) throw new ProviderError("The payment page has no address");
+        if (!session.url) throw new BadGatewayError("The payment page has no address");
         return new Response(null, { status: 303, headers: { location: session.url } });
-      } catch (err) {
-        if (!(err instanceof AppError)) throw err;
+      } catch (thrown) {
+        const err = toAppError(thrown);
+        if (!err) throw thrown;
         const shown = SHOWN_ON_PAGE.has(err.status);
-        if (!shown && err.status !== 403 && err.status !== 404) throw err;
+        if (!shown && err.status !== 403 && err.status !== 404) throw thrown;
         // 403 and 404 get their own pages, and a paid order's page says it is paid.
         if (shown && err.code !== "order_paid") {
           refusal = { status: err.status, message: shopperMessage(err.status, err.message) };

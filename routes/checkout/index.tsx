@@ -18,9 +18,9 @@ import { getCartView } from "@/lib/cart/service.ts";
 import type { CartView } from "@/lib/cart/types.ts";
 import { shopperMessage } from "@/lib/checkout/checkout_client.ts";
 import { cartCheckoutKey, createCheckout } from "@/lib/checkout/create_session.ts";
-import { refuseForeignForm } from "@/lib/checkout/shopper_pages.ts";
+import { checkoutOwner, refuseForeignForm } from "@/lib/checkout/shopper_pages.ts";
 import { readCartId } from "@/lib/http/cart_cookie.ts";
-import { AppError, ProviderError } from "@/lib/http/errors.ts";
+import { BadGatewayError, toAppError } from "@/lib/http/errors.ts";
 import { readForm } from "@/lib/http/form_body.ts";
 import { formatMoney } from "@/lib/orders/money.ts";
 import type { ShopState } from "../_middleware.ts";
@@ -53,15 +53,16 @@ export const handler: Handlers<Data, ShopState> = {
   async POST(req, ctx) {
     const { state } = ctx;
     refuseForeignForm(req, ctx.url, state.config.publicOrigin);
-    const cartId = await readCartId(req, state.secret);
+    const { cartId, owner } = await checkoutOwner(req, state);
     const posted = IdempotencyKey.safeParse((await readForm(req)).get("idempotencyKey"));
     const idempotencyKey = posted.success ? posted.data : crypto.randomUUID();
     try {
-      const session = await createCheckout(state, { cartId, idempotencyKey });
-      if (!session.url) throw new ProviderError("The payment page has no address");
+      const session = await createCheckout(state, { cartId, owner, idempotencyKey });
+      if (!session.url) throw new BadGatewayError("The payment page has no address");
       return new Response(null, { status: 303, headers: { location: session.url } });
-    } catch (err) {
-      if (!(err instanceof AppError && SHOWN_ON_PAGE.has(err.status))) throw err;
+    } catch (thrown) {
+      const err = toAppError(thrown);
+      if (!err || !SHOWN_ON_PAGE.has(err.status)) throw thrown;
       const view = await getCartView(state.kv, cartId, state.config.currency);
       state.cartCount = view.count;
       const title = err.status === 422

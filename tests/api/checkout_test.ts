@@ -1,10 +1,13 @@
-import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
+import assert from "node:assert/strict";
+import { PROVIDER_CHECK_WINDOW_MS } from "@/lib/checkout/order_status.ts";
 import { getStock } from "@/lib/db/products.ts";
+import { startEmulator, TEST_CARDS } from "@/lib/payments/emulator/server.ts";
 import { createTestApp, eventually } from "../support/app.ts";
 import {
   assertUnchanged,
   checkout,
   checkoutOk,
+  clientHeaders,
   orderOf,
   productBySlug,
   snapshot,
@@ -22,23 +25,23 @@ Deno.test("create-checkout-session places a pending order with server prices and
     ],
     total: 1,
   });
-  assertEquals(res.status, 200);
+  assert.equal(res.status, 200);
   const body = await res.json();
-  ok(/^cs_test_/.test(body.id), body.id);
-  ok(body.url.startsWith("http://127.0.0.1:"));
-  ok(/^SO-\d{8}-0001$/.test(body.orderNumber), body.orderNumber);
+  assert.ok(/^cs_test_/.test(body.id), body.id);
+  assert.ok(body.url.startsWith("http://127.0.0.1:"));
+  assert.ok(/^SO-\d{8}-0001$/.test(body.orderNumber), body.orderNumber);
   const order = await orderOf(app, body.orderId);
-  assertEquals(order.status, "pending");
-  assertEquals(order.items.map((i) => [i.productId, i.unitAmount, i.quantity]), [
+  assert.equal(order.status, "pending");
+  assert.deepEqual(order.items.map((i) => [i.productId, i.unitAmount, i.quantity]), [
     [a.id, a.unitAmount, 2],
     [b.id, b.unitAmount, 2],
   ]);
-  assertEquals(order.total, 2 * a.unitAmount + 2 * b.unitAmount);
-  assertEquals(order.payment.sessionId, body.id);
+  assert.deepEqual(order.total, 2 * a.unitAmount + 2 * b.unitAmount);
+  assert.deepEqual(order.payment.sessionId, body.id);
   const stock = await getStock(app.kv, [a.id, b.id]);
-  assertEquals([stock.get(a.id), stock.get(b.id)], [a.stock - 2, b.stock - 2]);
+  assert.deepEqual([stock.get(a.id), stock.get(b.id)], [a.stock - 2, b.stock - 2]);
   const session = await app.deps.provider.retrieveSession(body.id);
-  assertEquals([session.amountTotal, session.metadata.order_id], [order.total, order.id]);
+  assert.deepEqual([session.amountTotal, session.metadata.order_id], [order.total, order.id]);
 });
 
 Deno.test("checkout without items uses the shopper's cart, which stays full", async () => {
@@ -51,11 +54,11 @@ Deno.test("checkout without items uses the shopper's cart, which stays full", as
   });
   const cookie = add.headers.get("set-cookie")!.split(";")[0];
   const res = await checkout(app, {}, { cookie });
-  assertEquals(res.status, 200);
+  assert.equal(res.status, 200);
   const order = await orderOf(app, (await res.json()).orderId);
-  assertEquals(order.items.map((i) => i.quantity), [2]);
+  assert.deepEqual(order.items.map((i) => i.quantity), [2]);
   const cart = await (await app.app.request("/api/cart", { headers: { cookie } })).json();
-  assertEquals(cart.count, 2, "the cart is kept until the payment is confirmed");
+  assert.equal(cart.count, 2, "the cart is kept until the payment is confirmed");
 });
 
 Deno.test("bad input is a 400 naming the issue and writes nothing", async () => {
@@ -74,19 +77,19 @@ Deno.test("bad input is a 400 naming the issue and writes nothing", async () => 
   ];
   for (const body of bodies) {
     const res = await checkout(app, body);
-    assertEquals(res.status, 400, JSON.stringify(body));
+    assert.equal(res.status, 400, JSON.stringify(body));
     const { error } = await res.json();
-    assertEquals(error.code, "invalid_request");
-    ok(Array.isArray(error.details) && error.details.length > 0);
+    assert.equal(error.code, "invalid_request");
+    assert.ok(Array.isArray(error.details) && error.details.length > 0);
   }
   const malformed = await app.app.request("/api/payments/create-checkout-session", {
     method: "POST",
     headers: { "content-type": "application/json" },
     body: "{not json",
   });
-  assertEquals(malformed.status, 400);
+  assert.equal(malformed.status, 400);
   const tooLarge = await checkout(app, { items: [], pad: "x".repeat(17 * 1024) });
-  assertEquals(tooLarge.status, 413);
+  assert.equal(tooLarge.status, 413);
   await assertUnchanged(app.kv, before);
 });
 
@@ -105,8 +108,8 @@ Deno.test("business rules are a 422 naming the product and change nothing", asyn
   ];
   for (const [body, code] of cases) {
     const res = await checkout(app, body);
-    assertEquals(res.status, 422, JSON.stringify(body));
-    assertEquals((await res.json()).error.code, code);
+    assert.equal(res.status, 422, JSON.stringify(body));
+    assert.deepEqual((await res.json()).error.code, code);
   }
   await assertUnchanged(app.kv, before);
 });
@@ -115,17 +118,18 @@ Deno.test("the same Idempotency-Key returns the same order and session, even whe
   await using app = await testApp();
   const [a] = await stockedProducts(app);
   const body = { items: [{ productId: a.id, quantity: 1 }] };
-  const headers = { "idempotency-key": "double-click-1" };
+  const headers = { "idempotency-key": "double-click-1", ...await clientHeaders(app) };
   const [r1, r2] = await Promise.all([checkout(app, body, headers), checkout(app, body, headers)]);
   const [b1, b2] = [await r1.json(), await r2.json()];
-  assertEquals([r1.status, r2.status], [200, 200]);
-  assertEquals(b1, b2);
+  assert.deepEqual([r1.status, r2.status], [200, 200]);
+  assert.deepEqual(b1, b2);
   const again = await (await checkout(app, body, headers)).json();
-  assertEquals(again, b1);
+  assert.deepEqual(again, b1);
   const stock = await getStock(app.kv, [a.id]);
-  assertEquals(stock.get(a.id), a.stock - 1, "one reservation only");
-  const other = await (await checkout(app, body, { "idempotency-key": "other" })).json();
-  ok(other.orderId !== b1.orderId);
+  assert.deepEqual(stock.get(a.id), a.stock - 1, "one reservation only");
+  const other = await (await checkout(app, body, { ...headers, "idempotency-key": "other" }))
+    .json();
+  assert.ok(other.orderId !== b1.orderId);
 });
 
 Deno.test("two shoppers racing for the last unit get exactly one order", async () => {
@@ -138,38 +142,74 @@ Deno.test("two shoppers racing for the last unit get exactly one order", async (
     checkout(app, body),
   ]);
   const statuses = results.map((r) => r.status).sort();
-  assertEquals(statuses, [200, 422, 422]);
-  assertEquals((await getStock(app.kv, [unique.id])).get(unique.id), 0);
+  assert.deepEqual(statuses, [200, 422, 422]);
+  assert.equal((await getStock(app.kv, [unique.id])).get(unique.id), 0);
 });
 
-Deno.test("provider down: 502, and the order stays pending and payable", async () => {
+Deno.test("provider down: 502, the order stays pending, and its owner pays it once the provider is back", async () => {
   await using app = await testApp();
   const [a] = await stockedProducts(app);
+  const add = await app.app.request("/api/cart/items", {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ productId: a.id, quantity: 1 }),
+  });
+  const cookie = add.headers.get("set-cookie")!.split(";")[0];
+  const { port, webhookSecret } = app.emulator!;
   await app.emulator!.close();
-  const res = await checkout(app, { items: [{ productId: a.id, quantity: 1 }] });
-  assertEquals(res.status, 502);
-  assertEquals((await res.json()).error.code, "provider_unavailable");
+  const res = await checkout(app, {}, { cookie });
+  assert.equal(res.status, 502);
+  assert.equal((await res.json()).error.code, "provider_unavailable");
   const pending = [];
   for await (const e of app.kv.list<string>({ prefix: ["orders_by_status", "pending"] })) {
     pending.push(e.value);
   }
-  assertEquals(pending.length, 1, "the order survives the failure");
+  assert.equal(pending.length, 1, "the order survives the failure");
   const order = await orderOf(app, pending[0]);
-  assertEquals([order.status, order.payment.sessionId], ["pending", null]);
+  assert.deepEqual([order.status, order.payment.sessionId], ["pending", null]);
+
+  // The provider comes back where the app looks for it, delivering to the app's webhook.
+  const back = await startEmulator({
+    env: "test",
+    port,
+    webhookSecret,
+    retryBaseMs: 20,
+    webhookUrl: `http://127.0.0.1:${new URL(app.url).port}/api/payments/webhook`,
+  });
+  try {
+    const retry = await app.app.request(`/api/orders/${order.id}/retry-session`, {
+      method: "POST",
+      headers: { cookie },
+    });
+    assert.equal(retry.status, 200);
+    back.pay((await retry.json()).id, TEST_CARDS.success);
+    // The webhook answers only once the payment is committed.
+    await back.idle();
+    const completed = back.deliveries().filter((d) => d.type === "checkout.session.completed");
+    assert.deepEqual(completed.map((d) => d.status), [200]);
+    const paid = await orderOf(app, order.id);
+    assert.deepEqual([paid.status, paid.payment.status], ["paid", "paid"]);
+  } finally {
+    await back.close();
+  }
 });
 
 Deno.test("by-session: unknown is a 404; a paid session settles the order even before the webhook", async () => {
   await using app = await testApp({ emulator: { delayMs: 60_000 } });
-  assertEquals((await app.app.request("/api/orders/by-session/cs_test_nope")).status, 404);
-  assertEquals((await app.app.request("/api/orders/by-session/not-a-session")).status, 400);
+  assert.equal((await app.app.request("/api/orders/by-session/cs_test_nope")).status, 404);
+  assert.equal((await app.app.request("/api/orders/by-session/not-a-session")).status, 400);
   const [a] = await stockedProducts(app);
   const session = await checkoutOk(app, { items: [{ productId: a.id, quantity: 1 }] });
+  // The first poll is a window ago, so the next one asks the provider again (the payment's
+  // follow-ups, queued by that next poll, are due at once on the worker's real clock).
+  app.deps.now = () => new Date(Date.now() - PROVIDER_CHECK_WINDOW_MS);
   const pending = await (await app.app.request(`/api/orders/by-session/${session.id}`)).json();
-  assertEquals([pending.status, pending.paymentStatus], ["pending", "pending"]);
+  assert.deepEqual([pending.status, pending.paymentStatus], ["pending", "pending"]);
+  app.deps.now = () => new Date();
   await app.emulator!.pay(session.id, "4242424242424242");
   const paid = await (await app.app.request(`/api/orders/by-session/${session.id}`)).json();
-  assertEquals([paid.status, paid.number], ["paid", session.orderNumber]);
-  ok(!("cartId" in paid) && !("metadata" in paid));
+  assert.deepEqual([paid.status, paid.number], ["paid", session.orderNumber]);
+  assert.ok(!("cartId" in paid) && !("metadata" in paid));
   await eventually(async () => (await orderOf(app, session.orderId)).stock === "committed");
 });
 
@@ -185,30 +225,30 @@ Deno.test("16 concurrent checkouts all succeed with distinct order numbers", asy
   const results = await Promise.all(
     Array.from({ length: 16 }, () => checkout(app, { items: [{ productId: a.id, quantity: 1 }] })),
   );
-  assertEquals(results.map((r) => r.status), Array(16).fill(200));
+  assert.deepEqual(results.map((r) => r.status), Array(16).fill(200));
   const numbers = await Promise.all(results.map(async (r) => (await r.json()).orderNumber));
-  assertEquals(new Set(numbers).size, 16);
-  assertEquals((await getStock(app.kv, [a.id])).get(a.id), a.stock - 16);
+  assert.equal(new Set(numbers).size, 16);
+  assert.deepEqual((await getStock(app.kv, [a.id])).get(a.id), a.stock - 16);
 });
 
 Deno.test("a repeated key resumes its order: same open session, a new one once expired, 409 once paid", async () => {
   await using app = await testApp();
   const [a] = await stockedProducts(app);
   const body = { items: [{ productId: a.id, quantity: 1 }] };
-  const headers = { "idempotency-key": "back-button" };
+  const headers = { "idempotency-key": "back-button", ...await clientHeaders(app) };
   const first = await (await checkout(app, body, headers)).json();
-  assertEquals((await (await checkout(app, body, headers)).json()).id, first.id);
+  assert.deepEqual((await (await checkout(app, body, headers)).json()).id, first.id);
   await app.emulator!.expireNow(first.id);
   await eventually(async () => (await orderOf(app, first.orderId)).status === "expired");
   const resumed = await checkout(app, body, headers);
-  assertEquals(resumed.status, 200);
+  assert.equal(resumed.status, 200);
   const again = await resumed.json();
-  assertEquals(again.orderId, first.orderId, "the same order, not a second one");
-  ok(again.id !== first.id, "a new session replaces the expired one");
-  assertEquals((await orderOf(app, first.orderId)).status, "pending");
+  assert.deepEqual(again.orderId, first.orderId, "the same order, not a second one");
+  assert.ok(again.id !== first.id, "a new session replaces the expired one");
+  assert.equal((await orderOf(app, first.orderId)).status, "pending");
   await app.emulator!.pay(again.id, "4242424242424242");
   await eventually(async () => (await orderOf(app, first.orderId)).status === "paid");
   const paid = await checkout(app, body, headers);
-  assertEquals(paid.status, 409);
-  assertEquals((await paid.json()).error.code, "order_paid");
+  assert.equal(paid.status, 409);
+  assert.equal((await paid.json()).error.code, "order_paid");
 });

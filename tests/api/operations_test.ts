@@ -80,7 +80,12 @@ Deno.test("a paid order is fulfilled and its receipt e-mailed once", async () =>
     kinds.join(),
   );
   const tasks = await allTasksDone(app, s.orderId);
-  assertEquals(tasks.map((t) => t.kind).sort(), ["commit_stock", "fulfil", "send_receipt"]);
+  assertEquals(tasks.map((t) => t.kind).sort(), [
+    "commit_stock",
+    "fulfil",
+    "lapse_checkout",
+    "send_receipt",
+  ]);
   assertEquals(mail.requests.length, 1);
   const email = mail.requests[0].json as Record<string, string>;
   assertEquals([email.from, email.to], ["shop@example.com", "kiri@example.nz"]);
@@ -268,9 +273,9 @@ Deno.test("the reconcile lease: of two runs at once one runs; a live lease elsew
   ok(afterExpiry.ran, "an expired lease is taken over");
 });
 
-Deno.test("reconciliation cancels an order that never got a session, once a day has passed", async () => {
+Deno.test("reconciliation expires an order that never got a session once its checkout window has passed", async () => {
   await using app = await testApp({ emulator: { dropRate: 1 } });
-  const createdAt = Date.now() - 25 * 60 * 60_000;
+  const createdAt = Date.now() - 31 * 60_000;
   const stranded = newOrder({
     id: ulid(createdAt),
     number: "SO-20261121-0001",
@@ -290,8 +295,9 @@ Deno.test("reconciliation cancels an order that never got a session, once a day 
   await op.commit();
   const result = await reconcile(app.deps, { olderThanMinutes: 0 });
   ok(result.ran);
-  assertEquals([result.summary.checked, result.summary.cancelled], [2, 1]);
+  assertEquals([result.summary.checked, result.summary.lapsed], [2, 1]);
   assertEquals((await orderOf(app, fresh.id)).status, "pending", "a checkout may still attach one");
+  assertEquals((await orderOf(app, stranded.id)).status, "expired");
   await eventually(async () => (await orderOf(app, stranded.id)).stock === "released");
   assertEquals((await getStock(app.kv, ["p_ghost"])).get("p_ghost"), 3);
 });

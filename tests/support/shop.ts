@@ -5,6 +5,7 @@
 import { deepStrictEqual } from "node:assert/strict";
 import { getOrder, listHistory } from "@/lib/db/orders.ts";
 import { listProducts } from "@/lib/db/products.ts";
+import { clientCookie } from "@/lib/http/cart_cookie.ts";
 import type { Order } from "@/lib/orders/types.ts";
 import { stripeEventBody, stripeSignature } from "@/lib/payments/stripe_fixtures.ts";
 import type { TestApp } from "./app.ts";
@@ -68,6 +69,15 @@ export async function postEvent(
     headers: { "content-type": "application/json", "stripe-signature": signature },
     body,
   });
+}
+
+/**
+ * A `cookie` header naming one API client (the `settle_client` cookie Settle sets for a
+ * cartless caller): requests that carry it share its Idempotency-Keys.
+ */
+export async function clientHeaders(app: TestApp): Promise<Record<string, string>> {
+  const setCookie = await clientCookie(crypto.randomUUID(), app.deps.secret, false);
+  return { cookie: setCookie.split(";")[0] };
 }
 
 export const randomEventId = () => `evt_test_${crypto.randomUUID().replaceAll("-", "")}`;

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import type { Handlers } from "$fresh/types.ts";
 import { CheckoutRequestSchema, createCheckout } from "@/lib/checkout/create_session.ts";
-import { readCartId } from "@/lib/http/cart_cookie.ts";
+import { checkoutOwner } from "@/lib/checkout/shopper_pages.ts";
 import { parseInput, readJson } from "@/lib/http/json_body.ts";
 import type { State } from "@/lib/state.ts";
 
@@ -19,8 +19,10 @@ export const handler: Handlers<unknown, State> = {
     const body = req.headers.get("content-length") === "0" || !req.body
       ? {}
       : await readJson(req, CheckoutRequestSchema);
-    const cartId = await readCartId(req, ctx.state.secret);
-    const result = await createCheckout(ctx.state, { ...body, cartId, idempotencyKey });
-    return Response.json(result);
+    const { cartId, owner, cookie } = await checkoutOwner(req, ctx.state);
+    const result = await createCheckout(ctx.state, { ...body, cartId, owner, idempotencyKey });
+    const res = Response.json(result);
+    if (cookie) res.headers.append("set-cookie", cookie);
+    return res;
   },
 };

@@ -62,10 +62,11 @@ Deno.test("capturePlan records exactly what ingest writes for the event, and wri
       m.op === "set" ? `set ${shape(m.key)} ${shape(m.value)}` : `delete ${shape(m.key)}`
     );
     deepStrictEqual(planned.sort(), written.sort());
-    // The floor keeps the "never seen" checks: the event id and each new task.
+    // The floor keeps the "never seen" checks: each new task, no event waiting for the
+    // payment intent this payment indexes, and the event id.
     deepStrictEqual(
       mutations.filter((m) => m.op === "check" && m.versionstamp === null).map((m) => m.key[0]),
-      ["tasks", "provider_events"],
+      ["tasks", "events_waiting", "provider_events"],
     );
   } finally {
     await app.close();
