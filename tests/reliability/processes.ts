@@ -51,6 +51,7 @@ export function settleEnv(setup: SettleSetup, port: number): Record<string, stri
     RATE_LIMIT_RETRY_PER_MIN: "0",
     RATE_LIMIT_CART_PER_MIN: "0",
     RATE_LIMIT_LOGIN_PER_MIN: "0",
+    RATE_LIMIT_STATUS_PER_MIN: "0",
     FULFILLMENT_ADAPTER: "demo",
     FULFILLMENT_URL: "",
     MAIL_API_URL: setup.mailApi,
