@@ -50,7 +50,9 @@ try {
     const s = result.summary;
     console.log(
       `Checked ${s.checked} orders: ${s.paid} paid, ${s.expired} expired, ${s.lapsed} ` +
-        `lapsed, ${s.errors} errors${s.truncated ? " (stopped early: run again)" : ""}.`,
+        `lapsed, ${s.unverified} unverified payments held, ${s.errors} errors${
+          s.truncated ? " (stopped early: run again)" : ""
+        }.`,
     );
     for (const f of s.failures) console.log(`  ${f.orderId}: ${f.error}`);
   }

@@ -24,6 +24,7 @@ export function ReconcilePanel({ summary }: { summary: ReconcileSummary | null }
                 ["paid", summary.paid],
                 ["expired", summary.expired],
                 ["lapsed", summary.lapsed],
+                ["unverified payments", summary.unverified ?? 0],
                 ["errors", summary.errors],
               ] as const).map(([label, n]) => (
                 <div key={label} class="flex gap-1">

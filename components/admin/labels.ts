@@ -50,6 +50,8 @@ export const ATTENTION: Record<AttentionReason, string> = {
   dispute: "Payment disputed",
   fulfillment_failed: "Paid, but fulfilment failed",
   task_dead: "A follow-up task gave up",
+  metadata_mismatch: "An event named another order",
+  unverified_payment: "Paid through a session Settle never tied to it",
   manual_payment: "Marked paid by hand: check the money arrived",
 };
 
@@ -148,5 +150,7 @@ export function describeFact(fact: Fact | null): string {
       return "Stock released";
     case "task_dead":
       return `Task ${fact.taskKind} gave up: ${fact.error}`;
+    case "flag_raised":
+      return `Flagged: ${fact.detail}`;
   }
 }

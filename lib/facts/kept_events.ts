@@ -43,7 +43,20 @@ export interface KeptEvent {
   payload: string | null;
   /** Why the payload did not parse, for malformed ones. */
   detail?: string;
+  /**
+   * For a payment: the existing order its metadata names. If no session ever ties the
+   * payment intent to an order, reconciliation gives the payment to that order after
+   * KEPT_PAYMENT_GRACE_MS, flagged `unverified_payment` (held): money is never lost, and
+   * never trusted on metadata alone.
+   */
+  namedOrderId?: string;
 }
+
+/**
+ * How long a payment whose intent no session has indexed waits for one. Stripe sends the
+ * session's event within seconds of the intent's; past this, something is off.
+ */
+export const KEPT_PAYMENT_GRACE_MS = 10 * 60_000;
 
 /** Payloads above this are summarised, not kept: a KV value holds at most 64 KiB. */
 export const MAX_KEPT_PAYLOAD = 32 * 1024;
@@ -99,6 +112,8 @@ export async function applyKeptEvent(
   now: () => Date,
   provider: string,
   eventId: string,
+  /** Past the grace period: a payment still unindexed goes to its named order, held. */
+  fallback = false,
 ): Promise<KeptApplied> {
   return await commitWithRetry<KeptApplied>(async () => {
     const keptEntry = await kv.get<KeptEvent>(keys.eventKept(provider, eventId));
@@ -108,8 +123,9 @@ export async function applyKeptEvent(
       ...kept.refs.map((r) => indexKey(provider, r)),
       ...kept.refs.map((r) => waitingKey(provider, r)),
     ]);
-    const orderId = reads.slice(0, kept.refs.length).map((e) => e.value as string | null)
+    const indexed = reads.slice(0, kept.refs.length).map((e) => e.value as string | null)
       .find((id) => id);
+    const orderId = indexed ?? (fallback ? kept.namedOrderId : undefined);
     if (!orderId) return { op: null, result: "waiting" };
     const [processed, entry] = await kv.getMany<[ProcessedEvent, Order]>([
       keys.providerEvent(provider, eventId),
@@ -119,7 +135,12 @@ export async function applyKeptEvent(
     const at = now();
     const op = kv.atomic();
     const source = { kind: "provider", eventId, eventType: kept.type } as const;
-    const transition = stageFact(op, entry as Deno.KvEntry<Order>, kept.fact, source, at);
+    const also: Fact[] = indexed ? [] : [{
+      kind: "flag_raised",
+      reason: "unverified_payment",
+      detail: `${kept.type} ${eventId}: no session of this order names its payment intent`,
+    }];
+    const transition = stageFact(op, entry as Deno.KvEntry<Order>, kept.fact, source, at, also);
     await stagePickups(kv, op, entry.value, transition.order, at);
     const record: ProcessedEvent = {
       eventId,
@@ -165,4 +186,24 @@ export async function keptEventsPage(
   }
   kept.sort((a, b) => a.receivedAt.localeCompare(b.receivedAt));
   return { events: kept.slice(0, limit), total: kept.length };
+}
+
+/**
+ * Kept payments that no session has tied to an order within the grace period go to the
+ * order their metadata names, held for a person (reconciliation runs this).
+ */
+export async function applyOverdueKeptPayments(
+  kv: Deno.Kv,
+  now: () => Date,
+  at: Date,
+): Promise<number> {
+  const cutoff = at.getTime() - KEPT_PAYMENT_GRACE_MS;
+  let applied = 0;
+  for (const kept of (await keptEventsPage(kv, SCAN_LIMIT)).events) {
+    const overdue = new Date(kept.receivedAt).getTime() <= cutoff;
+    if (!overdue || kept.fact?.kind !== "payment_succeeded" || !kept.namedOrderId) continue;
+    const result = await applyKeptEvent(kv, now, kept.provider, kept.eventId, true);
+    if (result !== "gone" && result !== "waiting") applied++;
+  }
+  return applied;
 }

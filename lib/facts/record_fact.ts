@@ -43,6 +43,8 @@ export interface RecordOptions {
   now: () => Date;
   /** Set for provider events: the event id is committed with the change and never applied again. */
   event?: { provider: string; id: string; type: string };
+  /** Facts applied after `fact` in the same commit: flags a person must check about it. */
+  also?: Fact[];
 }
 
 /**
@@ -84,7 +86,14 @@ export async function recordFact(
     } else if (!entry?.value) {
       outcome = { kind: "ignored", reason: "unknown_session" };
     } else {
-      const transition = stageFact(op, entry as Deno.KvEntry<Order>, fact, source, now());
+      const transition = stageFact(
+        op,
+        entry as Deno.KvEntry<Order>,
+        fact,
+        source,
+        now(),
+        options.also,
+      );
       outcome = transition.outcome;
       after = transition.order;
       await stagePickups(kv, op, entry.value, after, now());
@@ -128,14 +137,23 @@ export function stageFact(
   fact: Fact,
   source: FactSource,
   now: Date,
+  also: Fact[] = [],
 ): Transition {
   const at = now.toISOString();
-  const transition = apply(entry.value, fact, at);
-  const history = historyEntry(entry.value, transition, fact, source, at);
+  const histories: HistoryEntry[] = [];
+  let first: Transition | null = null;
+  let order = entry.value;
+  // `also` (flags about the same event) applies on top, each with its own history entry.
+  for (const next of [fact, ...also]) {
+    const transition = apply(order, next, at);
+    histories.push(historyEntry(order, transition, next, source, at));
+    enqueueFollowUps(op, transition.order, transition.followUps, now);
+    first ??= transition;
+    order = transition.order;
+  }
   op.check(entry);
-  writeOrderChange(op, entry.value, transition.order, [history]);
-  enqueueFollowUps(op, transition.order, transition.followUps, now);
-  return transition;
+  writeOrderChange(op, entry.value, order, histories);
+  return { ...first!, order };
 }
 
 /**

@@ -17,6 +17,8 @@ export const ALERT_LABELS: Record<AttentionReason, string> = {
   paid_after_cancel: "Payment arrived for a cancelled order",
   stock_unavailable: "Paid, but the stock is no longer there",
   manual_payment: "Marked paid by an admin",
+  metadata_mismatch: "A provider event named another order in its metadata",
+  unverified_payment: "Paid through a session Settle never tied to the order: held",
 };
 
 export interface Alert {

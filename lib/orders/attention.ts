@@ -14,6 +14,7 @@ export const HOLD_REASONS: readonly AttentionReason[] = [
   "paid_after_expiry",
   "amount_mismatch",
   "stock_unavailable",
+  "unverified_payment",
 ];
 
 /** Why an order may not ship: a hold flag, or "refunded" when all its money went back. */

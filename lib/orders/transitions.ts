@@ -247,6 +247,12 @@ const rules: { [K in FactKind]: Rule<K> } = {
     // A dead alert must not queue another alert, or a broken alert channel loops forever.
     return flagged("task_dead", fact.taskKind === "alert" ? [] : ["alert"]);
   },
+
+  flag_raised(order, fact, at) {
+    if (hasAttention(order, fact.reason, fact.detail)) return duplicate();
+    addAttention(order, { reason: fact.reason, at, detail: fact.detail });
+    return flagged(fact.reason, ["alert"]);
+  },
 };
 
 /**

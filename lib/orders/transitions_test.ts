@@ -39,6 +39,7 @@ const FACTS: { [K in FactKind]: Extract<Fact, { kind: K }> } = {
   stock_committed: { kind: "stock_committed", available: true },
   stock_released: { kind: "stock_released" },
   task_dead: { kind: "task_dead", taskKind: "send_receipt", error: "smtp 550" },
+  flag_raised: { kind: "flag_raised", reason: "metadata_mismatch", detail: "evt_1 names o_2" },
 };
 
 /**
@@ -54,6 +55,7 @@ const STALE = "ignored:stale_session";
 const DUP = "duplicate";
 const DISPUTE: Cell = ["flagged:dispute", "=", ["alert"]];
 const TASK_DEAD: Cell = ["flagged:task_dead", "=", ["alert"]];
+const FLAG_RAISED: Cell = ["flagged:metadata_mismatch", "=", ["alert"]];
 const ACK: Cell = ["applied", "="];
 /** On an order holding no money: facts that need some, and shipping. */
 const UNPAID = {
@@ -119,6 +121,7 @@ const TABLE: Record<string, Record<FactKind, Cell>> = {
     ...UNPAID,
     stock_released: ["applied", "="],
     task_dead: TASK_DEAD,
+    flag_raised: FLAG_RAISED,
   },
   "pending/pending, no session": {
     payment_succeeded: ["applied", `paid/paid/${NA}`, ["on_paid"]],
@@ -134,6 +137,7 @@ const TABLE: Record<string, Record<FactKind, Cell>> = {
     ...UNPAID,
     stock_released: ["applied", "="],
     task_dead: TASK_DEAD,
+    flag_raised: FLAG_RAISED,
   },
   "failed/failed": {
     payment_succeeded: ["applied", `paid/paid/${NA}`, ["on_paid"]],
@@ -149,6 +153,7 @@ const TABLE: Record<string, Record<FactKind, Cell>> = {
     ...UNPAID,
     stock_released: ["applied", "="],
     task_dead: TASK_DEAD,
+    flag_raised: FLAG_RAISED,
   },
   "expired/expired": {
     payment_succeeded: ["flagged:paid_after_expiry", `paid/paid/${NA}`, ["alert"]],
@@ -164,6 +169,7 @@ const TABLE: Record<string, Record<FactKind, Cell>> = {
     ...UNPAID,
     stock_released: DUP,
     task_dead: TASK_DEAD,
+    flag_raised: FLAG_RAISED,
   },
   "cancelled/pending": {
     payment_succeeded: ["flagged:paid_after_cancel", `paid/paid/${NA}`, ["alert"]],
@@ -179,6 +185,7 @@ const TABLE: Record<string, Record<FactKind, Cell>> = {
     ...UNPAID,
     stock_released: DUP,
     task_dead: TASK_DEAD,
+    flag_raised: FLAG_RAISED,
   },
   "paid/paid": {
     payment_succeeded: ["flagged:second_payment", "=", ["alert"]],
@@ -191,6 +198,7 @@ const TABLE: Record<string, Record<FactKind, Cell>> = {
     fulfillment_failed: ["flagged:fulfillment_failed", "paid/paid/failed", ["alert"]],
     stock_committed: ["applied", "=", ["fulfil", "send_receipt"]],
     task_dead: TASK_DEAD,
+    flag_raised: FLAG_RAISED,
   },
   // A partial refund holds nothing: the order ships as if paid in full.
   "paid/partially_refunded": {
@@ -208,6 +216,7 @@ const TABLE: Record<string, Record<FactKind, Cell>> = {
     ],
     stock_committed: ["applied", "=", ["fulfil", "send_receipt"]],
     task_dead: TASK_DEAD,
+    flag_raised: FLAG_RAISED,
   },
   // A full refund before shipping holds it: nothing starts, but an attempt already under way
   // is still recorded, whatever the supplier says.
@@ -223,6 +232,7 @@ const TABLE: Record<string, Record<FactKind, Cell>> = {
     fulfillment_failed: ["flagged:fulfillment_failed", "paid/refunded/failed", ["alert"]],
     stock_committed: ["applied", "="],
     task_dead: TASK_DEAD,
+    flag_raised: FLAG_RAISED,
   },
   "fulfilled/paid": {
     payment_succeeded: ["flagged:second_payment", "=", ["alert"]],
@@ -232,6 +242,7 @@ const TABLE: Record<string, Record<FactKind, Cell>> = {
     attention_acknowledged: ACK,
     ...SHIPPED,
     task_dead: TASK_DEAD,
+    flag_raised: FLAG_RAISED,
   },
   "fulfilled/partially_refunded": {
     payment_succeeded: ["flagged:second_payment", "=", ["alert"]],
@@ -241,6 +252,7 @@ const TABLE: Record<string, Record<FactKind, Cell>> = {
     attention_acknowledged: ACK,
     ...SHIPPED,
     task_dead: TASK_DEAD,
+    flag_raised: FLAG_RAISED,
   },
   "fulfilled/refunded": {
     payment_succeeded: [
@@ -254,6 +266,7 @@ const TABLE: Record<string, Record<FactKind, Cell>> = {
     attention_acknowledged: ACK,
     ...SHIPPED,
     task_dead: TASK_DEAD,
+    flag_raised: FLAG_RAISED,
   },
 };
 

@@ -53,6 +53,10 @@ export const ATTENTION_REASONS = [
   "fulfillment_failed",
   "task_dead",
   "manual_payment",
+  /** An event for this order's session or payment named another order in its metadata. */
+  "metadata_mismatch",
+  /** Money on a session Settle never tied to this order: its metadata is all that says so. */
+  "unverified_payment",
 ] as const;
 export type AttentionReason = typeof ATTENTION_REASONS[number];
 
@@ -185,7 +189,13 @@ export type Fact =
   | { kind: "fulfillment_failed"; error: string; final: boolean }
   | { kind: "stock_committed"; available: boolean }
   | { kind: "stock_released" }
-  | { kind: "task_dead"; taskKind: string; error: string };
+  | { kind: "task_dead"; taskKind: string; error: string }
+  /** Something about a provider event a person must check (the event itself applied apart). */
+  | {
+    kind: "flag_raised";
+    reason: Extract<AttentionReason, "metadata_mismatch" | "unverified_payment">;
+    detail: string;
+  };
 
 export type FactKind = Fact["kind"];
 

@@ -27,16 +27,32 @@ export type EventMapping =
   | { orderRef: OrderRef; fact: Fact }
   | { unhandled: true; type: string; reason: UnhandledReason; detail?: string };
 
+/**
+ * Stripe's ids are well under this; a longer one (forged or broken) never reaches a KV key,
+ * which holds at most 2 KiB: the event is kept as malformed instead.
+ */
+export const MAX_PROVIDER_ID = 255;
+const providerId = z.string().min(1).max(MAX_PROVIDER_ID);
+const currency = z.string().min(3).max(16);
+
+/** Stored provider text (decline messages, dispute reasons) is cut to this many characters. */
+export const MAX_PROVIDER_TEXT = 500;
+const TRUNCATED = "… [truncated]";
+/** Free text from the provider, bounded so no stored value can outgrow a KV value. */
+const providerText = z.string().transform((t) =>
+  t.length > MAX_PROVIDER_TEXT ? t.slice(0, MAX_PROVIDER_TEXT) + TRUNCATED : t
+);
+
 /** An expandable reference: Stripe sends an id, or the object when expanded. */
 export const stripeId = z.union([
-  z.string(),
-  z.object({ id: z.string() }).transform((o) => o.id),
+  providerId,
+  z.object({ id: providerId }).transform((o) => o.id),
 ]);
 export const stripeMetadata = z.record(z.string(), z.string()).nullish();
 /** Adaptive Pricing shows the shopper another currency; the source side is the order's. */
 export const currencyConversion = z.object({
   amount_total: z.number().int(),
-  source_currency: z.string(),
+  source_currency: currency,
 }).nullish();
 /**
  * Adaptive Pricing on API versions from 2025-03-31: `currency` and the amounts stay in the
@@ -44,14 +60,14 @@ export const currencyConversion = z.object({
  */
 const presentmentDetails = z.object({
   presentment_amount: z.number().int(),
-  presentment_currency: z.string(),
+  presentment_currency: currency,
 }).nullish();
 
 const SessionObject = z.object({
-  id: z.string(),
+  id: providerId,
   payment_status: z.enum(["paid", "unpaid", "no_payment_required"]),
   amount_total: z.number().int().nullish(),
-  currency: z.string().nullish(),
+  currency: currency.nullish(),
   currency_conversion: currencyConversion,
   presentment_details: presentmentDetails,
   payment_intent: stripeId.nullish(),
@@ -60,32 +76,32 @@ const SessionObject = z.object({
 type Session = z.infer<typeof SessionObject>;
 
 const PaymentIntentObject = z.object({
-  id: z.string(),
+  id: providerId,
   amount_received: z.number().int(),
-  currency: z.string(),
+  currency,
   presentment_details: presentmentDetails,
   metadata: stripeMetadata,
   last_payment_error: z.object({
-    message: z.string().nullish(),
-    code: z.string().nullish(),
-    decline_code: z.string().nullish(),
+    message: providerText.nullish(),
+    code: providerText.nullish(),
+    decline_code: providerText.nullish(),
   }).nullish(),
 });
 
 const ChargeObject = z.object({
-  id: z.string(),
+  id: providerId,
   amount_refunded: z.number().int(),
-  currency: z.string(),
+  currency,
   payment_intent: stripeId.nullish(),
   metadata: stripeMetadata,
-  failure_message: z.string().nullish(),
-  failure_code: z.string().nullish(),
+  failure_message: providerText.nullish(),
+  failure_code: providerText.nullish(),
 });
 
 const DisputeObject = z.object({
-  id: z.string(),
+  id: providerId,
   amount: z.number().int(),
-  reason: z.string(),
+  reason: providerText,
   payment_intent: stripeId.nullish(),
   metadata: stripeMetadata,
 });
@@ -105,7 +121,8 @@ function ref(
   paymentIntentId?: string | null,
 ) {
   const r: OrderRef = {};
-  if (orderId) r.orderId = orderId;
+  // Not an id Settle could have written: no order to look up (and no oversized KV key).
+  if (orderId && orderId.length <= MAX_PROVIDER_ID) r.orderId = orderId;
   if (sessionId) r.sessionId = sessionId;
   if (paymentIntentId) r.paymentIntentId = paymentIntentId;
   return r;

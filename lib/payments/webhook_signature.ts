@@ -34,7 +34,8 @@ export interface WebhookVerifier {
 }
 
 const EventShape = z.object({
-  id: z.string().min(1),
+  // Stripe's ids are short; a longer one would only make a KV key too large.
+  id: z.string().min(1).max(255),
   type: z.string().min(1),
   created: z.number().int(),
   data: z.object({ object: z.record(z.string(), z.unknown()) }),

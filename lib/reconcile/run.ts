@@ -8,6 +8,7 @@
 import { encodeTime, ulid } from "ulid";
 import { keys, RECONCILE_RUN_TTL_MS } from "../db/keys.ts";
 import { getOrder } from "../db/orders.ts";
+import { applyOverdueKeptPayments } from "../facts/kept_events.ts";
 import { recordFact } from "../facts/record_fact.ts";
 import { log } from "../log.ts";
 import type { Fact, FactSource, Order, OrderStatus } from "../orders/types.ts";
@@ -43,6 +44,8 @@ export interface ReconcileSummary {
   expired: number;
   /** Orders that never got a checkout session, closed once their checkout window passed. */
   lapsed: number;
+  /** Kept payments no session tied to an order in time, given to the order they name (held). */
+  unverified: number;
   errors: number;
   /** The first failures, for the admin panel. */
   failures: { orderId: string; error: string }[];
@@ -104,10 +107,12 @@ async function check(
     paid: 0,
     expired: 0,
     lapsed: 0,
+    unverified: 0,
     errors: 0,
     failures: [],
     truncated: false,
   };
+  summary.unverified = await applyOverdueKeptPayments(deps.kv, deps.now, now);
   const queue = await candidates(deps.kv, now, options);
   const worker = async () => {
     for (let id = queue.shift(); id !== undefined; id = queue.shift()) {

@@ -9,6 +9,7 @@
  * is signed but unreadable is kept too, as `malformed_payload`, for admins to see.
  */
 import { commitWithRetry } from "../db/atomic.ts";
+import { getOrder } from "../db/orders.ts";
 import { keys } from "../db/keys.ts";
 import {
   type KeptEvent,
@@ -37,8 +38,25 @@ export async function ingestWebhook(
   rawBody: string,
   headers: Headers,
 ): Promise<IngestResult> {
+  const event = await deps.provider.parseWebhook(rawBody, headers);
+  try {
+    return await ingestEvent(deps, event);
+  } catch (err) {
+    // Signed, yet too large for the store however it is cut: a 5xx would only make the
+    // provider send the same bytes for days. It is kept, without its payload, for admins.
+    if (!(err instanceof Error && /too large/i.test(err.message))) throw err;
+    const outcome: Outcome = { kind: "ignored", reason: "malformed_payload" };
+    const kept = keptEvent(deps, event, null, [], "malformed_payload", err.message);
+    return {
+      eventId: event.id,
+      type: event.type,
+      ...(await keep(deps, { ...kept, payload: null }, outcome)),
+    };
+  }
+}
+
+async function ingestEvent(deps: AppDeps, event: VerifiedEvent): Promise<IngestResult> {
   const { kv, provider } = deps;
-  const event = await provider.parseWebhook(rawBody, headers);
   const mapping = toFact(event);
   const base = { eventId: event.id, type: event.type };
   if ("unhandled" in mapping && mapping.reason === "malformed_payload") {
@@ -61,19 +79,73 @@ export async function ingestWebhook(
     return { ...base, ...result };
   }
   const refs = refKeys(mapping.orderRef);
-  const orderId = await findOrder(deps, mapping.orderRef, refs);
-  if (!orderId) {
+  const found = await findOrder(deps, mapping.orderRef, refs, trustsMetadata(mapping));
+  if (!found) {
     const reason: KeptReason = refs.length ? "order_unknown" : "no_order_reference";
     const kept = keptEvent(deps, event, mapping.fact, refs, reason);
+    const named = await namedOrder(deps, mapping);
+    if (named) kept.namedOrderId = named;
     return { ...base, ...(await keep(deps, kept, { kind: "ignored", reason: "unknown_session" })) };
   }
   const result = await recordFact(
-    { kv, now: deps.now, event: { provider: provider.name, id: event.id, type: event.type } },
-    orderId,
+    {
+      kv,
+      now: deps.now,
+      event: { provider: provider.name, id: event.id, type: event.type },
+      also: flagsFor(event, mapping, found),
+    },
+    found.orderId,
     mapping.fact,
     { kind: "provider", eventId: event.id, eventType: event.type },
   );
   return { ...base, ...result };
+}
+
+/**
+ * Whether an event may find its order by metadata alone, when Settle's indexes do not know
+ * its session or payment intent. Session events may: a session whose attach commit failed
+ * still belongs to its order (its payment is held for a person, see flagsFor). Payment
+ * intent and charge events that move money may not: anyone able to create a payment intent
+ * on the account could name any order; they wait until a session indexes the intent.
+ */
+function trustsMetadata(mapping: { orderRef: OrderRef; fact: Fact }): boolean {
+  if (mapping.orderRef.sessionId) return true;
+  return mapping.fact.kind === "payment_failed" || mapping.fact.kind === "payment_processing";
+}
+
+/** The existing order a payment's metadata names, for the kept payment's fallback. */
+async function namedOrder(
+  deps: AppDeps,
+  mapping: { orderRef: OrderRef; fact: Fact },
+): Promise<string | null> {
+  const id = mapping.orderRef.orderId;
+  if (mapping.fact.kind !== "payment_succeeded" || !id) return null;
+  return (await getOrder(deps.kv, id)).value?.id ?? null;
+}
+
+/** What a person must check about an event beside applying it. */
+function flagsFor(
+  event: VerifiedEvent,
+  mapping: { orderRef: OrderRef; fact: Fact },
+  found: Found,
+): Fact[] {
+  const named = mapping.orderRef.orderId;
+  if (found.via === "index" && named && named !== found.orderId) {
+    return [{
+      kind: "flag_raised",
+      reason: "metadata_mismatch",
+      detail: `${event.type} ${event.id} names order ${named.slice(0, 64)} in its metadata`,
+    }];
+  }
+  if (found.via === "metadata" && mapping.fact.kind === "payment_succeeded") {
+    return [{
+      kind: "flag_raised",
+      reason: "unverified_payment",
+      detail: `${event.type} ${event.id}: session ${mapping.orderRef.sessionId} was never tied ` +
+        `to this order`,
+    }];
+  }
+  return [];
 }
 
 /** The session and payment intent an event names: what its order's indexes are keyed by. */
@@ -84,25 +156,34 @@ function refKeys(ref: OrderRef): OrderRefKey[] {
   return refs;
 }
 
+interface Found {
+  orderId: string;
+  /** "metadata" when only the event's own metadata named the order. */
+  via: "index" | "metadata";
+}
+
 /**
  * The order an event belongs to. Settle's own indexes win over metadata: a session or
- * payment intent already tied to an order stays with it whatever the metadata says.
+ * payment intent already tied to an order stays with it whatever the metadata says, and an
+ * index is never re-pointed.
  */
 async function findOrder(
   deps: AppDeps,
   ref: OrderRef,
   refs: OrderRefKey[],
-): Promise<string | null> {
+  metadataToo = false,
+): Promise<Found | null> {
   const provider = deps.provider.name;
   const wanted: Deno.KvKey[] = refs.map((r) => indexKey(provider, r));
-  if (ref.orderId) wanted.push(keys.order(ref.orderId));
+  const byMetadata = metadataToo && ref.orderId ? ref.orderId : null;
+  if (byMetadata) wanted.push(keys.order(byMetadata));
   if (wanted.length === 0) return null;
   const found = await deps.kv.getMany<unknown[]>(wanted);
   const indexed = found.slice(0, refs.length).map((e) => e.value as string | null)
     .find((id) => id);
-  if (indexed) return indexed;
-  const named = ref.orderId ? found[refs.length] as Deno.KvEntryMaybe<Order> : null;
-  return named?.value ? named.value.id : null;
+  if (indexed) return { orderId: indexed, via: "index" };
+  const named = byMetadata ? found[refs.length] as Deno.KvEntryMaybe<Order> : null;
+  return named?.value ? { orderId: named.value.id, via: "metadata" } : null;
 }
 
 function keptEvent(
@@ -172,7 +253,7 @@ async function keep(
     },
   );
   if (step !== "indexed") return step;
-  const orderId = await findOrder(deps, {}, kept.refs);
+  const orderId = (await findOrder(deps, {}, kept.refs))?.orderId ?? null;
   return await recordFact(
     {
       kv,

@@ -122,7 +122,7 @@ Deno.test("a dispute before its payment is kept and flags the order once the pay
   const s = await placed(app);
   const { events } = eventsFor(s);
   await postEvent(app, TYPES.disputed, events.disputed);
-  await postEvent(app, TYPES.succeeded, events.succeeded);
+  await postEvent(app, TYPES.completed, events.completed);
   const order = await settled(app, s.orderId);
   assert.deepEqual(finalState(order).flags, ["dispute"]);
 });

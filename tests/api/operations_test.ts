@@ -81,6 +81,7 @@ Deno.test("a paid order is fulfilled and its receipt e-mailed once", async () =>
   );
   const tasks = await allTasksDone(app, s.orderId);
   assertEquals(tasks.map((t) => t.kind).sort(), [
+    "apply_kept_events",
     "commit_stock",
     "fulfil",
     "lapse_checkout",
