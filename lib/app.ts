@@ -82,7 +82,11 @@ export function createApp(deps: AppDeps, { islands, formActionOrigins }: AppOpti
     islands,
     twind: freshConfig.twind,
     staticDir: new URL("../static", import.meta.url).pathname,
-    state: (_req, c): State => ({ ...deps, requestId: c.get("requestId") }),
+    state: (_req, c): State => ({
+      ...deps,
+      requestId: c.get("requestId"),
+      clientIp: clientOf(c),
+    }),
   });
   return app;
 }

@@ -49,6 +49,12 @@ const EnvSchema = z.object({
    * several shoppers behind one address (office or carrier NAT).
    */
   RATE_LIMIT_STATUS_PER_MIN: intFrom(60),
+  /**
+   * What one client (its cart, else its address) may hold unpaid at once: enough for any
+   * real basket, few enough that one stranger cannot take the whole shelf. 0 = off.
+   */
+  HOLD_LIMIT_UNITS_PER_CLIENT: intFrom(20),
+  HOLD_LIMIT_ORDERS_PER_CLIENT: intFrom(3),
   TRUST_PROXY: flag,
   SLACK_WEBHOOK_URL: z.url().optional(),
   FULFILLMENT_URL: z.url().optional(),
@@ -102,6 +108,8 @@ export interface Config {
   orderNumberPrefix: string;
   checkoutExpiresMinutes: number;
   rateLimits: { checkout: number; retry: number; cart: number; login: number; status: number };
+  /** Unpaid units and orders one client may hold at once; 0 = no cap. */
+  holdLimits: { units: number; orders: number };
   trustProxy: boolean;
   slackWebhookUrl?: string;
   fulfillmentUrl?: string;
@@ -169,6 +177,10 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
       cart: e.RATE_LIMIT_CART_PER_MIN,
       login: e.RATE_LIMIT_LOGIN_PER_MIN,
       status: e.RATE_LIMIT_STATUS_PER_MIN,
+    },
+    holdLimits: {
+      units: e.HOLD_LIMIT_UNITS_PER_CLIENT,
+      orders: e.HOLD_LIMIT_ORDERS_PER_CLIENT,
     },
     trustProxy: e.TRUST_PROXY,
     slackWebhookUrl: e.SLACK_WEBHOOK_URL,

@@ -21,6 +21,8 @@ export interface AppDeps {
 export interface State extends AppDeps {
   /** The request id echoed in `x-request-id` and log lines. */
   requestId: string;
+  /** The client's address (see lib/http/client_ip.ts), for per-client caps. */
+  clientIp: string;
   /** Set by the admin middleware for signed-in admins (or the API token). */
   admin?: AdminSession;
 }

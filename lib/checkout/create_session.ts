@@ -19,6 +19,7 @@ import type { AppDeps } from "../state.ts";
 import { assertPurchasable } from "../catalog/purchasable.ts";
 import { TASK } from "../facts/follow_ups.ts";
 import { enqueue } from "../tasks/outbox.ts";
+import { assertWithinHoldLimits, type Holder, stageHolds } from "./holds.ts";
 import { type CheckoutResult, firstAttempt, openPaymentPage } from "./payment_page.ts";
 
 export type { CheckoutResult } from "./payment_page.ts";
@@ -61,6 +62,8 @@ export interface CheckoutInput extends CheckoutRequest {
    */
   owner: string | null;
   idempotencyKey: string | null;
+  /** Whose holds the new order counts against (holds.ts `holdersOf`); none: no cap. */
+  holders?: Holder[];
 }
 
 export async function createCheckout(deps: AppDeps, input: CheckoutInput): Promise<CheckoutResult> {
@@ -88,6 +91,9 @@ export async function createCheckout(deps: AppDeps, input: CheckoutInput): Promi
         : [await deps.kv.get<Order>(keys.order(orderId)), null];
       if (landed.value) return { op: null, result: { orderId, fingerprint: print } };
       if (seen?.value) return { op: null, result: seen.value };
+      const units = lines.reduce((sum, l) => sum + l.quantity, 0);
+      const holders = input.holders ?? [];
+      await assertWithinHoldLimits(deps, holders, units);
       const op = deps.kv.atomic();
       const { items, currency } = await reserve(deps.kv, lines, op);
       number ??= await allocateOrderNumber(deps);
@@ -111,6 +117,7 @@ export async function createCheckout(deps: AppDeps, input: CheckoutInput): Promi
       op.set(keys.checkoutAttempt(orderId), firstAttempt(deps, lapse.id), {
         expireIn: CHECKOUT_REQUEST_TTL_MS,
       });
+      stageHolds(op, holders, orderId, units, lapse.dueAt, now.getTime());
       if (requestKey) {
         op.check({ key: requestKey, versionstamp: null })
           .set(requestKey, { orderId, fingerprint: print }, { expireIn: CHECKOUT_REQUEST_TTL_MS });

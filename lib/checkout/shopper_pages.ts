@@ -5,7 +5,8 @@
 import { z } from "zod";
 import { clientCookie, isSecureRequest, readCartId, readClientId } from "../http/cart_cookie.ts";
 import { ForbiddenError } from "../http/errors.ts";
-import type { AppDeps } from "../state.ts";
+import type { AppDeps, State } from "../state.ts";
+import { type Holder, holdersOf } from "./holds.ts";
 import { signOrderToken } from "./owner_token.ts";
 import type { Owner } from "./retry_session.ts";
 
@@ -16,6 +17,8 @@ export const SessionIdSchema = z.string().regex(/^cs_[A-Za-z0-9_]{1,250}$/);
 
 export interface CheckoutOwner {
   cartId: string | null;
+  /** Whose stock holds the order counts against: the cart (else the address), and the address. */
+  holders: Holder[];
   /** The Idempotency-Key scope: `cart:<id>`, else `client:<id>`. */
   owner: string;
   /** Set-Cookie for a client id minted now (a cartless caller's first request), or null. */
@@ -26,15 +29,17 @@ export interface CheckoutOwner {
  * Who is checking out, for scoping Idempotency-Keys: the cart cookie, else the client
  * cookie, minted here for a caller that has neither. Keys are never shared between owners.
  */
-export async function checkoutOwner(req: Request, deps: AppDeps): Promise<CheckoutOwner> {
+export async function checkoutOwner(req: Request, deps: State): Promise<CheckoutOwner> {
   const cartId = await readCartId(req, deps.secret);
-  if (cartId) return { cartId, owner: `cart:${cartId}`, cookie: null };
+  const holders = holdersOf(cartId, deps.clientIp);
+  if (cartId) return { cartId, holders, owner: `cart:${cartId}`, cookie: null };
   const known = await readClientId(req, deps.secret);
-  if (known) return { cartId, owner: `client:${known}`, cookie: null };
+  if (known) return { cartId, holders, owner: `client:${known}`, cookie: null };
   const clientId = crypto.randomUUID();
   const secure = isSecureRequest(req, deps.config.publicOrigin);
   return {
     cartId,
+    holders,
     owner: `client:${clientId}`,
     cookie: await clientCookie(clientId, deps.secret, secure),
   };

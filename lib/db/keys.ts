@@ -73,6 +73,9 @@ export const keys = {
   /** An Idempotency-Key, scoped to its owner (a cart or client id), never shared. */
   checkoutRequest: (owner: string, idempotencyKey: string) =>
     ["checkout_requests", owner, idempotencyKey] as const,
+  /** Stock one client holds in one unpaid order (lib/checkout/holds.ts); until its window ends. */
+  hold: (client: string, orderId: string) => ["holds", client, orderId] as const,
+  holdsOf: (client: string) => ["holds", client] as const,
   /** Where opening the order's payment page stands: its attempt, try and fixed expiry. */
   checkoutAttempt: (orderId: string) => ["checkout_attempts", orderId] as const,
 

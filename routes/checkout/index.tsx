@@ -53,11 +53,11 @@ export const handler: Handlers<Data, ShopState> = {
   async POST(req, ctx) {
     const { state } = ctx;
     refuseForeignForm(req, ctx.url, state.config.publicOrigin);
-    const { cartId, owner } = await checkoutOwner(req, state);
+    const { cartId, owner, holders } = await checkoutOwner(req, state);
     const posted = IdempotencyKey.safeParse((await readForm(req)).get("idempotencyKey"));
     const idempotencyKey = posted.success ? posted.data : crypto.randomUUID();
     try {
-      const session = await createCheckout(state, { cartId, owner, idempotencyKey });
+      const session = await createCheckout(state, { cartId, owner, holders, idempotencyKey });
       if (!session.url) throw new BadGatewayError("The payment page has no address");
       return new Response(null, { status: 303, headers: { location: session.url } });
     } catch (thrown) {

@@ -52,6 +52,8 @@ export function settleEnv(setup: SettleSetup, port: number): Record<string, stri
     RATE_LIMIT_CART_PER_MIN: "0",
     RATE_LIMIT_LOGIN_PER_MIN: "0",
     RATE_LIMIT_STATUS_PER_MIN: "0",
+    HOLD_LIMIT_UNITS_PER_CLIENT: "0",
+    HOLD_LIMIT_ORDERS_PER_CLIENT: "0",
     FULFILLMENT_ADAPTER: "demo",
     FULFILLMENT_URL: "",
     MAIL_API_URL: setup.mailApi,

@@ -28,6 +28,8 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     RATE_LIMIT_CART_PER_MIN: "0",
     RATE_LIMIT_LOGIN_PER_MIN: "0",
     RATE_LIMIT_STATUS_PER_MIN: "0",
+    HOLD_LIMIT_UNITS_PER_CLIENT: "0",
+    HOLD_LIMIT_ORDERS_PER_CLIENT: "0",
     // Flagged orders log warnings by design; the suite's output stays readable without them.
     LOG_LEVEL: "error",
     ...options.env,

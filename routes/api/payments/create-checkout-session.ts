@@ -19,8 +19,9 @@ export const handler: Handlers<unknown, State> = {
     const body = req.headers.get("content-length") === "0" || !req.body
       ? {}
       : await readJson(req, CheckoutRequestSchema);
-    const { cartId, owner, cookie } = await checkoutOwner(req, ctx.state);
-    const result = await createCheckout(ctx.state, { ...body, cartId, owner, idempotencyKey });
+    const { cartId, owner, holders, cookie } = await checkoutOwner(req, ctx.state);
+    const input = { ...body, cartId, owner, holders, idempotencyKey };
+    const result = await createCheckout(ctx.state, input);
     const res = Response.json(result);
     if (cookie) res.headers.append("set-cookie", cookie);
     return res;

@@ -28,6 +28,8 @@ export function settleEnv(kvPath: string): Record<string, string> {
     RATE_LIMIT_CART_PER_MIN: "0",
     RATE_LIMIT_LOGIN_PER_MIN: "0",
     RATE_LIMIT_STATUS_PER_MIN: "0",
+    HOLD_LIMIT_UNITS_PER_CLIENT: "0",
+    HOLD_LIMIT_ORDERS_PER_CLIENT: "0",
     LOG_LEVEL: "error",
     // Manual shipping: paid orders stay paid, so the check below can count them.
     FULFILLMENT_ADAPTER: "manual",
