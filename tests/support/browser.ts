@@ -68,6 +68,9 @@ export async function startShop(
     RATE_LIMIT_CART_PER_MIN: "0",
     RATE_LIMIT_CHECKOUT_PER_MIN: "0",
     RATE_LIMIT_RETRY_PER_MIN: "0",
+    // Seeding places many orders from one address; the caps have tests of their own.
+    HOLD_LIMIT_UNITS_PER_CLIENT: "0",
+    HOLD_LIMIT_ORDERS_PER_CLIENT: "0",
     ...env,
   });
   return await startRuntime(config, { islands: await testIslands(), emulator: options.emulator });

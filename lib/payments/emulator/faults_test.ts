@@ -75,7 +75,8 @@ Deno.test("faults: timeout is never answered, creates nothing and leaves the key
     assert.deepEqual(emulator.sessions(), []);
     assert.deepEqual(emulator.pendingFaults(), []);
 
-    // The unanswered request never ran, so the same key creates rather than replays.
+    // The unanswered request never ran, so the same key creates: no replay, and no 409 even
+    // if the emulator still holds the first one.
     const created = await stripe.checkout.sessions.create(sessionParams(), {
       idempotencyKey: "order_1",
     });
