@@ -24,6 +24,12 @@ export interface ClientStats {
   samples: string[];
 }
 
+export interface SendOptions {
+  origin?: string;
+  tries?: number;
+  expected?: number[];
+}
+
 export class ShopClient {
   readonly stats: ClientStats = { requests: 0, server5xx: 0, networkErrors: 0, samples: [] };
   #turn = 0;
@@ -34,11 +40,13 @@ export class ShopClient {
   /**
    * Sends `init` to `path` on the next process (or on `origin`). A network error moves on
    * to the next process, up to `tries` times; an answer, whatever its status, is returned.
+   * `expected` lists 5xx statuses the caller provoked on purpose (a provider failing):
+   * those are not counted as Settle's.
    */
   async send(
     path: string,
     init: RequestInit = {},
-    { origin, tries = 6 }: { origin?: string; tries?: number } = {},
+    { origin, tries = 6, expected = [] }: SendOptions = {},
   ): Promise<Reply> {
     let lastError: unknown;
     const first = this.#turn++;
@@ -61,7 +69,7 @@ export class ShopClient {
         continue;
       }
       const body = await res.text();
-      if (res.status >= 500) {
+      if (res.status >= 500 && !expected.includes(res.status)) {
         this.stats.server5xx++;
         if (this.stats.samples.length < 50) {
           this.stats.samples.push(
@@ -80,12 +88,13 @@ export class ShopClient {
     method: string,
     body: unknown,
     headers: Record<string, string> = {},
+    options: SendOptions = {},
   ): Promise<{ status: number; data: T; headers: Headers }> {
     const reply = await this.send(path, {
       method,
       headers: { "content-type": "application/json", ...headers },
       body: body === undefined ? undefined : JSON.stringify(body),
-    });
+    }, options);
     let data: unknown = null;
     try {
       data = JSON.parse(reply.body);

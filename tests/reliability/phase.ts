@@ -61,6 +61,7 @@ export async function runPhase(
     retries: deliveries.filter((d) => d.attempt > 1).length,
     lost: verdict.lost,
     doubleApplied: verdict.doubleApplied,
+    nonOwner: verdict.nonOwner,
     server5xx: hook5xx + client5xx,
     wrongStates: verdict.wrongStates,
     kvChanges: outcome.kvChanges ?? 0,

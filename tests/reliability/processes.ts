@@ -8,6 +8,8 @@ export const ROOT = new URL("../../", import.meta.url).pathname.replace(/\/$/, "
 /** Signs cookies and order tokens; the suite signs order tokens with it too. */
 export const SESSION_SECRET = "reliability-session-secret-reliability!";
 export const WEBHOOK_SECRET = "whsec_reliability_4Jd8Qm2Xv6Lp9Tz3";
+/** The checkout window the processes run with: Stripe's minimum, and Settle's default. */
+export const CHECKOUT_EXPIRES_MINUTES = 30;
 /** main.ts: `Settle (test) listening on http://localhost:8000`. */
 const READY = /listening on http:\/\/[^\s/]+:(\d+)/;
 const START_TIMEOUT_MS = 60_000;
@@ -46,6 +48,7 @@ export function settleEnv(setup: SettleSetup, port: number): Record<string, stri
     STRIPE_API_BASE: setup.stripeApi,
     STRIPE_WEBHOOK_SECRET: WEBHOOK_SECRET,
     ADMIN_PASSWORD: "reliability-admin-password",
+    CHECKOUT_EXPIRES_MINUTES: String(CHECKOUT_EXPIRES_MINUTES),
     // One client address sends everything: limits would only measure themselves.
     RATE_LIMIT_CHECKOUT_PER_MIN: "0",
     RATE_LIMIT_RETRY_PER_MIN: "0",

@@ -15,7 +15,7 @@ import { SESSION_SECRET } from "./processes.ts";
 import type { Prng } from "./prng.ts";
 import type { PhaseRow } from "./report.ts";
 import { placeOrder } from "./storm.ts";
-import { type PlacedOrder, settle, sleep, type Suite } from "./suite.ts";
+import { type PlacedOrder, pool, settle, sleep, type Suite } from "./suite.ts";
 
 export interface RaceOptions {
   /** Orders whose status page is hammered while their payment is delivered. */
@@ -132,19 +132,6 @@ async function retryRace(
   const late = emulator.pay(old, TEST_CARDS.success).status;
   if (late !== "unavailable") problems.push(`${label}: the expired session took a payment`);
   return paid === "succeeded" ? "200+paid-old" : "200";
-}
-
-async function pool(
-  suite: Suite,
-  count: number,
-  concurrency: number,
-  task: (prng: Prng, i: number) => Promise<void>,
-): Promise<void> {
-  let next = 0;
-  await Promise.all(Array.from({ length: Math.min(concurrency, count) }, async () => {
-    const prng = suite.prng.fork();
-    while (next < count) await task(prng, next++);
-  }));
 }
 
 async function appliedBySuccessPage(suite: Suite, orders: PlacedOrder[]): Promise<number> {

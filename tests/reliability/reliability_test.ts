@@ -1,7 +1,7 @@
 /**
  * The reliability suite in its bounded form, so `deno task test` (and CI) runs it: two real
- * Settle processes on one KV file and one emulator, a 300-session storm, a crash, the races
- * and 2,000 fuzz requests. `deno task reliability` runs the full volume.
+ * Settle processes on one KV file and one emulator, a 300-session storm, a crash, the races,
+ * the edges and 2,000 fuzz requests. `deno task reliability` runs the full volume.
  */
 import assert from "node:assert/strict";
 import { clean, details, table } from "./report.ts";
@@ -16,14 +16,17 @@ Deno.test({
     const report = `${table(rows)}\n${details(rows)}\n${processLog.slice(0, 10).join("\n")}`;
     assert.deepEqual(
       rows.map((r) => r.phase),
-      ["storm", "crash", "races", "fuzz", "at rest"],
+      ["storm", "crash", "races", "edges", "fuzz", "at rest"],
       report,
     );
     for (const row of rows) assert.ok(clean(row), `${row.phase} is not clean:\n${report}`);
-    const [storm, crash, , fuzz] = rows;
+    const [storm, crash, , edges, fuzz] = rows;
     assert.equal(storm.orders, BOUNDED.sessions, report);
     assert.ok(storm.duplicates > 0, `the emulator sent no duplicates:\n${report}`);
     assert.ok(crash.retries > 0, `no delivery needed a retry during the crash:\n${report}`);
+    const edgeOrders = BOUNDED.earlyEvents + BOUNDED.createFaults + BOUNDED.lapsed +
+      2 * BOUNDED.keyCollisions;
+    assert.equal(edges.orders, edgeOrders, report);
     assert.ok(
       fuzz.orders >= BOUNDED.fuzz * 0.95,
       `too few fuzz requests reached Settle:\n${report}`,

@@ -12,6 +12,8 @@ export interface PhaseRow {
   retries: number;
   lost: number;
   doubleApplied: number;
+  /** Orders handed to someone who did not place them (a shared key, a token that is not theirs). */
+  nonOwner: number;
   /** 5xx answers from Settle: to webhooks and to the suite's own requests. */
   server5xx: number;
   wrongStates: number;
@@ -30,15 +32,17 @@ const COLUMNS: [string, (r: PhaseRow) => string | number][] = [
   ["retries", (r) => r.retries],
   ["lost", (r) => r.lost],
   ["double-applied", (r) => r.doubleApplied],
+  ["to non-owner", (r) => r.nonOwner],
   ["5xx", (r) => r.server5xx],
   ["wrong final states", (r) => r.wrongStates],
   ["KV changes", (r) => r.kvChanges],
   ["seconds", (r) => r.seconds.toFixed(1)],
 ];
 
-/** True when nothing was lost, applied twice, answered 5xx, left wrong or changed. */
+/** True when nothing was lost, applied twice, handed over, answered 5xx, left wrong or changed. */
 export function clean(row: PhaseRow): boolean {
-  return row.lost + row.doubleApplied + row.server5xx + row.wrongStates + row.kvChanges === 0 &&
+  const bad = row.lost + row.doubleApplied + row.nonOwner + row.server5xx + row.wrongStates;
+  return bad + row.kvChanges === 0 &&
     row.problems.length === 0;
 }
 

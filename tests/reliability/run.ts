@@ -1,8 +1,9 @@
 /**
- * `deno task reliability [--sessions N] [--concurrency C] [--fuzz F] [--seed S] [--bounded]
- * [--keep]`: two real Settle processes on loopback sharing one KV file and one Stripe
- * emulator (run here, delivering through forwarder.ts), put through a payment storm, a
- * crash, the status-page and retry races and a fuzzer, then checked once more at rest.
+ * `deno task reliability [--sessions N] [--concurrency C] [--edges E] [--fuzz F] [--seed S]
+ * [--bounded] [--keep]`: two real Settle processes on loopback sharing one KV file and one
+ * Stripe emulator (run here, delivering through forwarder.ts), put through a payment storm,
+ * a crash, the status-page and retry races, the edges (early refunds and disputes, provider
+ * faults at create, colliding keys) and a fuzzer, then checked once more at rest.
  * Prints a table and exits non-zero when anything was lost, applied twice, answered 5xx,
  * left in a wrong state or changed by a refused request.
  */
@@ -15,6 +16,7 @@ import { logSummary, type SettleProcess, startSettle, WEBHOOK_SECRET } from "./p
 import { Prng } from "./prng.ts";
 import { clean, details, type PhaseRow, table } from "./report.ts";
 import { crashPhase } from "./crash.ts";
+import { edgesPhase } from "./edges.ts";
 import { fuzzPhase } from "./fuzz.ts";
 import { verify } from "./oracle.ts";
 import { runPhase } from "./phase.ts";
@@ -32,6 +34,14 @@ export interface ReliabilityOptions {
   pageRaces: number;
   /** Orders whose retry races a payment on the old session. */
   retryRaces: number;
+  /** Orders refunded and disputed before their payment reaches Settle. */
+  earlyEvents: number;
+  /** Checkouts whose first create fails at the provider (500, timeout, lost response). */
+  createFaults: number;
+  /** Checkouts whose every create fails, closed by their lapse. */
+  lapsed: number;
+  /** Pairs of cookieless strangers sharing an Idempotency-Key. */
+  keyCollisions: number;
   /** Shoppers at once, and webhook deliveries in flight at once. */
   concurrency: number;
   /** Malformed requests the fuzzer sends. */
@@ -48,6 +58,10 @@ export const FULL: Omit<ReliabilityOptions, "seed"> = {
   crashSessions: 1000,
   pageRaces: 300,
   retryRaces: 100,
+  earlyEvents: 200,
+  createFaults: 30,
+  lapsed: 10,
+  keyCollisions: 200,
   concurrency: 32,
   fuzz: 10_000,
 };
@@ -58,6 +72,10 @@ export const BOUNDED: Omit<ReliabilityOptions, "seed"> = {
   crashSessions: 100,
   pageRaces: 100,
   retryRaces: 40,
+  earlyEvents: 20,
+  createFaults: 6,
+  lapsed: 2,
+  keyCollisions: 20,
   concurrency: 32,
   fuzz: 2000,
 };
@@ -131,6 +149,16 @@ export async function runReliability(options: ReliabilityOptions): Promise<Relia
           settleMs,
         }),
       );
+      rows.push(
+        await edgesPhase(suite, {
+          earlyEvents: options.earlyEvents,
+          createFaults: options.createFaults,
+          lapsed: options.lapsed,
+          keyCollisions: options.keyCollisions,
+          concurrency,
+          settleMs,
+        }),
+      );
       rows.push(await fuzzPhase(suite, { requests: options.fuzz, concurrency: 16, settleMs }));
       rows.push(await atRestPhase(suite));
     };
@@ -152,10 +180,14 @@ export async function runReliability(options: ReliabilityOptions): Promise<Relia
   return { rows, processLog };
 }
 
-/** A generous bound on the whole run: start-up, a lease's wait, and time per unit of volume. */
+/**
+ * A generous bound on the whole run: start-up, a lease's wait, a provider timeout's 20 s,
+ * and time per unit of volume.
+ */
 function timeLimitMs(o: ReliabilityOptions): number {
-  const orders = o.sessions + o.crashSessions + o.pageRaces + o.retryRaces;
-  return 240_000 + orders * 100 + o.fuzz * 10;
+  const orders = o.sessions + o.crashSessions + o.pageRaces + o.retryRaces + o.earlyEvents +
+    o.createFaults + o.lapsed + 2 * o.keyCollisions;
+  return 300_000 + orders * 100 + o.fuzz * 10;
 }
 
 function failedRow(phase: string, err: unknown): PhaseRow {
@@ -167,6 +199,7 @@ function failedRow(phase: string, err: unknown): PhaseRow {
     retries: 0,
     lost: 0,
     doubleApplied: 0,
+    nonOwner: 0,
     server5xx: 0,
     wrongStates: 0,
     kvChanges: 0,
@@ -202,6 +235,7 @@ if (import.meta.main) {
     options: {
       sessions: { type: "string" },
       concurrency: { type: "string" },
+      edges: { type: "string" },
       fuzz: { type: "string" },
       seed: { type: "string" },
       bounded: { type: "boolean", default: false },
@@ -209,8 +243,15 @@ if (import.meta.main) {
     },
   });
   const base = values.bounded ? BOUNDED : FULL;
+  // --edges E: E early-event orders and E colliding pairs; faults and lapses in proportion.
+  const edges = positive("edges", values.edges, base.earlyEvents);
+  const scaled = (n: number) => Math.max(1, Math.round(n * edges / base.earlyEvents));
   const options: ReliabilityOptions = {
     ...base,
+    earlyEvents: edges,
+    keyCollisions: edges,
+    createFaults: Math.max(3, scaled(base.createFaults)),
+    lapsed: scaled(base.lapsed),
     sessions: positive("sessions", values.sessions, base.sessions),
     concurrency: positive("concurrency", values.concurrency, base.concurrency),
     fuzz: positive("fuzz", values.fuzz, base.fuzz),

@@ -4,7 +4,9 @@
  * expire, some pay by bank debit that settles later, a few walk away — while the emulator
  * delivers every event with duplicates, shuffled, many at once, to both processes.
  */
+import { clientCookie } from "@/lib/http/cart_cookie.ts";
 import { BANK_DEBIT, TEST_CARDS } from "@/lib/payments/emulator/server.ts";
+import { SESSION_SECRET } from "./processes.ts";
 import { verify } from "./oracle.ts";
 import { runPhase } from "./phase.ts";
 import type { Prng } from "./prng.ts";
@@ -82,12 +84,11 @@ export async function placeOrder(
 ): Promise<PlacedOrder> {
   const viaCart = prng.chance(0.1);
   const metadata = { email: `shopper${i}@${phase}.reliability.test`, phase };
-  let headers: Record<string, string> = { "idempotency-key": `${phase}-${i}` };
-  let body: unknown = { items: lines, metadata };
-  if (viaCart) {
-    headers = { ...headers, cookie: await fillCart(suite, lines) };
-    body = { metadata };
-  }
+  // Keys are scoped to their owner: a shopper resending after a 5xx or a crash keeps its
+  // cookie (the cart's, else the client cookie Settle hands out), or it would be a stranger.
+  const cookie = viaCart ? await fillCart(suite, lines) : await newClientCookie();
+  const headers = { "idempotency-key": `${phase}-${i}`, cookie };
+  const body: unknown = viaCart ? { metadata } : { items: lines, metadata };
   for (let attempt = 1;; attempt++) {
     const res = await suite.client.json<{ id: string; orderId: string }>(
       "/api/payments/create-checkout-session",
@@ -114,7 +115,12 @@ export async function placeOrder(
   }
 }
 
-function unitAmount(suite: Suite, productId: string): number {
+/** A `settle_client` cookie as Settle mints it for a cartless caller's first request. */
+export async function newClientCookie(): Promise<string> {
+  return (await clientCookie(crypto.randomUUID(), SESSION_SECRET, false)).split(";")[0];
+}
+
+export function unitAmount(suite: Suite, productId: string): number {
   return suite.catalog.find((p) => p.id === productId)!.unitAmount;
 }
 

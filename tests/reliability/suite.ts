@@ -3,7 +3,7 @@
  * a read handle on the shared KV file, and every order placed so far (the stock check
  * covers all of them). Also the wait for "nothing left to do".
  */
-import { countPending } from "@/lib/tasks/outbox.ts";
+import { keys } from "@/lib/db/keys.ts";
 import type { Emulator } from "@/lib/payments/emulator/server.ts";
 import type { ShopClient } from "./client.ts";
 import type { Forwarder } from "./forwarder.ts";
@@ -18,7 +18,9 @@ export type Plan =
   | "declined"
   | "expired"
   | "async_paid"
-  | "abandoned";
+  | "abandoned"
+  /** Every try at opening a session failed; the suite ran the checkout's lapse early. */
+  | "lapsed";
 
 export interface OrderLine {
   productId: string;
@@ -36,6 +38,8 @@ export interface PlacedOrder {
   total: number;
   viaCart: boolean;
   plan: Plan;
+  /** Provider events the suite made Settle keep (they came before the payment's own). */
+  keptEvents?: string[];
 }
 
 export interface Suite {
@@ -56,6 +60,20 @@ export interface Suite {
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** Runs `task` for 0..count-1, `concurrency` at a time, each worker with its own dice. */
+export async function pool(
+  suite: Suite,
+  count: number,
+  concurrency: number,
+  task: (prng: Prng, i: number) => Promise<void>,
+): Promise<void> {
+  let next = 0;
+  await Promise.all(Array.from({ length: Math.min(concurrency, count) }, async () => {
+    const prng = suite.prng.fork();
+    while (next < count) await task(prng, next++);
+  }));
+}
+
 /** Rejects after `ms` with a message naming what did not finish. */
 export async function within<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -72,19 +90,33 @@ export async function within<T>(work: Promise<T>, ms: number, what: string): Pro
 /**
  * Waits until the emulator has nothing to deliver or retry and the outbox is empty, twice
  * in a row (a delivery can enqueue tasks, a task can make the emulator emit nothing, but
- * an in-flight request may still land). Returns the tasks left when `ms` ran out.
+ * an in-flight request may still land). Returns the tasks left when `ms` ran out. Tasks in
+ * `waiting` (due long after the run, e.g. a checkout's lapse) do not count.
  */
-export async function settle(suite: Suite, ms: number): Promise<number> {
+export async function settle(
+  suite: Suite,
+  ms: number,
+  waiting: ReadonlySet<string> = new Set(),
+): Promise<number> {
   const deadline = Date.now() + ms;
   let quietRounds = 0;
   let pending = -1;
   while (Date.now() < deadline) {
     await within(suite.emulator.idle(), Math.max(1, deadline - Date.now()), "webhook delivery")
       .catch(() => {});
-    pending = await countPending(suite.kv);
+    pending = await countPending(suite.kv, waiting);
     quietRounds = pending === 0 ? quietRounds + 1 : 0;
     if (quietRounds >= 2) return 0;
     await sleep(pending === 0 ? 300 : 250);
   }
   return pending;
+}
+
+/** Tasks queued in the outbox (due now or later), leaving out `waiting`. */
+async function countPending(kv: Deno.Kv, waiting: ReadonlySet<string>): Promise<number> {
+  let n = 0;
+  for await (const e of kv.list<string>({ prefix: keys.tasksDue() })) {
+    if (!waiting.has(e.value)) n++;
+  }
+  return n;
 }
