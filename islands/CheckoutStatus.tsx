@@ -1,10 +1,10 @@
 /**
  * The success page's status panel. The server renders the state it found; while that is
  * "pending" (the webhook not in yet, or a bank debit settling) the island asks
- * GET /api/orders/by-session/:id again with growing pauses and turns into the confirmation
- * or the failure state in place, announced through the polite live region. After a while
- * it says the confirmation will come by e-mail; without JavaScript a "Check again" link
- * reloads the page instead. A refused check (rate limited, offline, server trouble) keeps
+ * GET /api/orders/by-session/:id again with growing pauses and turns into the confirmation,
+ * the review notice (money that does not match the order) or the failure state in place,
+ * announced through the polite live region. After a while it says the confirmation will
+ * come by e-mail; without JavaScript a "Check again" link reloads the page instead. A refused check (rate limited, offline, server trouble) keeps
  * the last state shown and tries again later; a 429 waits at least its Retry-After.
  */
 import { useEffect, useRef, useState } from "preact/hooks";
@@ -12,9 +12,15 @@ import { LinkButton } from "../components/Button.tsx";
 import { RetryPaymentForm } from "../components/RetryPaymentForm.tsx";
 import { cartCount } from "../lib/cart/cart_count_signal.ts";
 import { cartCountNow } from "../lib/checkout/checkout_client.ts";
-import { canRetry, type CheckoutState, checkoutState } from "../lib/checkout/checkout_state.ts";
-import type { PublicOrderView } from "../lib/orders/order.ts";
-import type { OrderStatus } from "../lib/orders/types.ts";
+import {
+  canRetry,
+  type CheckoutState,
+  checkoutState,
+  type ShopperOrderView,
+  type ShopperStatus,
+  UNDER_REVIEW_TEXT,
+  UNDER_REVIEW_TITLE,
+} from "../lib/checkout/checkout_state.ts";
 
 interface Props {
   sessionId: string;
@@ -22,7 +28,7 @@ interface Props {
   number: string;
   /** The order's signed token, for the retry and the status page. */
   token: string;
-  status: OrderStatus;
+  status: ShopperStatus;
 }
 
 /**
@@ -46,6 +52,7 @@ const PANEL = "rounded-2xl p-5 ring-1 ring-inset sm:p-6 " +
 
 const ICONS: Record<CheckoutState, string> = {
   paid: "M5 12.5l4.5 4.5L19 7.5",
+  under_review: "M12 8v5M12 16h.01M12 21a9 9 0 1 1 0-18 9 9 0 0 1 0 18z",
   pending: "M12 7v5l3 2M12 21a9 9 0 1 1 0-18 9 9 0 0 1 0 18z",
   failed: "M7 7l10 10M17 7L7 17",
   expired: "M12 7v5l3 2M12 21a9 9 0 1 1 0-18 9 9 0 0 1 0 18z",
@@ -53,7 +60,7 @@ const ICONS: Record<CheckoutState, string> = {
 };
 
 type Check =
-  | { ok: true; order: PublicOrderView }
+  | { ok: true; order: ShopperOrderView }
   | { ok: false; status: number; retryAfterMs: number };
 
 /**
@@ -87,6 +94,8 @@ function words(state: CheckoutState, number: string, late: boolean): [string, st
         "Payment received. Thank you!",
         `Order ${number} is confirmed. We’ll e-mail your receipt and let you know when it ships.`,
       ];
+    case "under_review":
+      return [UNDER_REVIEW_TITLE, UNDER_REVIEW_TEXT];
     case "pending":
       return late
         ? [
@@ -208,7 +217,7 @@ export default function CheckoutStatus({ sessionId, orderId, number, token, stat
             Back to your cart
           </LinkButton>
         </span>
-        <span hidden={state !== "paid"}>
+        <span hidden={state !== "paid" && state !== "under_review"}>
           <LinkButton href="/" variant="ghost" size="lg" block>Continue shopping</LinkButton>
         </span>
       </div>

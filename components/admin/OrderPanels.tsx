@@ -95,6 +95,40 @@ export function ItemsPanel({ order }: { order: Order }) {
   );
 }
 
+const withCode = (amount: number, currency: string) => (
+  <>
+    {money(amount, currency)} <span class="text-xs text-slate-500">{currency.toUpperCase()}</span>
+  </>
+);
+
+/**
+ * What came in, in the currencies it came in: a payment in another currency than the
+ * order's is counted in its own minor units (see Payment.received), never shown as the
+ * order's money.
+ */
+function amountReceived(order: Order): ComponentChildren {
+  const pay = order.payment;
+  const currency = pay.currency ?? order.currency;
+  const foreign = pay.received && pay.received.currency !== currency ? pay.received : null;
+  if (!foreign) return money(pay.amountReceived, currency);
+  const inOrder = pay.amountReceived - foreign.amount;
+  if (inOrder <= 0) return withCode(foreign.amount, foreign.currency);
+  return <>{withCode(inOrder, currency)} + {withCode(foreign.amount, foreign.currency)}</>;
+}
+
+/** The payment that did not match the order, as it arrived, beside what the order asked. */
+function arrivedRow(order: Order): FactRow[] {
+  const got = order.payment.received;
+  if (!got) return [];
+  const value = (
+    <span class="text-amber-800" data-payment-received={`${got.amount} ${got.currency}`}>
+      {withCode(got.amount, got.currency)}, but the order asks for{" "}
+      {withCode(order.total, order.currency)}
+    </span>
+  );
+  return [{ label: "Did not match", value }];
+}
+
 export function PaymentPanel({ order }: { order: Order }) {
   const pay = order.payment;
   const currency = pay.currency ?? order.currency;
@@ -118,7 +152,8 @@ export function PaymentPanel({ order }: { order: Order }) {
   const rows: FactRow[] = [
     { label: "Status", value: <PaymentBadge status={pay.status} /> },
     { label: "Provider", value: pay.provider },
-    { label: "Amount received", value: money(pay.amountReceived, currency) },
+    { label: "Amount received", value: amountReceived(order) },
+    ...arrivedRow(order),
     ...(pay.presentment
       ? [{ label: "Paid as", value: money(pay.presentment.amount, pay.presentment.currency) }]
       : []),
@@ -170,7 +205,8 @@ export function TimesPanel({ order, history }: { order: Order; history: HistoryE
   const times = [{ label: "Created", at: order.createdAt }];
   for (const entry of history) {
     // Refunds move the payment's status, which history entries do not carry.
-    if (entry.fact?.kind === "refunded" && entry.outcome.kind === "applied") {
+    const refund = entry.fact?.kind === "refunded" || entry.fact?.kind === "refund_issued";
+    if (refund && entry.outcome.kind === "applied") {
       times.push({ label: "Refunded", at: entry.at });
     }
     if (entry.from === entry.to) continue;

@@ -130,6 +130,8 @@ export function describeFact(fact: Fact | null): string {
       return `Checkout session opened (${fact.sessionId})`;
     case "refunded":
       return `Refunded, ${money(fact.amountRefunded, fact.currency)} in total`;
+    case "refund_issued":
+      return `Refund of ${money(fact.amount, fact.currency)} (${fact.refundId})`;
     case "dispute_opened":
       return `Dispute opened: ${fact.reason}`;
     case "cancelled":

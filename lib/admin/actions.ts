@@ -8,7 +8,8 @@ import { z } from "zod";
 import { getOrder } from "../db/orders.ts";
 import { recordFact } from "../facts/record_fact.ts";
 import { BusinessRuleError, ConflictError, NotFoundError } from "../http/errors.ts";
-import { isPaid } from "../orders/order.ts";
+import { formatMoney, normaliseCurrency } from "../orders/money.ts";
+import { isPaid, refundable } from "../orders/order.ts";
 import { apply } from "../orders/transitions.ts";
 import {
   ATTENTION_REASONS,
@@ -23,6 +24,7 @@ import {
   closeAllSessions,
   openPaymentPage,
 } from "../checkout/payment_page.ts";
+import { type HeldLease, releaseLease, takeLease } from "../reconcile/lease.ts";
 import { checkOrder } from "../reconcile/run.ts";
 import type { AppDeps } from "../state.ts";
 
@@ -149,42 +151,119 @@ async function closeEverySession(deps: AppDeps, order: Order, action: string): P
   }
 }
 
-/** Refunds through the provider, bounded by what was received and not yet refunded. */
+/** A refund's own story: what the provider did and what the order recorded of it. */
+export interface RefundDone extends Acted {
+  /** The provider's refund: its id, and the amount and currency it actually sent back. */
+  refund: { id: string; amount: number; currency: string };
+}
+
+/** One refund holds its order's refund claim this long at most (provider call and record). */
+const REFUND_CLAIM_MS = 60_000;
+/** A second refund of the same order waits this long for the first to finish. */
+const REFUND_WAIT_MS = 15_000;
+
+/**
+ * Takes the order's refund claim, waiting while another refund of it holds the claim, so
+ * each refund decides what is left on an order that already records the ones before it.
+ */
+async function claimRefunds(deps: AppDeps, orderId: string): Promise<HeldLease> {
+  const owner = crypto.randomUUID();
+  const deadline = Date.now() + REFUND_WAIT_MS;
+  for (let attempt = 0;; attempt++) {
+    const now = deps.now().getTime();
+    const got = await takeLease(deps.kv, `refund:${orderId}`, owner, REFUND_CLAIM_MS, now);
+    if ("held" in got) return got.held;
+    if (Date.now() >= deadline) {
+      throw new ConflictError(
+        "refund_in_progress",
+        "Not refunded: another refund of this order is still under way. Nothing was changed; " +
+          "try again in a moment.",
+      );
+    }
+    const ms = Math.min(200, 10 * 2 ** attempt);
+    await new Promise((r) => setTimeout(r, ms));
+  }
+}
+
+/**
+ * Refunds through the provider, bounded by what was received and not yet refunded. Refunds
+ * of one order take turns (a short KV claim), and each is recorded by the provider's refund
+ * id with its own amount, so webhooks and other refunds can land in any order.
+ */
 export async function refund(
   deps: AppDeps,
   orderId: string,
   input: z.infer<typeof RefundSchema>,
   who: Actor,
-): Promise<Order> {
+): Promise<RefundDone> {
+  await load(deps, orderId);
+  const claim = await claimRefunds(deps, orderId);
+  try {
+    return await refundClaimed(deps, orderId, input, who);
+  } finally {
+    // A release that fails only leaves the claim to run out on its own.
+    await releaseLease(deps.kv, claim).catch(() => {});
+  }
+}
+
+async function refundClaimed(
+  deps: AppDeps,
+  orderId: string,
+  input: z.infer<typeof RefundSchema>,
+  who: Actor,
+): Promise<RefundDone> {
   const order = await load(deps, orderId);
   const pay = order.payment;
-  const left = pay.amountReceived - pay.refundedAmount;
-  if (!isPaid(order) || !pay.paymentIntentId) {
+  const paymentIntentId = pay.paymentIntentId;
+  if (!isPaid(order) || !paymentIntentId) {
     throw new ConflictError(
       "not_refundable",
       "Only a paid order with a provider payment can be refunded",
     );
   }
+  const currency = pay.currency ?? order.currency;
+  const left = refundable(order);
   const amount = input.amount ?? left;
   if (amount <= 0 || amount > left) {
-    throw new BusinessRuleError("refund_too_large", `At most ${left} can still be refunded`, {
+    const message = left === 0
+      ? `Nothing is left to refund: ${formatMoney(pay.refundedAmount, currency)} has gone back`
+      : `At most ${formatMoney(left, currency)} can still be refunded` +
+        ` (asked for ${formatMoney(amount, currency)})`;
+    throw new BusinessRuleError("refund_too_large", message, {
       refundable: left,
       requested: amount,
+      currency,
     });
   }
-  // The same refund submitted twice carries the same key, so the provider refunds once.
-  await deps.provider.refund({
-    paymentIntentId: pay.paymentIntentId,
+  // The n-th refund of this order: a retry after a lost answer or record carries the same
+  // key, so the provider hands back the refund it made instead of making a second one.
+  const nth = (pay.refunds ?? []).length + 1;
+  const made = await deps.provider.refund({
+    paymentIntentId,
     amount,
-    idempotencyKey: `refund:${order.id}:${pay.refundedAmount}:${amount}`,
+    idempotencyKey: `refund:${order.id}:n${nth}:${amount}`,
     reason: "requested_by_customer",
     metadata: { order_id: order.id },
   });
+  if (made.status === "failed" || made.status === "canceled") {
+    throw new ConflictError(
+      "refund_failed",
+      `Not refunded: the provider answered that the refund of ` +
+        `${formatMoney(amount, currency)} ${made.status === "failed" ? "failed" : "was cancelled"}`,
+      { refundId: made.id, status: made.status },
+    );
+  }
+  const refunded = {
+    id: made.id,
+    amount: made.amount,
+    currency: made.currency ? normaliseCurrency(made.currency) : currency,
+  };
   const fact: Fact = {
-    kind: "refunded",
-    paymentIntentId: pay.paymentIntentId,
-    amountRefunded: pay.refundedAmount + amount,
-    currency: pay.currency ?? order.currency,
+    kind: "refund_issued",
+    refundId: refunded.id,
+    paymentIntentId: made.paymentIntentId ?? paymentIntentId,
+    amount: refunded.amount,
+    currency: refunded.currency,
   };
   const result = await recordFact(
     { kv: deps.kv, now: deps.now },
@@ -192,7 +271,7 @@ export async function refund(
     fact,
     adminSource(who, input.reason),
   );
-  return result.order ?? order;
+  return { order: result.order ?? order, outcome: result.outcome, refund: refunded };
 }
 
 /** Cancels an unpaid order: its open session is expired first, then the stock released. */

@@ -11,7 +11,7 @@ import { retryFulfilment } from "../fulfilment/retry.ts";
 import { NotFoundError, ValidationError } from "../http/errors.ts";
 import { fulfillmentHold } from "../orders/attention.ts";
 import { formatMoney, minorUnitDigits } from "../orders/money.ts";
-import { isPaid, isPayable } from "../orders/order.ts";
+import { isPaid, isPayable, refundable } from "../orders/order.ts";
 import { ATTENTION_REASONS, type Order } from "../orders/types.ts";
 import type { AppDeps } from "../state.ts";
 import type { Task } from "../tasks/outbox.ts";
@@ -24,6 +24,7 @@ import {
   ReasonSchema,
   reconcileOne,
   refund,
+  type RefundDone,
 } from "./actions.ts";
 import type { AdminSession } from "./auth.ts";
 
@@ -96,10 +97,8 @@ export function toMajorUnits(minor: number, currency: string): string {
   return `${text.slice(0, -digits)}.${text.slice(-digits)}`;
 }
 
-/** Money received and not yet refunded, in minor units. */
-export function refundable(order: Order): number {
-  return Math.max(0, order.payment.amountReceived - order.payment.refundedAmount);
-}
+/** Money received and not yet refunded, in minor units (for the pages). */
+export { refundable };
 
 /** The actions the order's state allows now; pages show only these. */
 export function availableActions(order: Order, tasks: Task[]): Set<ActionName> {
@@ -141,6 +140,15 @@ function markedPaidMessage({ outcome }: Acted): string {
   return "Marked paid. The order is flagged until someone checks it.";
 }
 
+/** What this refund did, from its own amount (never the order's total, which others move). */
+function refundedMessage({ outcome, refund }: RefundDone): string {
+  const money = formatMoney(refund.amount, refund.currency);
+  if (outcome.kind === "duplicate") {
+    return `That refund of ${money} was already recorded: nothing more went back.`;
+  }
+  return `Refunded ${money}.`;
+}
+
 /** Runs one action for `admin`; refusals are the services' 4xx errors. */
 export async function runAction(
   deps: AppDeps,
@@ -170,9 +178,8 @@ export async function runAction(
       const before = await load(deps, orderId);
       const currency = before.payment.currency ?? before.currency;
       const amount = input.amount ? toMinorUnits(input.amount, currency) : undefined;
-      const after = await refund(deps, orderId, { amount, reason: input.reason }, who);
-      const done = after.payment.refundedAmount - before.payment.refundedAmount;
-      return { action, message: `Refunded ${formatMoney(done, currency)}.` };
+      const done = await refund(deps, orderId, { amount, reason: input.reason }, who);
+      return { action, message: refundedMessage(done) };
     }
     case "cancel": {
       const { order, outcome } = await cancel(deps, orderId, input.reason, who);

@@ -3,16 +3,38 @@
  * statuses in plain words. Client-safe (pure, type imports only): the success page's island
  * uses it to turn a polled status into the same state the server rendered.
  */
+import type { PublicOrderView } from "../orders/order.ts";
 import type { OrderStatus, PaymentStatus } from "../orders/types.ts";
 
-/** What the success, cancel and status pages show for an order. */
-export type CheckoutState = "paid" | "pending" | "failed" | "expired" | "cancelled";
+/**
+ * An order's status as the shopper sees it: its lifecycle status, except that a paid order
+ * whose money does not match it (a wrong amount or currency, not yet acknowledged by the
+ * shop) is "under_review" rather than paid.
+ */
+export type ShopperStatus = OrderStatus | "under_review";
+export type ShopperPaymentStatus = PaymentStatus | "under_review";
 
-export function checkoutState(status: OrderStatus): CheckoutState {
+/** The public view of an order with its statuses as the shopper sees them. */
+export interface ShopperOrderView extends Omit<PublicOrderView, "status" | "paymentStatus"> {
+  status: ShopperStatus;
+  paymentStatus: ShopperPaymentStatus;
+}
+
+/** What the success, cancel and status pages show for an order. */
+export type CheckoutState =
+  | "paid"
+  | "under_review"
+  | "pending"
+  | "failed"
+  | "expired"
+  | "cancelled";
+
+export function checkoutState(status: ShopperStatus): CheckoutState {
   switch (status) {
     case "paid":
     case "fulfilled":
       return "paid";
+    case "under_review":
     case "pending":
     case "failed":
     case "expired":
@@ -22,28 +44,43 @@ export function checkoutState(status: OrderStatus): CheckoutState {
 }
 
 /** Whether the shopper may open a new payment for the order (retry-session may still refuse). */
-export function canRetry(status: OrderStatus): boolean {
+export function canRetry(status: ShopperStatus): boolean {
   return status === "pending" || status === "failed" || status === "expired";
 }
 
-const ORDER_STATUS_WORDS: Record<OrderStatus, string> = {
+/**
+ * What the shopper is told while a payment is under review, on every page and in the
+ * retry refusal: money came, it does not match, a person will settle it either way, and
+ * paying again is not the answer. No amounts: the flag holds those for the shop.
+ */
+export const UNDER_REVIEW_TITLE = "We’re checking your payment";
+export const UNDER_REVIEW_TEXT = "We received a payment for this order, but it doesn’t match " +
+  "the order’s total or currency, so the order isn’t confirmed yet and nothing will be sent " +
+  "until it is. The shop is checking it and will either confirm your order or refund the " +
+  "payment. Please don’t pay again.";
+
+const ORDER_STATUS_WORDS: Record<ShopperStatus, string> = {
   pending: "Waiting for payment",
   failed: "Payment failed",
   paid: "Paid, being prepared",
+  under_review: "Payment under review",
   fulfilled: "Sent",
   expired: "Not paid in time",
   cancelled: "Cancelled",
 };
 
 /** The order's status in words; a paid order whose money all went back is not prepared. */
-export function orderStatusWords(order: { status: OrderStatus; paymentStatus: PaymentStatus }) {
+export function orderStatusWords(
+  order: { status: ShopperStatus; paymentStatus: ShopperPaymentStatus },
+) {
   if (order.status === "paid" && order.paymentStatus === "refunded") return "Refunded";
   return ORDER_STATUS_WORDS[order.status];
 }
 
-export const PAYMENT_STATUS_WORDS: Record<PaymentStatus, string> = {
+export const PAYMENT_STATUS_WORDS: Record<ShopperPaymentStatus, string> = {
   pending: "Not confirmed yet",
   paid: "Received",
+  under_review: "Received, being checked",
   failed: "Declined",
   expired: "Checkout expired",
   refunded: "Refunded",

@@ -10,11 +10,13 @@ import { keys, PROVIDER_CHECK_TTL_MS } from "../db/keys.ts";
 import { findOrderIdBySession, getOrder } from "../db/orders.ts";
 import { recordFact } from "../facts/record_fact.ts";
 import { NotFoundError } from "../http/errors.ts";
-import { type PublicOrderView, publicView } from "../orders/order.ts";
+import { paymentUnderReview } from "../orders/attention.ts";
+import { normaliseOrder, type PublicOrderView, publicView } from "../orders/order.ts";
 import type { Order } from "../orders/types.ts";
 import { ProviderError } from "../payments/provider.ts";
 import { sessionFact } from "../payments/session_fact.ts";
 import type { AppDeps } from "../state.ts";
+import type { ShopperOrderView } from "./checkout_state.ts";
 import { ownedOrder, type Owner } from "./retry_session.ts";
 
 /**
@@ -24,23 +26,50 @@ import { ownedOrder, type Owner } from "./retry_session.ts";
  */
 export const PROVIDER_CHECK_WINDOW_MS = 5_000;
 
-export async function orderBySession(deps: AppDeps, sessionId: string): Promise<PublicOrderView> {
+/**
+ * What the shopper is shown of an order: the public view, except that a payment that does
+ * not match the order (open amount_mismatch) reads "under_review", not paid. The stored
+ * order stays paid: the money is real and recorded; only a person can say it is enough.
+ */
+export function shopperView(stored: Order): ShopperOrderView {
+  const view = publicView(stored);
+  if (!paymentUnderReview(normaliseOrder(stored))) return view;
+  return { ...view, status: "under_review", paymentStatus: "under_review" };
+}
+
+export async function orderBySession(deps: AppDeps, sessionId: string): Promise<ShopperOrderView> {
   const { kv, provider } = deps;
   const orderId = await findOrderIdBySession(kv, provider.name, sessionId);
   const order = orderId ? (await getOrder(kv, orderId)).value : null;
   if (!order) throw new NotFoundError("No order for this checkout session", { sessionId });
-  return publicView(await confirmIfPaid(deps, order, sessionId));
+  return shopperView(await confirmIfPaid(deps, order, sessionId));
 }
 
-/** The order for its owner (404 unknown, 403 not theirs), its current session checked. */
+/** The order as its owner sees it (404 unknown, 403 not theirs), its current session checked. */
+export async function ownedOrderView(
+  deps: AppDeps,
+  orderId: string,
+  owner: Owner,
+): Promise<ShopperOrderView> {
+  return shopperView(await ownedOrderChecked(deps, orderId, owner));
+}
+
+/**
+ * The order for its owner with its lifecycle status as stored (a payment under review reads
+ * paid here): prefer ownedOrderView for anything the shopper reads.
+ */
 export async function ownedOrderStatus(
   deps: AppDeps,
   orderId: string,
   owner: Owner,
 ): Promise<PublicOrderView> {
+  return publicView(await ownedOrderChecked(deps, orderId, owner));
+}
+
+async function ownedOrderChecked(deps: AppDeps, orderId: string, owner: Owner): Promise<Order> {
   const order = await ownedOrder(deps, orderId, owner);
   const sessionId = order.payment.sessionId;
-  return publicView(sessionId ? await confirmIfPaid(deps, order, sessionId) : order);
+  return sessionId ? await confirmIfPaid(deps, order, sessionId) : order;
 }
 
 async function confirmIfPaid(deps: AppDeps, order: Order, sessionId: string): Promise<Order> {

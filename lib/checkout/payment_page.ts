@@ -17,6 +17,7 @@ import { getOrder } from "../db/orders.ts";
 import { recordFact } from "../facts/record_fact.ts";
 import { ConflictError, NotFoundError } from "../http/errors.ts";
 import { log } from "../log.ts";
+import { paymentUnderReview } from "../orders/attention.ts";
 import { isPaid } from "../orders/order.ts";
 import type { FactSource, Order } from "../orders/types.ts";
 import {
@@ -28,6 +29,7 @@ import { sessionFact } from "../payments/session_fact.ts";
 import type { AppDeps } from "../state.ts";
 import { markDone, type Task } from "../tasks/outbox.ts";
 import { assertRetakeable, attachSession } from "./attach_session.ts";
+import { UNDER_REVIEW_TEXT } from "./checkout_state.ts";
 import { signOrderToken } from "./owner_token.ts";
 
 export interface CheckoutResult {
@@ -279,6 +281,13 @@ async function resultFor(
 export async function refuseUnpayable(deps: AppDeps, order: Order): Promise<void> {
   if (isPaid(order)) {
     const token = await signOrderToken(deps.secret, order.id);
+    // Money came but does not match: not "already paid", and paying again is no fix either.
+    if (paymentUnderReview(order)) {
+      throw new ConflictError("payment_under_review", UNDER_REVIEW_TEXT, {
+        status: "under_review",
+        statusUrl: `/orders/${order.id}?token=${token}`,
+      });
+    }
     throw new ConflictError("order_paid", "This order is already paid", {
       status: order.status,
       statusUrl: `/orders/${order.id}?token=${token}`,

@@ -17,6 +17,23 @@ export const HOLD_REASONS: readonly AttentionReason[] = [
   "unverified_payment",
 ];
 
+/**
+ * Flags that put the payment itself in question (it does not match the order). They hold
+ * fulfilment too (HOLD_REASONS); on top of that, until a person acknowledges them the
+ * shopper sees the order under review rather than paid, and is not offered to pay again.
+ */
+export const REVIEW_REASONS: readonly AttentionReason[] = ["amount_mismatch"];
+
+/**
+ * Whether the shopper should see the order's payment as under review: money arrived and
+ * made the order paid, but a review flag is open. Money that has all gone back reads as
+ * refunded instead. `order.status` stays "paid": money facts win; this is a view of it.
+ */
+export function paymentUnderReview(order: Order): boolean {
+  return order.status === "paid" && order.payment.status !== "refunded" &&
+    REVIEW_REASONS.some((reason) => hasAttention(order, reason));
+}
+
 /** Why an order may not ship: a hold flag, or "refunded" when all its money went back. */
 export type Hold = AttentionReason | "refunded";
 

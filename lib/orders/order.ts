@@ -64,6 +64,7 @@ export function newOrder(input: NewOrderInput): Order {
       failureReason: null,
       refundedAmount: 0,
       refundedByIntent: {},
+      refunds: [],
     },
     fulfillment: {
       status: "not_attempted",
@@ -125,6 +126,11 @@ export function publicView(stored: Order): PublicOrderView {
 
 export function isPaid(order: Order): boolean {
   return PAID_STATUSES.includes(order.status);
+}
+
+/** Money received and not yet refunded, in minor units. */
+export function refundable(order: Order): number {
+  return Math.max(0, order.payment.amountReceived - order.payment.refundedAmount);
 }
 
 /**

@@ -40,6 +40,7 @@ Deno.test("newOrder starts pending, unpaid, with its stock reserved", () => {
     failureReason: null,
     refundedAmount: 0,
     refundedByIntent: {},
+    refunds: [],
   });
   assert.deepEqual(order.fulfillment, {
     status: "not_attempted",

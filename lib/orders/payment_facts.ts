@@ -66,13 +66,16 @@ function receive(order: Order, payment: Received): void {
   pushNew(pay.paidSessionIds, payment.sessionId);
 }
 
-/** Money arriving on an order that did not hold any: it becomes paid. */
+/**
+ * Money arriving on an order that did not hold any: it becomes paid. The payment's currency
+ * stays the order's whatever arrived: a mismatch is recorded beside it (`received`).
+ */
 function markPaid(order: Order, payment: Received): void {
   const pay = order.payment;
   receive(order, payment);
   order.status = "paid";
   pay.status = "paid";
-  pay.currency = payment.currency;
+  pay.currency = order.currency;
   pay.failureReason = null;
   pay.paymentIntentId = payment.paymentIntentId ?? pay.paymentIntentId;
   // The paying session becomes the current one, so later facts for others count as stale.
@@ -110,6 +113,8 @@ function describe(payment: Received): string {
  * the cart stays, the stock is neither committed nor re-taken and nothing ships until a
  * person acknowledges the flag, which starts the paid flow then (see attention_acknowledged).
  * A reservation still held stays held: the release task skips orders that are paid.
+ * A wrong amount or currency leaves the order paid (money facts win) and under review for
+ * the shopper until then (see paymentUnderReview).
  */
 export function paymentSucceeded(
   order: Order,
@@ -133,6 +138,10 @@ export function paymentSucceeded(
   }
   const expected = `expected ${order.total} ${order.currency}, received ${describe(payment)}`;
   markPaid(order, payment);
+  if (reasons.includes("amount_mismatch")) {
+    // What arrived, for the person who reviews it; the shopper sees it under review.
+    order.payment.received = { amount: payment.amount, currency: payment.currency };
+  }
   for (const reason of reasons) {
     addAttention(order, { reason, at, detail: expected });
   }
@@ -174,8 +183,46 @@ export function manuallyPaid(
 }
 
 /**
- * `amountRefunded` is cumulative per payment intent, so a report at or below what is already
- * recorded for that intent (a repeat, or an older event arriving late) is a duplicate.
+ * The provider's cumulative refund per payment intent, for the working copy to change.
+ * Orders written before per-intent refunds existed: their total belongs to the main intent.
+ */
+function reportedByIntent(order: Order): Record<string, number> {
+  const pay = order.payment;
+  if (pay.refundedByIntent) return pay.refundedByIntent;
+  return pay.refundedAmount > 0 ? { [pay.paymentIntentId ?? ""]: pay.refundedAmount } : {};
+}
+
+/** The refunds recorded by id, summed per payment intent. */
+function recordedByIntent(order: Order): Record<string, number> {
+  const sums: Record<string, number> = {};
+  for (const r of order.payment.refunds ?? []) {
+    sums[r.paymentIntentId] = (sums[r.paymentIntentId] ?? 0) + r.amount;
+  }
+  return sums;
+}
+
+/**
+ * What the order counts as refunded of one intent. The provider's cumulative figure and the
+ * refunds recorded by id both fall short of the truth only by what has not arrived yet, and
+ * a refund in one is usually in the other too: the larger of the two never counts one twice.
+ */
+function countedFor(order: Order, reported: Record<string, number>, intent: string): number {
+  return Math.max(reported[intent] ?? 0, recordedByIntent(order)[intent] ?? 0);
+}
+
+/** Stores `reported` and sets the total and the payment's refund status from it. */
+function recount(order: Order, reported: Record<string, number>): void {
+  const pay = order.payment;
+  pay.refundedByIntent = reported;
+  const intents = new Set([...Object.keys(reported), ...Object.keys(recordedByIntent(order))]);
+  pay.refundedAmount = [...intents].reduce((sum, i) => sum + countedFor(order, reported, i), 0);
+  settleRefundStatus(order);
+}
+
+/**
+ * `amountRefunded` is cumulative per payment intent, so a report at or below what the order
+ * already counts for that intent (a repeat, an older event arriving late, or refunds already
+ * recorded by id) is a duplicate. A higher one raises the count to it, never past it.
  */
 export function refunded(
   order: Order,
@@ -183,15 +230,31 @@ export function refunded(
 ): Verdict {
   assertAmount(fact.amountRefunded, "refunded amount");
   if (!isPaid(order)) return ignored("not_allowed");
+  const key = fact.paymentIntentId ?? order.payment.paymentIntentId ?? "";
+  const reported = reportedByIntent(order);
+  if (fact.amountRefunded <= countedFor(order, reported, key)) return duplicate();
+  reported[key] = fact.amountRefunded;
+  recount(order, reported);
+  return applied();
+}
+
+/**
+ * One refund Settle made, recorded once by its provider id whatever the order of commits:
+ * the total rises only past what the provider's cumulative figure already covered.
+ */
+export function refundIssued(
+  order: Order,
+  fact: Extract<Fact, { kind: "refund_issued" }>,
+): Verdict {
+  assertAmount(fact.amount, "refund amount");
+  if (!isPaid(order)) return ignored("not_allowed");
   const pay = order.payment;
-  const key = fact.paymentIntentId ?? pay.paymentIntentId ?? "";
-  // Orders written before per-intent refunds existed: their total belongs to the main intent.
-  const byIntent = pay.refundedByIntent ??
-    (pay.refundedAmount > 0 ? { [pay.paymentIntentId ?? ""]: pay.refundedAmount } : {});
-  if (fact.amountRefunded <= (byIntent[key] ?? 0)) return duplicate();
-  byIntent[key] = fact.amountRefunded;
-  pay.refundedByIntent = byIntent;
-  pay.refundedAmount = Object.values(byIntent).reduce((sum, n) => sum + n, 0);
-  settleRefundStatus(order);
+  const refunds = pay.refunds ?? [];
+  if (refunds.some((r) => r.id === fact.refundId)) return duplicate();
+  pay.refunds = [
+    ...refunds,
+    { id: fact.refundId, paymentIntentId: fact.paymentIntentId, amount: fact.amount },
+  ];
+  recount(order, reportedByIntent(order));
   return applied();
 }

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { HOLD_REASONS, paymentUnderReview, REVIEW_REASONS } from "./attention.ts";
 import { canFulfill } from "./order.ts";
 import { AT, capOrder, orderIn, pendingOrder, TOTAL } from "./order_fixtures.ts";
 import { apply } from "./transitions.ts";
@@ -21,6 +22,22 @@ const refund = (paymentIntentId: string, amountRefunded: number): Fact => ({
   amountRefunded,
   currency: "nzd",
 });
+
+const issued = (refundId: string, amount: number, paymentIntentId = "pi_1"): Fact => ({
+  kind: "refund_issued",
+  refundId,
+  paymentIntentId,
+  amount,
+  currency: "nzd",
+});
+
+/** Every ordering of `items`. */
+function permutations<T>(items: T[]): T[][] {
+  if (items.length <= 1) return [items];
+  return items.flatMap((item, i) =>
+    permutations([...items.slice(0, i), ...items.slice(i + 1)]).map((rest) => [item, ...rest])
+  );
+}
 
 /** Applies the facts in order; returns every transition (the last one's order is current). */
 function run(order: Order, ...facts: Fact[]): Transition[] {
@@ -78,10 +95,61 @@ Deno.test("an amount below the total is accepted, flagged and held", () => {
 Deno.test("another currency is an amount mismatch; the currency's case is not", () => {
   const [other] = run(pendingOrder(), pay("pi_1", { currency: "AUD" }));
   assert.deepEqual(kinds([other]), ["flagged:amount_mismatch"]);
-  assert.equal(other.order.payment.currency, "aud");
+  assert.equal(other.order.payment.currency, "nzd", "the payment keeps the order's currency");
+  assert.deepEqual(other.order.payment.received, { amount: TOTAL, currency: "aud" });
   const [upper] = run(pendingOrder(), pay("pi_1", { currency: "NZD" }));
   assert.deepEqual(kinds([upper]), ["applied"]);
   assert.equal(upper.order.payment.currency, "nzd");
+  assert.equal(upper.order.payment.received, undefined, "a matching payment records no mismatch");
+});
+
+Deno.test("1 USD on an 18.00 NZD order: paid but under review, NZD kept, 100 USD recorded beside, held until acknowledged", () => {
+  const [t, ack] = run(
+    capOrder(),
+    pay("pi_1", { amount: 100, currency: "usd" }),
+    { kind: "attention_acknowledged", reason: "amount_mismatch", note: "refunded, re-invoiced" },
+  );
+  assert.deepEqual(kinds([t, ack]), ["flagged:amount_mismatch", "applied"]);
+  assert.deepEqual(t.followUps, ["alert"], "no on_paid: nothing ships, the cart stays");
+  assert.deepEqual([t.order.status, t.order.currency, t.order.payment.currency], [
+    "paid",
+    "nzd",
+    "nzd",
+  ]);
+  assert.deepEqual(t.order.payment.received, { amount: 100, currency: "usd" });
+  assert.equal(paymentUnderReview(t.order), true);
+  assert.equal(canFulfill(t.order), false);
+  assert.deepEqual(ack.followUps, ["on_paid"], "acknowledging starts the paid flow");
+  assert.equal(paymentUnderReview(ack.order), false);
+  assert.deepEqual(
+    ack.order.payment.received,
+    { amount: 100, currency: "usd" },
+    "kept as a record",
+  );
+});
+
+Deno.test("a short payment in the order's currency is under review; a matching or Adaptive Pricing one is not", () => {
+  const [short] = run(capOrder(), pay("pi_1", { amount: 1700 }));
+  assert.equal(paymentUnderReview(short.order), true);
+  assert.deepEqual(short.order.payment.received, { amount: 1700, currency: "nzd" });
+  const [full] = run(capOrder(), pay("pi_1", { amount: 1800 }));
+  const usd = { amount: 1035, currency: "usd" };
+  const [converted] = run(capOrder(), pay("pi_1", { amount: 1800, presentment: usd }));
+  for (const t of [full, converted]) {
+    assert.equal(paymentUnderReview(t.order), false);
+    assert.equal(t.order.payment.received, undefined);
+  }
+});
+
+Deno.test("a payment under review that is refunded in full reads refunded, not under review", () => {
+  const ts = run(capOrder(), pay("pi_1", { amount: 100, currency: "usd" }), refund("pi_1", 100));
+  assert.deepEqual(kinds(ts), ["flagged:amount_mismatch", "applied"]);
+  assert.equal(ts[1].order.payment.status, "refunded");
+  assert.equal(paymentUnderReview(ts[1].order), false);
+});
+
+Deno.test("every review flag also holds fulfilment", () => {
+  for (const reason of REVIEW_REASONS) assert.ok(HOLD_REASONS.includes(reason), reason);
 });
 
 Deno.test("a converted payment is compared in the order's currency and recorded beside it", () => {
@@ -119,7 +187,8 @@ Deno.test("a converted payment whose source amount is wrong still flags a mismat
   for (const presentment of [undefined, aud]) {
     const [t] = run(capOrder(), pay("pi_1", { ...usd, presentment }));
     assert.deepEqual(kinds([t]), ["flagged:amount_mismatch"]);
-    assert.equal(t.order.payment.currency, "usd");
+    assert.equal(t.order.payment.currency, "nzd");
+    assert.deepEqual(t.order.payment.received, usd);
   }
 });
 
@@ -291,6 +360,70 @@ Deno.test("an order without per-intent refunds counts its refund against its int
   assert.equal(ts[1].order.payment.refundedAmount, 3000);
 });
 
+Deno.test("two refunds recorded by id add up to their sum, and a repeat of either is a duplicate", () => {
+  const ts = run(orderIn("paid"), issued("re_a", 950), issued("re_b", 900), issued("re_a", 950));
+  assert.deepEqual(kinds(ts), ["applied", "applied", "duplicate"]);
+  assert.deepEqual(ts.map((t) => t.order.payment.refundedAmount), [950, 1850, 1850]);
+  assert.deepEqual(ts[2].order.payment.refunds, [
+    { id: "re_a", paymentIntentId: "pi_1", amount: 950 },
+    { id: "re_b", paymentIntentId: "pi_1", amount: 900 },
+  ]);
+  assert.equal(ts[2].order.payment.status, "partially_refunded");
+});
+
+Deno.test("two refunds by id and the provider's cumulative reports of them total exactly their sum in all 24 arrival orders", () => {
+  // The provider's view after each refund: 950, then 950 + 900.
+  const facts = [
+    issued("re_a", 950),
+    issued("re_b", 900),
+    refund("pi_1", 950),
+    refund("pi_1", 1850),
+  ];
+  for (const order of permutations(facts)) {
+    const ts = run(orderIn("paid"), ...order);
+    const totals = ts.map((t) => t.order.payment.refundedAmount);
+    const label = order.map((f) =>
+      f.kind === "refunded" ? f.amountRefunded : "refundId" in f ? f.refundId : f.kind
+    );
+    assert.equal(totals.at(-1), 1850, `${label}: ${totals}`);
+    assert.ok(
+      totals.every((n, i) => n <= 1850 && n >= (totals[i - 1] ?? 0)),
+      `${label}: ${totals}`,
+    );
+  }
+});
+
+Deno.test("a cumulative report above the refunds recorded by id raises the total to it (a refund made outside Settle)", () => {
+  const ts = run(orderIn("paid"), issued("re_a", 950), refund("pi_1", 950), refund("pi_1", 1050));
+  assert.deepEqual(kinds(ts), ["applied", "duplicate", "applied"]);
+  assert.equal(ts[2].order.payment.refundedAmount, 1050);
+});
+
+Deno.test("refunds by id count per payment intent beside the other intent's cumulative report", () => {
+  const ts = run(
+    orderIn("paid"),
+    pay("pi_2", { sessionId: "cs_2" }),
+    refund("pi_2", 700),
+    issued("re_a", 950, "pi_1"),
+    refund("pi_1", 950),
+  );
+  assert.deepEqual(kinds(ts), ["flagged:second_payment", "applied", "applied", "duplicate"]);
+  assert.equal(ts[3].order.payment.refundedAmount, 1650);
+});
+
+Deno.test("a legacy order (refund status as its status, no per-intent figures, no refund list) takes a refund by id without counting its stored total twice", () => {
+  const legacy = orderIn("paid", "partially_refunded");
+  (legacy as { status: string }).status = "partially_refunded";
+  delete legacy.payment.refundedByIntent;
+  delete legacy.payment.refunds;
+  // The stored 1000 may already include this refund: only the provider's next figure says.
+  const ts = run(legacy, issued("re_a", 500), refund("pi_1", 1500), issued("re_a", 500));
+  assert.deepEqual(kinds(ts), ["applied", "applied", "duplicate"]);
+  assert.deepEqual(ts.map((t) => t.order.payment.refundedAmount), [1000, 1500, 1500]);
+  assert.equal(ts[0].order.status, "paid");
+  assert.deepEqual(ts[0].order.payment.refundedByIntent, { pi_1: 1000 });
+});
+
 Deno.test("a manual payment is flagged for the books but ships", () => {
   const [t] = run(orderIn("failed"), { kind: "manually_paid" });
   assert.deepEqual(kinds([t]), ["flagged:manual_payment"]);
@@ -305,5 +438,6 @@ Deno.test("impossible amounts throw instead of being recorded", () => {
   for (const amount of [12.5, -1, Number.NaN, 2 ** 53]) {
     assert.throws(() => apply(pendingOrder(), pay("pi_1", { amount }), AT), RangeError);
     assert.throws(() => apply(orderIn("paid"), refund("pi_1", amount), AT), RangeError);
+    assert.throws(() => apply(orderIn("paid"), issued("re_x", amount), AT), RangeError);
   }
 });

@@ -11,7 +11,7 @@
 import { addAttention, fulfillmentHold, hasAttention, removeAttention } from "./attention.ts";
 import { canFulfill, isPaid, normaliseOrder } from "./order.ts";
 import { assertAmount } from "./money.ts";
-import { manuallyPaid, paymentSucceeded, refunded } from "./payment_facts.ts";
+import { manuallyPaid, paymentSucceeded, refunded, refundIssued } from "./payment_facts.ts";
 import { applied, duplicate, flagged, ignored, type Verdict } from "./verdict.ts";
 import type {
   Fact,
@@ -47,6 +47,7 @@ const rules: { [K in FactKind]: Rule<K> } = {
   payment_succeeded: paymentSucceeded,
   manually_paid: manuallyPaid,
   refunded,
+  refund_issued: refundIssued,
 
   payment_processing(order, fact) {
     if (isStale(order, fact.sessionId)) return ignored("stale_session");

@@ -24,6 +24,13 @@ const FACTS: { [K in FactKind]: Extract<Fact, { kind: K }> } = {
   checkout_lapsed: { kind: "checkout_lapsed" },
   session_created: { kind: "session_created", sessionId: "cs_2" },
   refunded: { kind: "refunded", paymentIntentId: "pi_1", amountRefunded: 2000, currency: "nzd" },
+  refund_issued: {
+    kind: "refund_issued",
+    refundId: "re_1",
+    paymentIntentId: "pi_1",
+    amount: 500,
+    currency: "nzd",
+  },
   dispute_opened: {
     kind: "dispute_opened",
     paymentIntentId: "pi_1",
@@ -60,6 +67,7 @@ const ACK: Cell = ["applied", "="];
 /** On an order holding no money: facts that need some, and shipping. */
 const UNPAID = {
   refunded: NOT_ALLOWED,
+  refund_issued: NOT_ALLOWED,
   stock_committed: NOT_ALLOWED,
   fulfillment_started: NOT_ALLOWED,
   fulfillment_succeeded: NOT_ALLOWED,
@@ -104,7 +112,7 @@ const STATES: Record<string, () => Order> = {
 
 const NA = "not_attempted";
 
-/** What every (state, fact kind) pair must do: 11 states × 17 kinds; "=" is unchanged. */
+/** What every (state, fact kind) pair must do: 11 states × 19 kinds; "=" is unchanged. */
 const TABLE: Record<string, Record<FactKind, Cell>> = {
   "pending/pending": {
     payment_succeeded: ["applied", `paid/paid/${NA}`, ["on_paid"]],
@@ -191,6 +199,7 @@ const TABLE: Record<string, Record<FactKind, Cell>> = {
     payment_succeeded: ["flagged:second_payment", "=", ["alert"]],
     ...KEEPS_PAID,
     refunded: ["applied", `paid/partially_refunded/${NA}`],
+    refund_issued: ["applied", `paid/partially_refunded/${NA}`],
     dispute_opened: DISPUTE,
     attention_acknowledged: ACK,
     fulfillment_started: ["applied", "paid/paid/pending"],
@@ -205,6 +214,8 @@ const TABLE: Record<string, Record<FactKind, Cell>> = {
     payment_succeeded: ["flagged:second_payment", "=", ["alert"]],
     ...KEEPS_PAID,
     refunded: ["applied", "="],
+    // Recorded by its id; the provider's larger figure (1000) still covers it.
+    refund_issued: ["applied", "="],
     dispute_opened: DISPUTE,
     attention_acknowledged: ACK,
     fulfillment_started: ["applied", "paid/partially_refunded/pending"],
@@ -225,6 +236,8 @@ const TABLE: Record<string, Record<FactKind, Cell>> = {
     payment_succeeded: ["flagged:second_payment", `paid/partially_refunded/${NA}`, ["alert"]],
     ...KEEPS_PAID,
     refunded: DUP,
+    // Recorded by its id; the total already counts everything received.
+    refund_issued: ["applied", "="],
     dispute_opened: DISPUTE,
     attention_acknowledged: ACK,
     fulfillment_started: NOT_ALLOWED,
@@ -238,6 +251,7 @@ const TABLE: Record<string, Record<FactKind, Cell>> = {
     payment_succeeded: ["flagged:second_payment", "=", ["alert"]],
     ...KEEPS_PAID,
     refunded: ["applied", "fulfilled/partially_refunded/success"],
+    refund_issued: ["applied", "fulfilled/partially_refunded/success"],
     dispute_opened: DISPUTE,
     attention_acknowledged: ACK,
     ...SHIPPED,
@@ -248,6 +262,8 @@ const TABLE: Record<string, Record<FactKind, Cell>> = {
     payment_succeeded: ["flagged:second_payment", "=", ["alert"]],
     ...KEEPS_PAID,
     refunded: ["applied", "="],
+    // Recorded by its id; the provider's larger figure (1000) still covers it.
+    refund_issued: ["applied", "="],
     dispute_opened: DISPUTE,
     attention_acknowledged: ACK,
     ...SHIPPED,
@@ -262,6 +278,8 @@ const TABLE: Record<string, Record<FactKind, Cell>> = {
     ],
     ...KEEPS_PAID,
     refunded: DUP,
+    // Recorded by its id; the total already counts everything received.
+    refund_issued: ["applied", "="],
     dispute_opened: DISPUTE,
     attention_acknowledged: ACK,
     ...SHIPPED,

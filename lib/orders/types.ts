@@ -87,22 +87,52 @@ export interface Payment {
    * duplicate too. Optional only so orders built before it existed still type-check.
    */
   paidSessionIds?: string[];
-  /** In the order's currency when the payment was converted (see `presentment`). */
+  /**
+   * In the order's currency when the payment was converted (see `presentment`). A payment in
+   * a currency that is not the order's (flagged `amount_mismatch`, see `received`) is counted
+   * in its own minor units, so the refund the provider bounds by that payment stays possible.
+   */
   amountReceived: number;
+  /** The order's currency once money has arrived; never a mismatched payment's. */
   currency: string | null;
+  /**
+   * The last payment that did not match the order (short or over, or in another currency),
+   * as it arrived, beside the order's own currency; flagged `amount_mismatch`. Absent when
+   * every payment matched.
+   */
+  received?: Money | null;
   /**
    * The last converted payment as the shopper paid it (Stripe Adaptive Pricing: their own
    * currency), recorded beside `amountReceived`; absent when nothing was converted.
    */
   presentment?: Money | null;
   failureReason: string | null;
-  /** Sum of `refundedByIntent`. */
+  /**
+   * What went back: per payment intent, the larger of the provider's cumulative figure
+   * (`refundedByIntent`) and the sum of the refunds recorded by id (`refunds`), summed. Each
+   * is a lower bound of the truth, so no refund is counted twice, whichever lands first.
+   */
   refundedAmount: number;
   /**
-   * Cumulative refund per payment intent (Stripe reports `amount_refunded` per charge), so
-   * refunds of two different payments add up instead of one hiding the other.
+   * The highest cumulative refund the provider reported per payment intent (Stripe's
+   * `amount_refunded` per charge), so refunds of two different payments add up instead of
+   * one hiding the other.
    */
   refundedByIntent?: Record<string, number>;
+  /**
+   * Refunds Settle made, each once by the provider's refund id. Optional only so orders
+   * stored before it existed still type-check.
+   */
+  refunds?: RefundRecord[];
+}
+
+/** One refund made through the provider, as it numbered it. */
+export interface RefundRecord {
+  /** The provider's refund id (Stripe's `re_…`). */
+  id: string;
+  paymentIntentId: string;
+  /** Minor units. */
+  amount: number;
 }
 
 export interface Fulfillment {
@@ -180,6 +210,14 @@ export type Fact =
   | { kind: "session_created"; sessionId: string }
   /** `amountRefunded` is cumulative, as Stripe's charge.amount_refunded. */
   | { kind: "refunded"; paymentIntentId: string | null; amountRefunded: number; currency: string }
+  /** One refund Settle made, named by the provider's refund id; `amount` is its own. */
+  | {
+    kind: "refund_issued";
+    refundId: string;
+    paymentIntentId: string;
+    amount: number;
+    currency: string;
+  }
   | { kind: "dispute_opened"; paymentIntentId: string | null; amount: number; reason: string }
   | { kind: "cancelled" }
   | { kind: "manually_paid" }

@@ -1,8 +1,9 @@
 /**
  * Where the payment page sends the shopper back: `/checkout/success?session_id=…`. The
  * server asks the provider itself (orderBySession), so a paid session shows paid at once
- * even before its webhook; a pending one is polled by the CheckoutStatus island. An
- * unknown session is a 404 page that says what to do.
+ * even before its webhook; a pending one is polled by the CheckoutStatus island. A payment
+ * that does not match the order shows under review, not paid. An unknown session is a 404
+ * page that says what to do.
  */
 import type { Handlers, PageProps } from "$fresh/types.ts";
 import { CartSummary } from "@/components/CartSummary.tsx";
@@ -11,16 +12,16 @@ import { OrderProblem, orderProblemTitle } from "@/components/OrderProblem.tsx";
 import { Page, type PageMeta } from "@/components/Page.tsx";
 import { COLUMNS } from "@/components/styles.ts";
 import CheckoutStatus from "@/islands/CheckoutStatus.tsx";
+import type { ShopperOrderView } from "@/lib/checkout/checkout_state.ts";
 import { orderBySession } from "@/lib/checkout/order_status.ts";
 import { orderLinks, SessionIdSchema } from "@/lib/checkout/shopper_pages.ts";
 import { NotFoundError } from "@/lib/http/errors.ts";
-import type { PublicOrderView } from "@/lib/orders/order.ts";
 import type { ShopState } from "../_middleware.ts";
 
 type Data =
   & PageMeta
   & (
-    | { found: true; sessionId: string; order: PublicOrderView; token: string }
+    | { found: true; sessionId: string; order: ShopperOrderView; token: string }
     | { found: false }
   );
 
@@ -35,7 +36,7 @@ export const handler: Handlers<Data, ShopState> = {
         headers: PRIVATE,
       });
     if (!parsed.success) return await missing();
-    let order: PublicOrderView;
+    let order: ShopperOrderView;
     try {
       order = await orderBySession(ctx.state, parsed.data);
     } catch (err) {

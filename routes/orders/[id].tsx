@@ -21,17 +21,18 @@ import {
   checkoutState,
   orderStatusWords,
   PAYMENT_STATUS_WORDS,
+  type ShopperOrderView,
+  UNDER_REVIEW_TEXT,
 } from "@/lib/checkout/checkout_state.ts";
-import { ownedOrderStatus } from "@/lib/checkout/order_status.ts";
+import { ownedOrderView } from "@/lib/checkout/order_status.ts";
 import { OrderIdSchema, orderLinks, requestOwner } from "@/lib/checkout/shopper_pages.ts";
 import { ForbiddenError, NotFoundError } from "@/lib/http/errors.ts";
-import type { PublicOrderView } from "@/lib/orders/order.ts";
 import type { ShopState } from "../_middleware.ts";
 
 type Data =
   & PageMeta
   & (
-    | { problem: null; order: PublicOrderView; token: string; statusUrl: string }
+    | { problem: null; order: ShopperOrderView; token: string; statusUrl: string }
     | { problem: OrderProblemKind }
   );
 
@@ -44,9 +45,9 @@ export const handler: Handlers<Data, ShopState> = {
     const id = OrderIdSchema.safeParse(ctx.params.id);
     if (!id.success) return await problem("unknown_order", 404);
     const token = ctx.url.searchParams.get("token");
-    let order: PublicOrderView;
+    let order: ShopperOrderView;
     try {
-      order = await ownedOrderStatus(ctx.state, id.data, await requestOwner(req, ctx.state, token));
+      order = await ownedOrderView(ctx.state, id.data, await requestOwner(req, ctx.state, token));
     } catch (err) {
       if (err instanceof NotFoundError) return await problem("unknown_order", 404);
       if (err instanceof ForbiddenError) return await problem("forbidden", 403);
@@ -61,6 +62,7 @@ export const handler: Handlers<Data, ShopState> = {
 
 const EXPLAINED: Record<CheckoutState, string> = {
   paid: "Your payment is in. We’ll e-mail you when the order ships.",
+  under_review: UNDER_REVIEW_TEXT,
   pending: "We’re waiting for the payment to be confirmed. If you paid by bank debit this " +
     "can take a few days; we’ll e-mail you as soon as it clears.",
   failed: "The last payment attempt was declined. No money was taken; you can try again.",
@@ -70,6 +72,7 @@ const EXPLAINED: Record<CheckoutState, string> = {
 
 const TONES: Record<CheckoutState, string> = {
   paid: "bg-green-100 text-green-800",
+  under_review: "bg-amber-100 text-amber-900",
   pending: "bg-amber-100 text-amber-900",
   failed: "bg-red-100 text-red-800",
   expired: "bg-red-100 text-red-800",

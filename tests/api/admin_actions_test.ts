@@ -6,6 +6,7 @@
 import { deepStrictEqual as assertEquals, equal, match, ok } from "node:assert/strict";
 import { listHistory } from "@/lib/db/orders.ts";
 import { getStock } from "@/lib/db/products.ts";
+import { formatMoney } from "@/lib/orders/money.ts";
 import { stripeSession } from "@/lib/payments/stripe_fixtures.ts";
 import { latestReconcile, reconcile } from "@/lib/reconcile/run.ts";
 import { listOrderTasks } from "@/lib/tasks/outbox.ts";
@@ -167,7 +168,7 @@ Deno.test("refund: partial, then too much is refused, then the rest; a resubmit 
   await refused(
     await act(app, cookie, s.orderId, { action: "refund", amount: tooMuch, reason: "all of it" }),
     422,
-    new RegExp(`At most ${total - 250} can still be refunded`),
+    new RegExp(`At most \\${formatMoney(total - 250, order.currency)} can still be refunded`),
   );
   equal((await orderOf(app, s.orderId)).payment.refundedAmount, 250, "nothing more went back");
 
