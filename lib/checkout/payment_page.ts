@@ -233,18 +233,33 @@ async function retireLapse(
   }
 }
 
-/** Records a failed try, unless another request has moved the attempt on meanwhile. */
+/**
+ * Records a failed try, unless another request has moved the attempt on meanwhile. The mark
+ * has to land: a try left "opening" is joined as in flight for JOIN_WINDOW_MS, so the next
+ * Pay would replay its failure instead of making a fresh try. A locked store (several
+ * processes on one SQLite file) is waited out like any other commit's.
+ */
 async function markFailed(deps: AppDeps, orderId: string, plan: Plan): Promise<void> {
   const key = keys.checkoutAttempt(orderId);
-  const entry = await deps.kv.get<AttemptRecord>(key);
-  const rec = entry.value;
-  if (!rec || rec.attempt !== plan.attempt || rec.try !== plan.try || rec.state !== "opening") {
-    return;
+  try {
+    await commitWithRetry(async () => {
+      const entry = await deps.kv.get<AttemptRecord>(key);
+      const rec = entry.value;
+      if (!rec || rec.attempt !== plan.attempt || rec.try !== plan.try || rec.state !== "opening") {
+        return { op: null, result: undefined };
+      }
+      const op = deps.kv.atomic().check(entry)
+        .set(key, { ...rec, state: "failed" }, { expireIn: CHECKOUT_REQUEST_TTL_MS });
+      return { op, result: undefined };
+    });
+  } catch (err) {
+    // The caller's own failure is the answer; the try counts as failed once the window passes.
+    log("warn", "could not record a failed checkout try", {
+      orderId,
+      try: plan.try,
+      error: err instanceof Error ? err.message : String(err),
+    });
   }
-  // Best effort: a try left "opening" is treated as failed once JOIN_WINDOW_MS has passed.
-  await deps.kv.atomic().check(entry)
-    .set(key, { ...rec, state: "failed" }, { expireIn: CHECKOUT_REQUEST_TTL_MS })
-    .commit().catch(() => {});
 }
 
 function usable(deps: AppDeps, session: CheckoutSession): boolean {

@@ -96,6 +96,32 @@ Deno.test("after a create that timed out, the next Pay opens a session", async (
   assert.equal(sessionsOf(app, order.id).length, 1);
 });
 
+Deno.test("a failed try is marked failed through a locked store, so the next Pay makes a fresh try", async () => {
+  await using app = await testApp();
+  const { pay } = await firstPay(app);
+  app.emulator!.failNext("create_session", "error_500");
+  let locked = false;
+  app.deps.kv = failingCommits(app.kv, (writes) => {
+    // Another process holds the SQLite file just as the failed try is recorded.
+    const marking = !locked &&
+      writes.some(([key, value]) =>
+        key[0] === "checkout_attempts" && (value as { state?: string }).state === "failed"
+      );
+    if (marking) locked = true;
+    return marking ? "locked" : false;
+  });
+  assert.equal((await pay()).status, 502);
+  assert.ok(locked, "the failed try's mark met a locked store");
+  const order = await onlyOrder(app);
+  const attempt = await app.kv.get<{ try: number; state: string }>(keys.checkoutAttempt(order.id));
+  assert.deepEqual([attempt.value?.try, attempt.value?.state], [1, "failed"]);
+  // Left "opening", the try would be joined as if in flight: its 500 replayed, no fresh try.
+  const res = await pay();
+  assert.equal(res.status, 200, await res.clone().text());
+  assert.equal((await orderOf(app, order.id)).payment.sessionId, (await res.json()).id);
+  assert.deepEqual(app.emulator!.pendingFaults(), []);
+});
+
 Deno.test("a session whose attach commit failed is expired at the provider, and the next Pay opens another", async () => {
   await using app = await testApp();
   const { pay } = await firstPay(app);
@@ -178,13 +204,14 @@ Deno.test("the lapse task is retired as soon as a session is attached", async ()
 });
 
 type Write = [Deno.KvKey, unknown];
+type Verdict = boolean | "landed" | "locked";
 
 /**
  * The real store, except that a commit whose writes match `fail` throws once: before
- * committing (a failed commit), or, for "landed", after committing (a commit that timed out
- * but had landed).
+ * committing (a failed commit; for "locked", the SQLite file held by another process), or,
+ * for "landed", after committing (a commit that timed out but had landed).
  */
-function failingCommits(kv: Deno.Kv, fail: (writes: Write[]) => boolean | "landed"): Deno.Kv {
+function failingCommits(kv: Deno.Kv, fail: (writes: Write[]) => Verdict): Deno.Kv {
   return new Proxy(kv, {
     get(target, prop) {
       if (prop !== "atomic") {
@@ -198,7 +225,7 @@ function failingCommits(kv: Deno.Kv, fail: (writes: Write[]) => boolean | "lande
 
 function recordingOp(
   op: Deno.AtomicOperation,
-  fail: (writes: Write[]) => boolean | "landed",
+  fail: (writes: Write[]) => Verdict,
 ): Deno.AtomicOperation {
   const writes: Write[] = [];
   const proxy: Deno.AtomicOperation = new Proxy(op, {
@@ -214,6 +241,7 @@ function recordingOp(
         return async () => {
           const verdict = fail(writes);
           if (verdict === true) throw new Error("injected: the commit failed");
+          if (verdict === "locked") throw new TypeError("database is locked");
           const result = await target.commit();
           if (verdict === "landed") throw new Error("injected: the commit timed out");
           return result;
