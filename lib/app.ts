@@ -8,10 +8,12 @@ import manifest from "../fresh.gen.ts";
 import freshConfig from "../fresh.config.ts";
 import { mountFresh } from "./fresh/server.ts";
 import type { IslandAssets } from "./fresh/bundle.ts";
+import { bodyTimeout } from "./http/body_timeout.ts";
 import { clientIp } from "./http/client_ip.ts";
-import { errorResponse, PayloadTooLargeError } from "./http/errors.ts";
+import { errorResponse, PayloadTooLargeError, toAppError } from "./http/errors.ts";
 import { rateLimit } from "./http/rate_limit.ts";
 import { requestLog } from "./http/request_log.ts";
+import { sameOriginWrites } from "./http/same_origin.ts";
 import { securityHeaders } from "./http/security_headers.ts";
 import { log } from "./log.ts";
 import type { AppDeps, State } from "./state.ts";
@@ -20,15 +22,20 @@ import type { AppDeps, State } from "./state.ts";
 export const WEBHOOK_BODY_LIMIT = 1024 * 1024;
 /** Every other JSON API body. */
 export const API_BODY_LIMIT = 16 * 1024;
+/** From arrival to the last byte of an API or webhook body; a real client needs far less. */
+export const BODY_TIMEOUT_MS = 10_000;
 
 export interface AppOptions {
   /** Island bundles: prebuilt (`_fresh/`) or built once at start. */
   islands: IslandAssets;
   /** Origins forms may navigate to besides Stripe Checkout (the emulator's hosted page). */
   formActionOrigins?: string[];
+  /** How long an API or webhook body may take to arrive (default BODY_TIMEOUT_MS). */
+  bodyTimeoutMs?: number;
 }
 
-export function createApp(deps: AppDeps, { islands, formActionOrigins }: AppOptions): Hono {
+export function createApp(deps: AppDeps, options: AppOptions): Hono {
+  const { islands, formActionOrigins, bodyTimeoutMs = BODY_TIMEOUT_MS } = options;
   const { config, kv } = deps;
   const app = new Hono();
   const clientOf = (c: Context) => clientIp(c, config.trustProxy);
@@ -59,25 +66,45 @@ export function createApp(deps: AppDeps, { islands, formActionOrigins }: AppOpti
       maxSize,
       onError: () => errorResponse(new PayloadTooLargeError(maxSize)),
     });
+  app.use("/api/*", bodyTimeout({ ms: bodyTimeoutMs }));
   app.use("/api/payments/webhook", limit(WEBHOOK_BODY_LIMIT));
   app.use("/api/*", async (c, next) => {
     if (c.req.path === "/api/payments/webhook") return await next();
     return await limit(API_BODY_LIMIT)(c, next);
   });
+  // A browser on another site must not spend the shopper's cookies here. Forms were
+  // always checked; JSON calls are checked when they carry cookies.
+  const { publicOrigin } = config;
+  const fromShop = (message: string) =>
+    sameOriginWrites({ publicOrigin, applies: "always", message });
+  const withCookie = (message: string) =>
+    sameOriginWrites({ publicOrigin, applies: "with-cookie", message });
+  const cartForgery = "from other sites cannot change your cart";
+  const payForgery = "from other sites cannot start a payment";
+  app.post("/cart", fromShop(`Forms ${cartForgery}`));
+  app.post("/checkout", fromShop(`Forms ${payForgery}`));
+  app.post("/checkout/cancel", fromShop(`Forms ${payForgery}`));
+  app.on(["POST", "PATCH", "DELETE"], "/api/cart/*", withCookie(`Requests ${cartForgery}`));
+  app.post("/api/payments/create-checkout-session", withCookie(`Requests ${payForgery}`));
+  app.post("/api/orders/:orderId/retry-session", withCookie(`Requests ${payForgery}`));
+
+  // Each no-JavaScript form shares the limit of its JSON twin.
   const limited = (name: string, perMinute: number) =>
     rateLimit({ kv, name, perMinute, clientOf, now: () => deps.now().getTime() });
   const { rateLimits } = config;
-  app.post("/api/payments/create-checkout-session", limited("checkout", rateLimits.checkout));
-  app.post("/api/orders/:orderId/retry-session", limited("retry", rateLimits.retry));
-  app.on(["POST", "PATCH", "DELETE"], "/api/cart/*", limited("cart", rateLimits.cart));
+  const checkout = limited("checkout", rateLimits.checkout);
+  const retry = limited("retry", rateLimits.retry);
+  const cart = limited("cart", rateLimits.cart);
+  app.post("/api/payments/create-checkout-session", checkout);
+  app.post("/checkout", checkout);
+  app.post("/api/orders/:orderId/retry-session", retry);
+  app.post("/checkout/cancel", retry);
+  app.on(["POST", "PATCH", "DELETE"], "/api/cart/*", cart);
+  app.post("/cart", cart);
   app.post("/admin/login", limited("login", rateLimits.login));
   // Public and polled: each call may ask the payment provider about the session.
   app.get("/api/orders/by-session/:sessionId", limited("status", rateLimits.status));
-  app.onError((err, c) => {
-    log("error", "unhandled error", { requestId: c.get("requestId"), error: err });
-    return errorResponse(err);
-  });
-  mountFresh(app, {
+  const pages = mountFresh(app, {
     manifest,
     islands,
     twind: freshConfig.twind,
@@ -87,6 +114,14 @@ export function createApp(deps: AppDeps, { islands, formActionOrigins }: AppOpti
       requestId: c.get("requestId"),
       clientIp: clientOf(c),
     }),
+  });
+  // Errors thrown by the middleware above: JSON for the API, the error page for a page.
+  app.onError((err, c) => {
+    if (!c.req.path.startsWith("/api/")) return pages.renderError(c, err);
+    if (!toAppError(err)) {
+      log("error", "unhandled error", { requestId: c.get("requestId"), error: err });
+    }
+    return errorResponse(err);
   });
   return app;
 }

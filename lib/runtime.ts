@@ -31,6 +31,8 @@ export interface RuntimeOptions {
   emulator?: Partial<Parameters<typeof startEmulator>[0]>;
   /** Do not listen; for tests that only need `app.request()`. */
   listen?: boolean;
+  /** How long an API or webhook body may take to arrive (default BODY_TIMEOUT_MS). */
+  bodyTimeoutMs?: number;
 }
 
 export interface Runtime {
@@ -38,7 +40,7 @@ export interface Runtime {
   deps: AppDeps;
   emulator: Emulator | null;
   worker: Worker;
-  /** The listening origin, e.g. http://127.0.0.1:8000 (empty when not listening). */
+  /** The address actually bound, e.g. http://127.0.0.1:8000 (empty when not listening). */
   url: string;
   close(): Promise<void>;
 }
@@ -123,14 +125,21 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
     : apiBase
     ? [`${apiBase.protocol}://${apiBase.host}:${apiBase.port}`]
     : [];
-  const app = createApp(deps, { islands, formActionOrigins });
+  const app = createApp(deps, {
+    islands,
+    formActionOrigins,
+    bodyTimeoutMs: options.bodyTimeoutMs,
+  });
   worker.start();
 
   let server: Deno.HttpServer<Deno.NetAddr> | null = null;
   let url = "";
   if (options.listen !== false) {
-    server = Deno.serve({ port: config.port, hostname: "0.0.0.0", onListen: () => {} }, app.fetch);
-    url = `http://localhost:${server.addr.port}`;
+    server = Deno.serve(
+      { port: config.port, hostname: config.host, onListen: () => {} },
+      app.fetch,
+    );
+    url = listeningUrl(server.addr);
     emulator?.setWebhookUrl(`http://127.0.0.1:${server.addr.port}/api/payments/webhook`);
   }
   return {
@@ -147,4 +156,10 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
       kv.close();
     },
   };
+}
+
+/** The bound address as a URL; an IPv6 literal is bracketed. */
+export function listeningUrl(addr: Deno.NetAddr): string {
+  const host = addr.hostname.includes(":") ? `[${addr.hostname}]` : addr.hostname;
+  return `http://${host}:${addr.port}`;
 }

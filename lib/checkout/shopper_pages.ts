@@ -4,7 +4,6 @@
  */
 import { z } from "zod";
 import { clientCookie, isSecureRequest, readCartId, readClientId } from "../http/cart_cookie.ts";
-import { ForbiddenError } from "../http/errors.ts";
 import type { AppDeps, State } from "../state.ts";
 import { type Holder, holdersOf } from "./holds.ts";
 import { signOrderToken } from "./owner_token.ts";
@@ -64,12 +63,4 @@ export interface OrderLinks {
 export async function orderLinks(secret: string, orderId: string): Promise<OrderLinks> {
   const token = await signOrderToken(secret, orderId);
   return { token, statusUrl: `/orders/${orderId}?token=${token}` };
-}
-
-/** Refuses a form posted from another site (the cart cookie is SameSite=Lax already). */
-export function refuseForeignForm(req: Request, url: URL, publicOrigin: string): void {
-  const origin = req.headers.get("origin");
-  if (origin && origin !== url.origin && origin !== publicOrigin) {
-    throw new ForbiddenError("Forms from other sites cannot start a payment");
-  }
 }

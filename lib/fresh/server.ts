@@ -6,7 +6,14 @@
 import type { Context, Env, Hono } from "hono";
 import { getConnInfo, serveStatic } from "hono/deno";
 import { fileURLToPath } from "node:url";
-import { AppError, errorResponse, NotFoundError, toAppError } from "../http/errors.ts";
+import {
+  AppError,
+  errorHeaders,
+  errorResponse,
+  NotFoundError,
+  toAppError,
+} from "../http/errors.ts";
+import { log } from "../log.ts";
 import { ASSET_PREFIX, type IslandAssets } from "./bundle.ts";
 import { walk } from "./manifest.ts";
 import {
@@ -37,7 +44,16 @@ export interface FreshOptions extends FreshConfig {
   staticDir?: string;
 }
 
-export function mountFresh<E extends Env>(app: Hono<E>, options: FreshOptions): void {
+/** What mountFresh gives back to the app around it. */
+export interface MountedFresh {
+  /**
+   * The response to an error thrown outside the routes (Hono middleware): the `_500` page
+   * for a page path, with the status and headers of the error, JSON under /api/.
+   */
+  renderError(c: Context, err: unknown): Promise<Response>;
+}
+
+export function mountFresh<E extends Env>(app: Hono<E>, options: FreshOptions): MountedFresh {
   registerIslands(options.manifest);
   const table = routeTable(options.manifest);
   const render = createRenderer(options.twind, options.islands);
@@ -61,15 +77,22 @@ export function mountFresh<E extends Env>(app: Hono<E>, options: FreshOptions): 
     for (const path of route.honoPaths) app.all(path, (c) => serve(c, route));
   }
   app.notFound((c) => serve(c, null));
+  return {
+    renderError: (c, err) => dispatch(c, null, table, render, options, { failed: err }),
+  };
 }
 
-/** Runs the middleware chain, then the route (or the 404), and maps errors to responses. */
+/**
+ * Runs the middleware chain, then the route (or the 404), and maps errors to responses.
+ * With `failed`, only renders that error (it was thrown before the route could run).
+ */
 async function dispatch(
   c: Context,
   route: Route | null,
   table: RouteTable,
   render: Renderer,
   options: FreshOptions,
+  outcome?: { failed: unknown },
 ): Promise<Response> {
   const req = c.req.raw;
   const url = new URL(req.url);
@@ -112,25 +135,32 @@ async function dispatch(
     if (route) return await runRoute(req, { ...ctx, next: base.renderNotFound }, route);
     return api ? errorResponse(new NotFoundError()) : notFound();
   };
+  // One JSON log entry per failure, stack as a field: raw traces would break the log stream.
+  const report = (err: unknown) =>
+    log("error", "unhandled error", {
+      requestId: c.get("requestId"),
+      method: req.method,
+      path: url.pathname,
+      error: err,
+    });
+  const fail = (err: unknown, asPage: boolean): Response => {
+    const known = toAppError(err);
+    if (!known) report(err);
+    if (!asPage) return errorResponse(err);
+    try {
+      if (err instanceof NotFoundError) return notFound();
+      const init = { status: known?.status ?? 500, headers: errorHeaders(known) };
+      return renderPage(table.error, table.rootLayouts, init, undefined, known ?? err);
+    } catch (pageErr) {
+      report(pageErr);
+      return errorResponse(err);
+    }
+  };
+  if (outcome) return fail(outcome.failed, !api);
   try {
     return await run(0);
   } catch (err) {
-    const known = toAppError(err);
-    if (!known) console.error(err);
-    if (!route?.page || api) return errorResponse(err);
-    try {
-      if (err instanceof NotFoundError) return notFound();
-      return renderPage(
-        table.error,
-        table.rootLayouts,
-        { status: known?.status ?? 500 },
-        undefined,
-        known ?? err,
-      );
-    } catch (pageErr) {
-      console.error(pageErr);
-      return errorResponse(err);
-    }
+    return fail(err, Boolean(route?.page) && !api);
   }
 }
 

@@ -1,26 +1,25 @@
 import assert from "node:assert/strict";
 import { NONCE, secureHeaders } from "hono/secure-headers";
+import { type LogLine, logsOf } from "../log_capture.ts";
 import { fixtureApp, fixtureAssets } from "./testdata/app.ts";
 
-const app = await fixtureApp();
+const app = await fixtureApp((hono) =>
+  hono.use("*", async (c, next) => {
+    c.set("requestId" as never, (c.req.header("x-request-id") ?? "req-test") as never);
+    await next();
+  })
+);
 
 async function get(path: string, init?: RequestInit) {
   const res = await app.request(path, init);
   return { res, text: await res.text() };
 }
 
-/** Runs `fn` with console.error captured, so expected error logs do not clutter output. */
-async function capturingErrors<T>(
-  fn: () => Promise<T>,
-): Promise<[T, unknown[][]]> {
-  const original = console.error;
-  const logged: unknown[][] = [];
-  console.error = (...args: unknown[]) => logged.push(args);
-  try {
-    return [await fn(), logged];
-  } finally {
-    console.error = original;
-  }
+/** Runs `fn` with the log captured, so expected error logs do not clutter output. */
+async function capturingErrors<T>(fn: () => Promise<T>): Promise<[T, LogLine[]]> {
+  let result: T | undefined;
+  const lines = await logsOf(async () => result = await fn());
+  return [result as T, lines];
 }
 
 Deno.test("static segments beat [param], which beats [...rest]", async () => {
@@ -122,11 +121,25 @@ Deno.test("errors in pages render _500 and are logged unless they are AppErrors"
   const [boom, logged] = await capturingErrors(() => get("/boom"));
   assert.equal(boom.res.status, 500);
   assert.match(boom.text, /<h1>Failed: kaboom<\/h1>/);
-  assert.equal((logged[0][0] as Error).message, "kaboom");
+  assert.equal((logged[0].error as Error).message, "kaboom");
   const [conflict, quiet] = await capturingErrors(() => get("/boom?conflict"));
   assert.equal(conflict.res.status, 409);
   assert.match(conflict.text, /Failed: Order already paid/);
   assert.equal(quiet.length, 0);
+});
+
+Deno.test("an unexpected error is one JSON log entry: level error, request id, stack", async () => {
+  const [, logged] = await capturingErrors(() =>
+    get("/boom", { headers: { "x-request-id": "req-42" } })
+  );
+  assert.equal(logged.length, 1);
+  const [entry] = logged;
+  assert.equal(entry.level, "error");
+  assert.equal(entry.requestId, "req-42");
+  assert.equal(entry.path, "/boom");
+  const error = entry.error as { message: string; stack: string };
+  assert.equal(error.message, "kaboom");
+  assert.match(error.stack, /kaboom\n\s+at /);
 });
 
 Deno.test("errors in routes without a page answer JSON", async () => {

@@ -62,10 +62,17 @@ export class BusinessRuleError extends AppError {
     super(422, code, message, details);
   }
 }
+/** 408: the client did not finish sending its body in time. */
+export class RequestTimeoutError extends AppError {
+  constructor(ms: number) {
+    super(408, "request_timeout", `The request body did not arrive within ${ms / 1000} s`);
+  }
+}
 /** 429: rate limited. */
 export class RateLimitedError extends AppError {
   constructor(readonly retryAfterSeconds: number) {
-    super(429, "rate_limited", "Too many requests", {
+    const wait = retryAfterSeconds === 1 ? "1 second" : `${retryAfterSeconds} seconds`;
+    super(429, "rate_limited", `Too many requests: please try again in ${wait}`, {
       retryAfter: retryAfterSeconds,
     });
   }
@@ -105,18 +112,23 @@ export function toAppError(err: unknown): AppError | null {
   return null;
 }
 
+/** Headers an error's response carries, JSON or page alike. */
+export function errorHeaders(err: AppError | null): Headers {
+  const headers = new Headers();
+  if (err instanceof RateLimitedError) headers.set("retry-after", String(err.retryAfterSeconds));
+  if (err instanceof ServiceBusyError) headers.set("retry-after", "1");
+  // A client that trickled its body gets no second request on this connection.
+  if (err instanceof RequestTimeoutError) headers.set("connection", "close");
+  return headers;
+}
+
 /** The JSON response for any thrown value; unknown errors become an opaque 500. */
 export function errorResponse(thrown: unknown): Response {
   const err = toAppError(thrown);
   if (err) {
     const body: ErrorBody = { error: { code: err.code, message: err.message } };
     if (err.details !== undefined) body.error.details = err.details;
-    const headers = new Headers();
-    if (err instanceof RateLimitedError) {
-      headers.set("retry-after", String(err.retryAfterSeconds));
-    }
-    if (err instanceof ServiceBusyError) headers.set("retry-after", "1");
-    return Response.json(body, { status: err.status, headers });
+    return Response.json(body, { status: err.status, headers: errorHeaders(err) });
   }
   return Response.json(
     {

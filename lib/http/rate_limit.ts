@@ -6,7 +6,7 @@
 import type { Context, MiddlewareHandler } from "hono";
 import { keys, RATE_LIMIT_TTL_MS } from "../db/keys.ts";
 import { log } from "../log.ts";
-import { errorResponse, RateLimitedError } from "./errors.ts";
+import { RateLimitedError } from "./errors.ts";
 import { requestIdOf } from "./request_log.ts";
 
 export const WINDOW_MS = 60_000;
@@ -56,7 +56,10 @@ export async function take(
   return refused;
 }
 
-/** Hono middleware answering 429 (with Retry-After) once a client used up its minute. */
+/**
+ * Hono middleware refusing a client that used up its minute: it throws RateLimitedError, which
+ * the app's error handler answers with 429 and Retry-After (JSON under /api/, a page elsewhere).
+ */
 export function rateLimit(options: RateLimitOptions): MiddlewareHandler {
   const { kv, name, perMinute, clientOf, now = Date.now } = options;
   return async (c, next) => {
@@ -73,7 +76,7 @@ export function rateLimit(options: RateLimitOptions): MiddlewareHandler {
       });
       return await next();
     }
-    if (!result.allowed) return errorResponse(new RateLimitedError(result.retryAfterSeconds));
+    if (!result.allowed) throw new RateLimitedError(result.retryAfterSeconds);
     await next();
   };
 }

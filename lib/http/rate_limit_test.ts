@@ -2,11 +2,13 @@ import assert from "node:assert/strict";
 import { Hono } from "hono";
 import { keys } from "../db/keys.ts";
 import { configureLog } from "../log.ts";
+import { errorResponse } from "./errors.ts";
 import { rateLimit, take, WINDOW_MS } from "./rate_limit.ts";
 
 /** A tiny app limited per `x-client` header, with a movable clock. */
 function limitedApp(kv: Deno.Kv, perMinute: number, clock = { ms: 10 * WINDOW_MS }) {
   const app = new Hono();
+  app.onError((err) => errorResponse(err));
   app.post(
     "/limited",
     rateLimit({
@@ -33,7 +35,11 @@ Deno.test("the request over the limit gets 429, a JSON error and Retry-After", a
   assert.equal(res.status, 429);
   assert.equal(res.headers.get("retry-after"), "15");
   assert.deepEqual(await res.json(), {
-    error: { code: "rate_limited", message: "Too many requests", details: { retryAfter: 15 } },
+    error: {
+      code: "rate_limited",
+      message: "Too many requests: please try again in 15 seconds",
+      details: { retryAfter: 15 },
+    },
   });
 });
 

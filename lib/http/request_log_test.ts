@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
+import { logsOf } from "../log_capture.ts";
 import { Hono } from "hono";
-import { configureLog } from "../log.ts";
 import { requestIdOf, requestLog } from "./request_log.ts";
 
 function appWith(trustProxy: boolean): Hono {
@@ -17,17 +17,6 @@ function appWith(trustProxy: boolean): Hono {
   app.get("/moved", () => Response.redirect("https://example.com/", 303));
   app.onError((_err, c) => c.text("failed", 500));
   return app;
-}
-
-async function logged(fn: () => unknown): Promise<Record<string, unknown>[]> {
-  const lines: string[] = [];
-  const previous = configureLog({ level: "debug", write: (line) => lines.push(line) });
-  try {
-    await fn();
-  } finally {
-    configureLog(previous);
-  }
-  return lines.map((line) => JSON.parse(line));
 }
 
 Deno.test("every response carries the id the handler saw, fresh per request", async () => {
@@ -54,7 +43,7 @@ Deno.test("an incoming id is reused only behind a trusted proxy, and only when v
 
 Deno.test("one access line per request, without the query string", async () => {
   const app = appWith(false);
-  const lines = await logged(() => app.request("/id?token=s3cret&session_id=cs_1"));
+  const lines = await logsOf(() => app.request("/id?token=s3cret&session_id=cs_1"));
   assert.equal(lines.length, 1);
   const { time, ms, requestId, ...rest } = lines[0];
   assert.ok(typeof time === "string" && typeof ms === "number" && typeof requestId === "string");
@@ -71,7 +60,7 @@ Deno.test("one access line per request, without the query string", async () => {
 
 Deno.test("errors log at error level with their status; probes at debug", async () => {
   const app = appWith(false);
-  const lines = await logged(async () => {
+  const lines = await logsOf(async () => {
     const res = await app.request("/boom");
     assert.ok(res.headers.get("x-request-id"));
     await app.request("/healthz");

@@ -5,6 +5,7 @@
  */
 import { commitRetryingLocks, commitWithRetry } from "../db/atomic.ts";
 import { keys } from "../db/keys.ts";
+import { log as writeLog } from "../log.ts";
 import { markDone, type Task } from "./outbox.ts";
 
 export interface TaskRun {
@@ -50,7 +51,7 @@ export interface WorkerOptions {
   /** Delay before attempt `n + 1` after `n` failures. */
   backoffMs?: (attempts: number) => number;
   now?: () => Date;
-  /** Where handler failures are reported (defaults to console.error). */
+  /** Where handler failures are reported (defaults to an error entry in the JSON log). */
   log?: (message: string, fields: Record<string, unknown>) => void;
   /**
    * Observes the background loop: `idle` once it has run what is due and starts waiting,
@@ -79,8 +80,7 @@ export function createWorker(options: WorkerOptions): Worker {
     batch = 16,
     backoffMs = defaultBackoff,
     now = () => new Date(),
-    log = (message, fields) =>
-      console.error(JSON.stringify({ level: "error", message, ...fields })),
+    log = (message, fields) => writeLog("error", message, fields),
   } = options;
   let lastTick = 0;
 
@@ -206,9 +206,7 @@ export function createWorker(options: WorkerOptions): Worker {
         // Drain what is due before sleeping.
         while (!stopped && await runOnce() > 0);
       } catch (err) {
-        log("task worker tick failed", {
-          error: err instanceof Error ? err.message : String(err),
-        });
+        log("task worker tick failed", { error: err });
       }
       if (stopped) break;
       options.onLoop?.("idle");

@@ -19,15 +19,21 @@ import { Page, type PageMeta } from "@/components/Page.tsx";
 import { COLUMNS } from "@/components/styles.ts";
 import RetryPayment from "@/islands/RetryPayment.tsx";
 import { shopperMessage } from "@/lib/checkout/checkout_client.ts";
-import { canRetry, type CheckoutState, checkoutState } from "@/lib/checkout/checkout_state.ts";
-import { ownedOrderStatus } from "@/lib/checkout/order_status.ts";
+import {
+  canRetry,
+  type CheckoutState,
+  checkoutState,
+  type ShopperOrderView,
+  UNDER_REVIEW_TEXT,
+  UNDER_REVIEW_TITLE,
+} from "@/lib/checkout/checkout_state.ts";
+import { ownedOrderView } from "@/lib/checkout/order_status.ts";
 import { retryCheckout } from "@/lib/checkout/retry_session.ts";
-import { orderLinks, refuseForeignForm, requestOwner } from "@/lib/checkout/shopper_pages.ts";
+import { orderLinks, requestOwner } from "@/lib/checkout/shopper_pages.ts";
 import { BadGatewayError, ForbiddenError, NotFoundError, toAppError } from "@/lib/http/errors.ts";
 import { getCartCount } from "@/lib/cart/service.ts";
 import { readCartId } from "@/lib/http/cart_cookie.ts";
 import { readForm } from "@/lib/http/form_body.ts";
-import type { PublicOrderView } from "@/lib/orders/order.ts";
 import type { ShopState } from "../_middleware.ts";
 
 type Data =
@@ -35,7 +41,7 @@ type Data =
   & (
     | {
       problem: null;
-      order: PublicOrderView;
+      order: ShopperOrderView;
       token: string;
       statusUrl: string;
       error: string | null;
@@ -58,9 +64,9 @@ async function renderOrder(
   const problem = (kind: OrderProblemKind, status: number) =>
     ctx.render({ title: orderProblemTitle(kind), problem: kind }, { status, headers: PRIVATE });
   if (!orderId) return await problem("unknown_order", 404);
-  let order: PublicOrderView;
+  let order: ShopperOrderView;
   try {
-    order = await ownedOrderStatus(ctx.state, orderId, await requestOwner(req, ctx.state, token));
+    order = await ownedOrderView(ctx.state, orderId, await requestOwner(req, ctx.state, token));
   } catch (err) {
     if (err instanceof NotFoundError) return await problem("unknown_order", 404);
     if (err instanceof ForbiddenError) return await problem("forbidden", 403);
@@ -84,7 +90,6 @@ export const handler: Handlers<Data, ShopState> = {
 
   async POST(req, ctx) {
     const { state } = ctx;
-    refuseForeignForm(req, ctx.url, state.config.publicOrigin);
     const form = await readForm(req);
     const orderId = form.get("order");
     const token = form.get("token") || null;
@@ -100,7 +105,7 @@ export const handler: Handlers<Data, ShopState> = {
         const shown = SHOWN_ON_PAGE.has(err.status);
         if (!shown && err.status !== 403 && err.status !== 404) throw thrown;
         // 403 and 404 get their own pages, and a paid order's page says it is paid.
-        if (shown && err.code !== "order_paid") {
+        if (shown && err.code !== "order_paid" && err.code !== "payment_under_review") {
           refusal = { status: err.status, message: shopperMessage(err.status, err.message) };
         }
       }
@@ -115,6 +120,8 @@ function words(state: CheckoutState, number: string): [string, string] {
   switch (state) {
     case "paid":
       return ["This order is already paid", `Order ${number} is paid. Thank you!`];
+    case "under_review":
+      return [UNDER_REVIEW_TITLE, UNDER_REVIEW_TEXT];
     case "cancelled":
       return [
         "This order was cancelled",

@@ -18,7 +18,7 @@ import { getCartView } from "@/lib/cart/service.ts";
 import type { CartView } from "@/lib/cart/types.ts";
 import { shopperMessage } from "@/lib/checkout/checkout_client.ts";
 import { cartCheckoutKey, createCheckout } from "@/lib/checkout/create_session.ts";
-import { checkoutOwner, refuseForeignForm } from "@/lib/checkout/shopper_pages.ts";
+import { checkoutOwner } from "@/lib/checkout/shopper_pages.ts";
 import { readCartId } from "@/lib/http/cart_cookie.ts";
 import { BadGatewayError, toAppError } from "@/lib/http/errors.ts";
 import { readForm } from "@/lib/http/form_body.ts";
@@ -52,7 +52,6 @@ export const handler: Handlers<Data, ShopState> = {
 
   async POST(req, ctx) {
     const { state } = ctx;
-    refuseForeignForm(req, ctx.url, state.config.publicOrigin);
     const { cartId, owner, holders } = await checkoutOwner(req, state);
     const posted = IdempotencyKey.safeParse((await readForm(req)).get("idempotencyKey"));
     const idempotencyKey = posted.success ? posted.data : crypto.randomUUID();

@@ -3,7 +3,7 @@
  * CORS on every kind of response, request ids, redacted access logs, health probes.
  */
 import assert from "node:assert/strict";
-import { configureLog } from "@/lib/log.ts";
+import { logsOf } from "@/lib/log_capture.ts";
 import { createTestApp, eventually, type TestApp } from "../support/app.ts";
 
 const PUBLIC_ORIGIN = "https://shop.example";
@@ -23,18 +23,6 @@ function send(app: TestApp, method: string, path: string, headers: Record<string
     headers: { "content-type": "application/json", ...headers },
     body: method === "GET" || method === "OPTIONS" ? undefined : "{}",
   });
-}
-
-/** Log lines (parsed) written while `fn` runs, at every level. */
-async function logsOf(fn: () => Promise<void>): Promise<Record<string, unknown>[]> {
-  const lines: string[] = [];
-  const previous = configureLog({ level: "debug", write: (line) => lines.push(line) });
-  try {
-    await fn();
-  } finally {
-    configureLog(previous);
-  }
-  return lines.map((line) => JSON.parse(line));
 }
 
 Deno.test("the third cart write of a client is refused; another client is not", async () => {

@@ -11,6 +11,7 @@ export interface TestAppOptions {
   /** Extra environment variables (strings, as in the real environment). */
   env?: Record<string, string>;
   emulator?: RuntimeOptions["emulator"];
+  bodyTimeoutMs?: number;
 }
 
 export type TestApp = Runtime & { kv: Deno.Kv };
@@ -37,6 +38,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
   const runtime = await startRuntime(config, {
     islands: await testIslands(),
     emulator: { retryBaseMs: 20, ...options.emulator },
+    bodyTimeoutMs: options.bodyTimeoutMs,
   });
   return Object.assign(runtime, { kv: runtime.deps.kv });
 }
