@@ -14,6 +14,12 @@ const flag = z.enum(["1", "0", "true", "false", "yes", "no", ""]).transform((
 
 const EnvSchema = z.object({
   PORT: intFrom(8000, 0, 65535),
+  /**
+   * The interface to listen on. Outside production only this machine (127.0.0.1): development
+   * runs the emulator with generated secrets. `HOST=0.0.0.0` widens it.
+   */
+  HOST: z.string().trim().regex(/^[0-9A-Za-z.:-]+$/, "must be an address or host name")
+    .optional(),
   SETTLE_ENV: z.enum(["development", "test", "production"]).default(
     "development",
   ),
@@ -92,6 +98,8 @@ export type Env = z.infer<typeof EnvSchema>;
 
 export interface Config {
   port: number;
+  /** Where the server listens: HOST, else 0.0.0.0 in production and 127.0.0.1 elsewhere. */
+  host: string;
   env: "development" | "test" | "production";
   kvPath: string;
   publicOrigin: string;
@@ -148,12 +156,14 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     throw new ConfigError(`Invalid configuration:\n  ${lines.join("\n  ")}`);
   }
   const e = parsed.data;
+  const host = e.HOST ?? (e.SETTLE_ENV === "production" ? "0.0.0.0" : "127.0.0.1");
   const config: Config = {
     port: e.PORT,
+    host,
     env: e.SETTLE_ENV,
     // On Deno Deploy (DENO_DEPLOYMENT_ID is set) the app's assigned database is the default.
     kvPath: e.KV_PATH ?? (env.DENO_DEPLOYMENT_ID ? "default" : ".data/settle.kv"),
-    publicOrigin: (e.PUBLIC_ORIGIN ?? `http://localhost:${e.PORT}`).replace(
+    publicOrigin: (e.PUBLIC_ORIGIN ?? `http://${originHost(host)}:${e.PORT}`).replace(
       /\/$/,
       "",
     ),
@@ -210,6 +220,16 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
   return config;
 }
 
+/**
+ * The host of the default public origin: the address listened on, so the address printed at
+ * start is the one whose cookies the redirects come back to ("every interface" reads as
+ * localhost).
+ */
+function originHost(host: string): string {
+  if (host === "0.0.0.0" || host === "::") return "localhost";
+  return host.includes(":") ? `[${host}]` : host;
+}
+
 function apiBase(url: string): NonNullable<Config["stripe"]["apiBase"]> {
   const u = new URL(url);
   const protocol = u.protocol === "https:" ? "https" : "http";
@@ -257,6 +277,20 @@ function assertProductionReady(c: Config): void {
       `SETTLE_ENV=production refuses to start without: ${missing.join(", ")}`,
     );
   }
+}
+
+/**
+ * What start-up should shout about without refusing to start: a production shop on a test
+ * key takes no real money.
+ */
+export function startupWarnings(c: Config): string[] {
+  const warnings: string[] = [];
+  if (c.env === "production" && c.stripe.secretKey?.startsWith("sk_test_")) {
+    warnings.push(
+      "STRIPE_SECRET_KEY is a TEST key (sk_test_…) in production: no real payment will be taken",
+    );
+  }
+  return warnings;
 }
 
 /** Reads the process environment once. */

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { ConfigError, parseConfig } from "./config.ts";
+import { ConfigError, parseConfig, startupWarnings } from "./config.ts";
 
 const PRODUCTION: Record<string, string> = {
   SETTLE_ENV: "production",
@@ -26,7 +26,7 @@ Deno.test("development needs no variables at all", () => {
   assert.equal(c.env, "development");
   assert.equal(c.port, 8000);
   assert.equal(c.kvPath, ".data/settle.kv");
-  assert.equal(c.publicOrigin, "http://localhost:8000");
+  assert.equal(c.publicOrigin, "http://127.0.0.1:8000");
   assert.equal(c.useEmulator, true);
   assert.equal(c.trustProxy, false);
   assert.equal(c.logLevel, "info");
@@ -62,6 +62,7 @@ const BAD: [string, string][] = [
   ["LOG_LEVEL", "loud"],
   ["SLACK_WEBHOOK_URL", "not a url"],
   ["EMULATOR_PORT", "-5"],
+  ["HOST", "0.0.0.0/0"],
 ];
 
 for (const [name, value] of BAD) {
@@ -84,6 +85,33 @@ Deno.test("a complete production environment starts", () => {
   assert.equal(c.publicOrigin, "https://shop.example");
   const hashed = { ...PRODUCTION, ADMIN_PASSWORD: undefined, ADMIN_PASSWORD_HASH: "$argon2id$x" };
   assert.equal(parseConfig(hashed).admin.passwordHash, "$argon2id$x");
+});
+
+Deno.test("only this machine is listened to outside production unless HOST widens it", () => {
+  assert.equal(parseConfig({}).host, "127.0.0.1");
+  assert.equal(parseConfig({ SETTLE_ENV: "test" }).host, "127.0.0.1");
+  assert.equal(parseConfig({ HOST: "0.0.0.0" }).host, "0.0.0.0");
+  assert.equal(parseConfig(PRODUCTION).host, "0.0.0.0");
+  assert.equal(parseConfig({ ...PRODUCTION, HOST: "10.0.0.5" }).host, "10.0.0.5");
+});
+
+Deno.test("the default public origin is the address listened on, so its cookies come back", () => {
+  assert.equal(parseConfig({ PORT: "8100" }).publicOrigin, "http://127.0.0.1:8100");
+  assert.equal(parseConfig({ HOST: "::1" }).publicOrigin, "http://[::1]:8000");
+  assert.equal(parseConfig({ HOST: "0.0.0.0" }).publicOrigin, "http://localhost:8000");
+  assert.equal(
+    parseConfig({ HOST: "0.0.0.0", PUBLIC_ORIGIN: "http://shop.lan:8000" }).publicOrigin,
+    "http://shop.lan:8000",
+  );
+});
+
+Deno.test("production on a test Stripe key starts with a warning; a live key has none", () => {
+  const onTest = parseConfig({ ...PRODUCTION, STRIPE_SECRET_KEY: "sk_test_51Hfake" });
+  const [warning, ...more] = startupWarnings(onTest);
+  assert.match(warning, /STRIPE_SECRET_KEY is a TEST key .* no real payment will be taken/);
+  assert.deepEqual(more, []);
+  assert.deepEqual(startupWarnings(parseConfig(PRODUCTION)), []);
+  assert.deepEqual(startupWarnings(parseConfig({ STRIPE_SECRET_KEY: "sk_test_x" })), []);
 });
 
 const REQUIRED: [string, RegExp][] = [

@@ -46,3 +46,20 @@ Deno.test("outside production the same start seeds the catalog and runs the emul
     await runtime.close();
   }
 });
+
+Deno.test("development listens on 127.0.0.1 only and reports the address it bound", async () => {
+  const runtime = await startRuntime(
+    parseConfig({ SETTLE_ENV: "test", KV_PATH: ":memory:", PORT: "0" }),
+    { islands },
+  );
+  try {
+    const { port, hostname } = new URL(runtime.url);
+    assert.equal(hostname, "127.0.0.1");
+    assert.ok(Number(port) > 0, runtime.url);
+    const res = await fetch(`${runtime.url}/healthz`);
+    assert.equal(res.status, 200);
+    await res.body?.cancel();
+  } finally {
+    await runtime.close();
+  }
+});

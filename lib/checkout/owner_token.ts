@@ -25,8 +25,14 @@ const toBase64Url = (bytes: ArrayBuffer) =>
   btoa(String.fromCharCode(...new Uint8Array(bytes)))
     .replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
 
+/**
+ * 32 bytes in 43 characters leave the last one 2 spare bits; only the spelling with them
+ * clear is accepted, so one token has one spelling (a changed character never verifies).
+ */
+const CANONICAL_TOKEN = /^[A-Za-z0-9_-]{42}[AEIMQUYcgkosw048]$/;
+
 function fromBase64Url(token: string): Uint8Array<ArrayBuffer> | null {
-  if (!/^[A-Za-z0-9_-]{43}$/.test(token)) return null;
+  if (!CANONICAL_TOKEN.test(token)) return null;
   const binary = atob(token.replaceAll("-", "+").replaceAll("_", "/") + "=");
   return Uint8Array.from(binary, (c) => c.charCodeAt(0));
 }

@@ -19,6 +19,9 @@ export interface MailMessage {
 export interface SendOptions {
   /** Stable per receipt, so a repeated send is one e-mail at a provider that honours it. */
   idempotencyKey: string;
+  /** What a log may name the message by: the order number. Never a link, which can be a
+   * credential (a success URL's session id shows the order to whoever holds it). */
+  reference: string;
   signal: AbortSignal;
 }
 
@@ -28,15 +31,14 @@ export interface MailTransport {
   send(message: MailMessage, options: SendOptions): Promise<{ messageId: string | null }>;
 }
 
-/** Writes the message to the log as readable lines instead of sending it. */
+/** Notes in the log that a message was due, by its order number only, instead of sending it. */
 export const logTransport: MailTransport = {
   name: "log",
-  send(message, { idempotencyKey }) {
+  send(message, { idempotencyKey, reference }) {
     log("info", "receipt (not e-mailed: no mail API configured or no address)", {
+      order: reference,
       to: message.to,
-      from: message.from || null,
       subject: message.subject,
-      lines: message.text.split("\n"),
       idempotencyKey,
     });
     return Promise.resolve({ messageId: null });

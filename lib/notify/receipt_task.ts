@@ -121,6 +121,7 @@ export function receiptHandler(options: ReceiptTaskOptions): TaskHandler {
     try {
       ({ messageId } = await transport.send(message, {
         idempotencyKey: `receipt:${orderId}:${paymentKey}`,
+        reference: order.number,
         signal: AbortSignal.timeout(timeoutMs),
       }));
     } catch (err) {

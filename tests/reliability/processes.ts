@@ -10,7 +10,7 @@ export const SESSION_SECRET = "reliability-session-secret-reliability!";
 export const WEBHOOK_SECRET = "whsec_reliability_4Jd8Qm2Xv6Lp9Tz3";
 /** The checkout window the processes run with: Stripe's minimum, and Settle's default. */
 export const CHECKOUT_EXPIRES_MINUTES = 30;
-/** main.ts: `Settle (test) listening on http://localhost:8000`. */
+/** main.ts: `Settle (test) listening on http://127.0.0.1:8000`. */
 const READY = /listening on http:\/\/[^\s/]+:(\d+)/;
 const START_TIMEOUT_MS = 60_000;
 

@@ -62,7 +62,7 @@ export async function startShop(
     SETTLE_ENV: "test",
     KV_PATH: ":memory:",
     PORT: String(port),
-    PUBLIC_ORIGIN: `http://localhost:${port}`,
+    PUBLIC_ORIGIN: `http://127.0.0.1:${port}`,
     SESSION_SECRET: "browser-test-secret-browser-test-secret",
     STRIPE_WEBHOOK_SECRET: "whsec_browser_test",
     RATE_LIMIT_CART_PER_MIN: "0",
