@@ -1,8 +1,11 @@
 /**
  * The fuzzer: thousands of malformed requests (seeded, so a failure repeats) across every
- * public route of both processes. Not one may answer 5xx, and the KV file must be exactly
- * as it was: every entry's versionstamp is compared before and after (rate limits are off,
- * so nothing may change at all, but for the status page's throttle stamps).
+ * public route of both processes, and among them the no-JS form posts and oversized signed
+ * webhook events of fuzz_posts.ts. Not one may answer 5xx, and the KV file must be exactly
+ * as it was but for what the fuzz can name up front: every entry's versionstamp is compared
+ * before and after, and a change counts as expected only for a cart the fuzzer owns, an
+ * event it signed (kept, with its references' waiting lists) or a rate-limit counter. The
+ * status page's throttle stamps are left out.
  */
 import {
   body,
@@ -13,6 +16,14 @@ import {
   publicRoutes,
   query,
 } from "./fuzz_inputs.ts";
+import {
+  type Expected,
+  expectedChange,
+  type FormPools,
+  formPost,
+  newExpected,
+  oversizedEvent,
+} from "./fuzz_posts.ts";
 import { emptyVerdict } from "./oracle.ts";
 import { runPhase } from "./phase.ts";
 import type { PhaseRow } from "./report.ts";
@@ -23,6 +34,10 @@ export interface FuzzOptions {
   concurrency: number;
   settleMs: number;
 }
+
+/** Of the fuzz's requests: no-JS form posts, and oversized signed webhook events. */
+const FORM_SHARE = 0.2;
+const SIGNED_EVENT_SHARE = 0.05;
 
 /**
  * When the provider was last asked about an unpaid order: a status read with a real session
@@ -40,15 +55,47 @@ export async function snapshot(kv: Deno.Kv): Promise<Map<string, string>> {
   return rows;
 }
 
-export function changes(before: Map<string, string>, after: Map<string, string>): string[] {
-  const out: string[] = [];
+export interface KeyChange {
+  what: "added" | "changed" | "removed";
+  /** The key as snapshot() spells it (JSON). */
+  key: string;
+}
+
+export function keyChanges(before: Map<string, string>, after: Map<string, string>): KeyChange[] {
+  const out: KeyChange[] = [];
   for (const [key, stamp] of after) {
-    if (!before.has(key)) out.push(`added ${key}`);
-    else if (before.get(key) !== stamp) out.push(`changed ${key}`);
+    if (!before.has(key)) out.push({ what: "added", key });
+    else if (before.get(key) !== stamp) out.push({ what: "changed", key });
   }
-  for (const key of before.keys()) if (!after.has(key)) out.push(`removed ${key}`);
+  for (const key of before.keys()) if (!after.has(key)) out.push({ what: "removed", key });
   return out;
 }
+
+export function changes(before: Map<string, string>, after: Map<string, string>): string[] {
+  return keyChanges(before, after).map((c) => `${c.what} ${c.key}`);
+}
+
+/** Cart ids in the `settle_cart` cookies a response sets. */
+function cartsSet(headers: Headers): string[] {
+  return headers.getSetCookie().filter((c) => c.startsWith("settle_cart=")).map((c) =>
+    decodeURIComponent(c.slice("settle_cart=".length).split(";")[0]).split(".")[0]
+  );
+}
+
+/** The carts of the orders placed so far (a shopper's real cart: never to change). */
+async function shopperCarts(kv: Deno.Kv, limit = 20): Promise<string[]> {
+  const carts: string[] = [];
+  for await (const e of kv.list<{ cartId?: string | null }>({ prefix: ["orders"] })) {
+    if (e.value?.cartId) carts.push(e.value.cartId);
+    if (carts.length >= limit) break;
+  }
+  return carts;
+}
+
+const count = (map: Map<string, number>, key: string) => map.set(key, (map.get(key) ?? 0) + 1);
+const spread = (map: Map<string | number, number>) =>
+  [...map].sort((a, b) => String(a[0]).localeCompare(String(b[0]))).map(([s, n]) => `${s}×${n}`)
+    .join(" ");
 
 export function fuzzPhase(suite: Suite, options: FuzzOptions): Promise<PhaseRow> {
   return runPhase(suite, "fuzz", async () => {
@@ -60,17 +107,65 @@ export function fuzzPhase(suite: Suite, options: FuzzOptions): Promise<PhaseRow>
       slugs: ["storm-beans", "crash-mug", "race-filter", "fuzz-grinder"],
     };
     const routes = publicRoutes();
+    const pools: FormPools = {
+      productIds: known.productIds,
+      orderIds: known.orderIds,
+      shopperCarts: await shopperCarts(suite.kv),
+      fuzzCarts: Array.from({ length: 8 }, () => crypto.randomUUID()),
+      emptyCarts: Array.from({ length: 4 }, () => crypto.randomUUID()),
+    };
+    const expected: Expected = newExpected(pools);
     await settle(suite, options.settleMs);
     const eventsBefore = suite.emulator.events().length;
     const before = await snapshot(suite.kv);
     const statuses = new Map<number, number>();
+    const formAnswers = new Map<string, number>();
+    const eventAnswers = new Map<string, number>();
+    const accepted: string[] = [];
+    let forms = 0;
+    let signed = 0;
+    let largest = 0;
     const prng = suite.prng.fork();
     let next = 0;
     let sent = 0;
     let unsendable = 0;
+    const answered = (status: number) => {
+      sent++;
+      statuses.set(status, (statuses.get(status) ?? 0) + 1);
+    };
     await Promise.all(Array.from({ length: options.concurrency }, async () => {
       while (next < options.requests) {
         next++;
+        const roll = prng.next();
+        if (roll < FORM_SHARE) {
+          const form = await formPost(prng, pools);
+          const reply = await suite.client.send(form.path, form.init, { tries: 2 });
+          answered(reply.status);
+          forms++;
+          count(formAnswers, `${form.path} ${reply.status}`);
+          if (form.mayWrite) {
+            for (const id of cartsSet(reply.headers)) expected.carts.add(id);
+          } else if (reply.status === 303 && accepted.length < 10) {
+            // Every post that may not write is one Settle must refuse.
+            accepted.push(`${form.kind}: POST ${form.path} was accepted (303)`);
+          }
+          continue;
+        }
+        if (roll < FORM_SHARE + SIGNED_EVENT_SHARE) {
+          const event = await oversizedEvent(prng);
+          expected.events.add(event.eventId);
+          for (const ref of event.refs) expected.refs.add(ref);
+          const reply = await suite.client.send("/api/payments/webhook", {
+            method: "POST",
+            headers: { "content-type": "application/json", "stripe-signature": event.signature },
+            body: event.body,
+          }, { tries: 2 });
+          answered(reply.status);
+          signed++;
+          largest = Math.max(largest, event.size);
+          count(eventAnswers, String(reply.status));
+          continue;
+        }
         const route = prng.pick(routes);
         const path = route.pattern.replace(
           /:(\w+)(\{[^}]*\})?/g,
@@ -96,25 +191,36 @@ export function fuzzPhase(suite: Suite, options: FuzzOptions): Promise<PhaseRow>
           continue;
         }
         const reply = await suite.client.send(target, init, { tries: 2 });
-        sent++;
-        statuses.set(reply.status, (statuses.get(reply.status) ?? 0) + 1);
+        answered(reply.status);
       }
     }));
     await settle(suite, options.settleMs);
-    const changed = changes(before, await snapshot(suite.kv));
-    verdict.problems.push(...changed.slice(0, 10).map((c) => `KV ${c}`));
+    const expectedKinds = new Map<string, number>();
+    const unexpected: string[] = [];
+    for (const change of keyChanges(before, await snapshot(suite.kv))) {
+      const kind = expectedChange(JSON.parse(change.key), expected);
+      if (kind) count(expectedKinds, kind);
+      else unexpected.push(`${change.what} ${change.key}`);
+    }
+    verdict.problems.push(...unexpected.slice(0, 10).map((c) => `KV ${c}`));
+    verdict.problems.push(...accepted);
     const newEvents = suite.emulator.events().length - eventsBefore;
     if (newEvents) verdict.problems.push(`the fuzz made the provider emit ${newEvents} events`);
-    const spread = [...statuses].sort((a, b) => a[0] - b[0]).map(([s, n]) => `${s}×${n}`).join(" ");
+    const answers = spread(statuses);
     return {
       verdict,
       requests: sent,
-      kvChanges: changed.length,
+      kvChanges: unexpected.length,
       notes: [
         `${sent} requests over ${routes.length} routes (${
           routes.map((r) => r.pattern).join(" ")
         }); ` +
-        `${unsendable} refused by fetch itself; answers ${spread}; KV ${before.size} entries compared`,
+        `${unsendable} refused by fetch itself; answers ${answers}; KV ${before.size} entries compared`,
+        `${forms} no-JS form posts (${pools.shopperCarts.length} shoppers' carts, ` +
+        `${pools.fuzzCarts.length} fuzz carts): ${spread(formAnswers)}`,
+        `${signed} signed oversized events (largest ${Math.round(largest / 1024)} KB): ` +
+        `answers ${spread(eventAnswers)}`,
+        `expected KV changes: ${spread(expectedKinds) || "none"}; unexpected: ${unexpected.length}`,
       ],
     };
   });

@@ -44,7 +44,7 @@ export interface KnownIds {
   slugs: string[];
 }
 
-const NASTY = [
+export const NASTY = [
   "",
   " ",
   "..",
