@@ -5,8 +5,20 @@
 import { z } from "zod";
 import { LOG_LEVELS, type LogLevel } from "./log.ts";
 
+export const DEFAULT_SHOP_TIME_ZONE = "Pacific/Auckland";
+
 const intFrom = (fallback: number, min = 0, max = 1_000_000) =>
   z.coerce.number().int().min(min).max(max).default(fallback);
+
+/** Whether the platform's Intl knows `zone`, the test the admin's time formatting relies on. */
+function isTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat("en", { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 const flag = z.enum(["1", "0", "true", "false", "yes", "no", ""]).transform((
   v,
@@ -61,6 +73,16 @@ const EnvSchema = z.object({
    */
   HOLD_LIMIT_UNITS_PER_CLIENT: intFrom(20),
   HOLD_LIMIT_ORDERS_PER_CLIENT: intFrom(3),
+  /**
+   * A basket too big for one commit is placed in steps; if its order is not made within this
+   * window (a crash), compensation gives its stock back (lib/stock/reservations.ts).
+   */
+  STOCK_PLACEMENT_WINDOW_SECONDS: intFrom(60, 1, 3600),
+  /**
+   * Test only (refused elsewhere): a file path. After a placement's first chunk the process
+   * creates `<path>.reached` and waits until `<path>` exists, so a test can kill it there.
+   */
+  SETTLE_TEST_PAUSE_PLACEMENT: z.string().min(1).optional(),
   TRUST_PROXY: flag,
   SLACK_WEBHOOK_URL: z.url().optional(),
   FULFILLMENT_URL: z.url().optional(),
@@ -92,6 +114,12 @@ const EnvSchema = z.object({
   EMULATOR_PORT: intFrom(0, 0, 65535),
   /** Quietest log level written; default info (warn under SETTLE_ENV=test). */
   LOG_LEVEL: z.enum(LOG_LEVELS).optional(),
+  /** The IANA time zone admin pages show times in (UTC stays on hover). */
+  SHOP_TIME_ZONE: z.string().trim().refine(
+    isTimeZone,
+    "must be an IANA time zone, e.g. Pacific/Auckland",
+  )
+    .default(DEFAULT_SHOP_TIME_ZONE),
 });
 
 export type Env = z.infer<typeof EnvSchema>;
@@ -118,6 +146,10 @@ export interface Config {
   rateLimits: { checkout: number; retry: number; cart: number; login: number; status: number };
   /** Unpaid units and orders one client may hold at once; 0 = no cap. */
   holdLimits: { units: number; orders: number };
+  /** How long a placement in steps may take before compensation undoes it. */
+  placementWindowMs: number;
+  /** SETTLE_TEST_PAUSE_PLACEMENT: only ever set under SETTLE_ENV=test. */
+  testPausePlacement?: string;
   trustProxy: boolean;
   slackWebhookUrl?: string;
   fulfillmentUrl?: string;
@@ -135,6 +167,8 @@ export interface Config {
   reconcile: { afterMinutes: number; cron: string | null };
   emulatorPort: number;
   logLevel: LogLevel;
+  /** SHOP_TIME_ZONE: where admin pages put their times. */
+  shopTimeZone: string;
   /** True when no STRIPE_SECRET_KEY is set: the embedded Stripe emulator serves payments. */
   useEmulator: boolean;
 }
@@ -192,6 +226,8 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
       units: e.HOLD_LIMIT_UNITS_PER_CLIENT,
       orders: e.HOLD_LIMIT_ORDERS_PER_CLIENT,
     },
+    placementWindowMs: e.STOCK_PLACEMENT_WINDOW_SECONDS * 1000,
+    testPausePlacement: e.SETTLE_TEST_PAUSE_PLACEMENT,
     trustProxy: e.TRUST_PROXY,
     slackWebhookUrl: e.SLACK_WEBHOOK_URL,
     fulfillmentUrl: e.FULFILLMENT_URL,
@@ -213,6 +249,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     },
     emulatorPort: e.EMULATOR_PORT,
     logLevel: e.LOG_LEVEL ?? (e.SETTLE_ENV === "test" ? "warn" : "info"),
+    shopTimeZone: e.SHOP_TIME_ZONE,
     useEmulator: !e.STRIPE_SECRET_KEY,
   };
   assertIntegrations(config);
@@ -247,6 +284,9 @@ function assertIntegrations(c: Config): void {
     } else if (!c.stripe.secretKey?.startsWith("sk_test_")) {
       problems.push("STRIPE_API_BASE: requires a test STRIPE_SECRET_KEY (sk_test_…)");
     }
+  }
+  if (c.testPausePlacement && c.env !== "test") {
+    problems.push("SETTLE_TEST_PAUSE_PLACEMENT: only allowed with SETTLE_ENV=test");
   }
   const f = c.fulfillment;
   if (f.adapter === "http" && !f.url) {

@@ -63,6 +63,8 @@ const BAD: [string, string][] = [
   ["SLACK_WEBHOOK_URL", "not a url"],
   ["EMULATOR_PORT", "-5"],
   ["HOST", "0.0.0.0/0"],
+  ["SHOP_TIME_ZONE", "Mars/Olympus"],
+  ["SHOP_TIME_ZONE", "NZ time"],
 ];
 
 for (const [name, value] of BAD) {
@@ -169,6 +171,12 @@ Deno.test("STRIPE_API_BASE points the SDK elsewhere, with a test key, never in p
     refusal({ ...PRODUCTION, STRIPE_API_BASE: "https://stripe.test" }),
     /STRIPE_API_BASE: not allowed with SETTLE_ENV=production/,
   );
+});
+
+Deno.test("admin times default to Pacific/Auckland; SHOP_TIME_ZONE takes any IANA zone", () => {
+  assert.equal(parseConfig({}).shopTimeZone, "Pacific/Auckland");
+  assert.equal(parseConfig({ SHOP_TIME_ZONE: "Europe/Berlin" }).shopTimeZone, "Europe/Berlin");
+  assert.equal(parseConfig({ SHOP_TIME_ZONE: " UTC " }).shopTimeZone, "UTC");
 });
 
 Deno.test("tests log warnings and up unless LOG_LEVEL says otherwise", () => {

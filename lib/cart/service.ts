@@ -5,7 +5,8 @@
  */
 import { z } from "zod";
 import { type CartItem, getCart, updateCart } from "../db/carts.ts";
-import { getProduct, getProducts, getStock, type Product } from "../db/products.ts";
+import { getProduct, getProducts, type Product } from "../db/products.ts";
+import { availableUnits } from "../stock/stock.ts";
 import { BusinessRuleError, NotFoundError } from "../http/errors.ts";
 import { assertPurchasable } from "../catalog/purchasable.ts";
 import { parseInput } from "../http/json_body.ts";
@@ -57,7 +58,7 @@ export async function addItem(
       );
     }
     const next = (line?.quantity ?? 0) + quantity;
-    const product = await requirePurchasable(kv, productId, next);
+    const product = await requirePurchasable(kv, productId, next, Boolean(line));
     if (next > MAX_QUANTITY) {
       throw new BusinessRuleError(
         "quantity_limit",
@@ -88,7 +89,7 @@ export async function setQuantity(
       throw new NotFoundError(`Product ${productId} is not in the cart`, { productId });
     }
     if (quantity === line.quantity) return null;
-    await requirePurchasable(kv, productId, quantity > line.quantity ? quantity : 0);
+    await requirePurchasable(kv, productId, quantity > line.quantity ? quantity : 0, true);
     return withQuantity(items, productId, quantity);
   });
   return await priceItems(kv, cartId, cart.items);
@@ -137,18 +138,29 @@ export async function removeOrderedItems(
 
 /**
  * The product, if `quantity` units of it may be in a cart. Pass 0 to check only that it
- * exists and is on sale.
+ * exists and is on sale. `inCart`: the cart already holds a line of it.
  */
 async function requirePurchasable(
   kv: Deno.Kv,
   productId: string,
   quantity: number,
+  inCart = false,
 ): Promise<Product> {
-  const [product, stock] = await Promise.all([
-    getProduct(kv, productId),
-    getStock(kv, [productId]),
-  ]);
-  return assertPurchasable(productId, product, quantity, stock.get(productId) ?? 0);
+  const product = await getProduct(kv, productId);
+  const stock = product ? await availableUnits(kv, [product]) : new Map<string, number>();
+  try {
+    return assertPurchasable(productId, product, quantity, stock.get(productId) ?? 0);
+  } catch (err) {
+    // "Only one can be bought" leaves a shopper who already has it wondering where it went.
+    if (inCart && err instanceof BusinessRuleError && err.code === "unique_item") {
+      throw new BusinessRuleError(
+        "unique_item",
+        `${product!.title} is already in your cart, and there is only one`,
+        err.details,
+      );
+    }
+    throw err;
+  }
 }
 
 /** One checkout charges one currency, so a cart never mixes them. */
@@ -171,7 +183,8 @@ async function priceItems(
   fallbackCurrency = DEFAULT_CURRENCY,
 ): Promise<CartView> {
   const ids = items.map((item) => item.productId);
-  const [products, stock] = await Promise.all([getProducts(kv, ids), getStock(kv, ids)]);
+  const products = await getProducts(kv, ids);
+  const stock = await availableUnits(kv, [...products.values()]);
   const lines: CartLine[] = [];
   // A product deleted from the catalog cannot be shown or bought: its line is dropped.
   for (const { productId, quantity } of items) {

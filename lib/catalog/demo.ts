@@ -6,11 +6,11 @@ import {
   createProduct,
   DuplicateProductError,
   listProducts,
-  type Product,
+  type ProductInput,
 } from "../db/products.ts";
 
 export interface DemoProduct {
-  product: Product;
+  product: ProductInput;
   stock: number;
 }
 
@@ -20,7 +20,7 @@ const demo = (
   unitAmount: number,
   stock: number,
   description: string,
-  extra: Partial<Product> = {},
+  extra: Partial<ProductInput> = {},
 ): DemoProduct => ({
   product: {
     id: `prod_${slug.replaceAll("-", "_")}`,

@@ -2,10 +2,11 @@
  * The catalog as the shop shows it: active products with the units on hand. Inactive or
  * unknown products are simply not on the shelf.
  */
-import { getProductBySlug, getStock, listProducts, type Product } from "../db/products.ts";
+import { getProductBySlug, listProducts, type Product } from "../db/products.ts";
+import { availableUnits } from "../stock/stock.ts";
 
 export interface ShelfItem extends Product {
-  /** Units in stock now. */
+  /** Units in stock now (UNTRACKED_AVAILABLE for a product whose stock is not tracked). */
   stock: number;
 }
 
@@ -15,7 +16,7 @@ const MAX_SLUG_LENGTH = 200;
 /** Every active product with its stock, in id order. */
 export async function listShelf(kv: Deno.Kv): Promise<ShelfItem[]> {
   const products = await listProducts(kv);
-  const stock = await getStock(kv, products.map((p) => p.id));
+  const stock = await availableUnits(kv, products);
   return products.map((p) => ({ ...p, stock: stock.get(p.id) ?? 0 }));
 }
 
@@ -25,6 +26,6 @@ export async function findShelfItem(kv: Deno.Kv, slug: string): Promise<ShelfIte
   if (slug.length > MAX_SLUG_LENGTH || !SLUG.test(slug)) return null;
   const product = await getProductBySlug(kv, slug);
   if (!product?.active) return null;
-  const stock = (await getStock(kv, [product.id])).get(product.id) ?? 0;
+  const stock = (await availableUnits(kv, [product])).get(product.id) ?? 0;
   return { ...product, stock };
 }

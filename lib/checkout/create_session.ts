@@ -1,36 +1,50 @@
 /**
  * Checkout: the order exists (pending, stock reserved) before the shopper is sent to pay.
- * One atomic commit writes the order, its indexes, the reservation, the Idempotency-Key
- * (scoped to its owner, bound to the request) and the task that lets the stock go if no
- * session is ever tied to the order; then payment_page.ts opens the provider session.
+ * A basket whose stock-tracked lines fit one commit is placed in one atomic commit: the
+ * order, its indexes, the reservation (lib/stock), the Idempotency-Key (scoped to its owner,
+ * bound to the request) and the task that lets the stock go if no session is ever tied to
+ * the order. A bigger basket (up to the cart's 50 lines) is placed in steps, the placement
+ * record and its compensation task first, then the lines in chunks, then the order (see
+ * lib/stock/reservations.ts). Then payment_page.ts opens the provider session.
  */
 import { z } from "zod";
 import { ulid } from "ulid";
-import { commitWithRetry } from "../db/atomic.ts";
+import { boundedAtomic, commitWithRetry } from "../db/atomic.ts";
 import { CHECKOUT_REQUEST_TTL_MS, keys } from "../db/keys.ts";
 import { writeNewOrder } from "../db/orders.ts";
-import { getProducts, getStockEntries } from "../db/products.ts";
+import { getProducts } from "../db/products.ts";
 import { getCart } from "../db/carts.ts";
-import { BusinessRuleError } from "../http/errors.ts";
+import { BusinessRuleError, ConflictError } from "../http/errors.ts";
+import { log } from "../log.ts";
 import { newOrder } from "../orders/order.ts";
 import { formatOrderNumber, orderNumberDay } from "../orders/order_number.ts";
 import type { Order, OrderItem } from "../orders/types.ts";
 import type { AppDeps } from "../state.ts";
-import { assertPurchasable } from "../catalog/purchasable.ts";
+import { assertInStock, assertPurchasable } from "../catalog/purchasable.ts";
 import { TASK } from "../facts/follow_ups.ts";
 import { enqueue } from "../tasks/outbox.ts";
+import { MAX_CART_LINES } from "../cart/service.ts";
+import { availableUnits, isTracked } from "../stock/stock.ts";
+import {
+  abandonPlacement,
+  ONE_COMMIT_LINES,
+  placementState,
+  readLevels,
+  reserveInChunks,
+  stagePlaced,
+  stagePlacementStart,
+  stageReservation,
+} from "../stock/reservations.ts";
+import type { StockLine } from "../stock/lines.ts";
 import { assertWithinHoldLimits, type Holder, stageHolds } from "./holds.ts";
 import { type CheckoutResult, firstAttempt, openPaymentPage } from "./payment_page.ts";
 
 export type { CheckoutResult } from "./payment_page.ts";
 
-/**
- * Self-hosted denokv allows 10 checks per commit: one per product, the idempotency key and
- * the lapse task.
- */
-export const MAX_PRODUCTS_PER_ORDER = 8;
-
 const COUNTER_TTL_MS = 3 * 24 * 60 * 60 * 1000;
+
+/** How long a repeated request waits for its key's placement, still in steps, to finish. */
+const PLACEMENT_WAIT_MS = 10_000;
 
 const MetadataSchema = z.record(
   z.string().min(1).max(40),
@@ -42,7 +56,7 @@ export const CheckoutRequestSchema = z.object({
   items: z.array(z.object({
     productId: z.string().min(1).max(100),
     quantity: z.number().int().min(1).max(99),
-  })).min(1).max(50).optional(),
+  })).min(1).max(MAX_CART_LINES).optional(),
   metadata: MetadataSchema.optional(),
 });
 export type CheckoutRequest = z.infer<typeof CheckoutRequestSchema>;
@@ -66,6 +80,26 @@ export interface CheckoutInput extends CheckoutRequest {
   holders?: Holder[];
 }
 
+/** The priced basket: what the order will say, and which lines hold stock. */
+interface Quote {
+  items: OrderItem[];
+  currency: string;
+  /** Lines of products whose stock is tracked: these are reserved. */
+  tracked: StockLine[];
+  titles: Map<string, string>;
+  units: number;
+}
+
+/** Everything one placement needs, fixed before its first commit. */
+interface Placement {
+  /** The order's id, fixed across retries: a commit that landed is found again by it. */
+  orderId: string;
+  requestKey: Deno.KvKey | null;
+  print: string;
+  quote: Quote;
+  input: CheckoutInput;
+}
+
 export async function createCheckout(deps: AppDeps, input: CheckoutInput): Promise<CheckoutResult> {
   if (input.idempotencyKey && !input.owner) {
     throw new Error("an Idempotency-Key needs an owner to scope it");
@@ -74,57 +108,197 @@ export async function createCheckout(deps: AppDeps, input: CheckoutInput): Promi
     ? keys.checkoutRequest(input.owner, input.idempotencyKey)
     : null;
   const print = await fingerprint(input);
-  if (requestKey) {
-    const seen = await deps.kv.get<CheckoutRequestRecord>(requestKey);
-    if (seen.value) return await resume(deps, seen.value, print);
+  // A key whose placement was abandoned is freed: place again (bounded).
+  for (let round = 0; round < 3; round++) {
+    if (requestKey) {
+      const seen = await deps.kv.get<CheckoutRequestRecord>(requestKey);
+      if (seen.value) {
+        const resumed = await resume(deps, seen.value, print);
+        if (resumed) return resumed;
+        continue;
+      }
+    }
+    const quote = await priceLines(deps.kv, await requestedLines(deps.kv, input));
+    const placement: Placement = {
+      orderId: ulid(deps.now().getTime()),
+      requestKey,
+      print,
+      quote,
+      input,
+    };
+    const placed = await oneAtATime(
+      deps.kv,
+      () =>
+        quote.tracked.length <= ONE_COMMIT_LINES
+          ? placeInOneCommit(deps, placement)
+          : placeInSteps(deps, placement),
+    );
+    const resumed = await resume(deps, placed, print);
+    if (resumed) return resumed;
   }
-  const lines = await requestedLines(deps.kv, input);
-  // The placement's own id, fixed across retries of its commit: a commit that reported a
-  // failure but had landed is found again by it instead of placing a second order.
-  const orderId = ulid(deps.now().getTime());
+  throw new ConflictError(
+    "checkout_in_progress",
+    "This checkout is still being placed. Please try again in a moment.",
+  );
+}
+
+/** The whole placement in one commit: the reservation goes into the order's commit. */
+async function placeInOneCommit(
+  deps: AppDeps,
+  { orderId, requestKey, print, quote, input }: Placement,
+): Promise<CheckoutRequestRecord> {
   // Allocated once the request is known to be valid, and kept across retries of the step.
   let number: string | null = null;
-  const placed = await oneAtATime(deps.kv, () =>
-    commitWithRetry(async () => {
-      const [landed, seen] = requestKey
-        ? await deps.kv.getMany<[Order, CheckoutRequestRecord]>([keys.order(orderId), requestKey])
-        : [await deps.kv.get<Order>(keys.order(orderId)), null];
-      if (landed.value) return { op: null, result: { orderId, fingerprint: print } };
-      if (seen?.value) return { op: null, result: seen.value };
-      const units = lines.reduce((sum, l) => sum + l.quantity, 0);
-      const holders = input.holders ?? [];
-      await assertWithinHoldLimits(deps, holders, units);
-      const op = deps.kv.atomic();
-      const { items, currency } = await reserve(deps.kv, lines, op);
-      number ??= await allocateOrderNumber(deps);
+  return await commitWithRetry(async () => {
+    const [landed, seen] = requestKey
+      ? await deps.kv.getMany<[Order, CheckoutRequestRecord]>([keys.order(orderId), requestKey])
+      : [await deps.kv.get<Order>(keys.order(orderId)), null];
+    if (landed.value) return { op: null, result: { orderId, fingerprint: print } };
+    if (seen?.value) return { op: null, result: seen.value };
+    const holders = input.holders ?? [];
+    await assertWithinHoldLimits(deps, holders, quote.units);
+    const levels = await readLevels(deps.kv, quote.tracked.map((l) => l.productId));
+    for (const line of quote.tracked) {
+      const title = quote.titles.get(line.productId)!;
+      assertInStock(line.productId, title, line.quantity, levels.get(line.productId)?.value ?? 0);
+    }
+    number ??= await allocateOrderNumber(deps);
+    const now = deps.now();
+    const op = boundedAtomic(deps.kv);
+    stageReservation(op, orderId, quote.tracked, levels, now);
+    stageOrder(deps, op, { orderId, number, quote, input, now });
+    if (requestKey) {
+      op.check({ key: requestKey, versionstamp: null })
+        .set(requestKey, { orderId, fingerprint: print }, { expireIn: CHECKOUT_REQUEST_TTL_MS });
+    }
+    return { op, result: { orderId, fingerprint: print } };
+  });
+}
+
+/**
+ * A placement in steps (lib/stock/reservations.ts): (1) the placement record, its
+ * compensation task and the Idempotency-Key; (2) the lines in chunks; (3) the order, which
+ * checks that the placement was not abandoned meanwhile. On any failure the placement is
+ * abandoned here and now (the compensation task is the net for a crash).
+ */
+async function placeInSteps(deps: AppDeps, placement: Placement): Promise<CheckoutRequestRecord> {
+  const { kv } = deps;
+  const { orderId, requestKey, print, quote, input } = placement;
+  const mine: CheckoutRequestRecord = { orderId, fingerprint: print };
+  const holders = input.holders ?? [];
+  const other = await commitWithRetry<CheckoutRequestRecord | null>(async () => {
+    const wanted: Deno.KvKey[] = [keys.order(orderId), keys.placement(orderId)];
+    if (requestKey) wanted.push(requestKey);
+    const [landed, record, seen] = await kv.getMany(wanted) as [
+      Deno.KvEntryMaybe<Order>,
+      Deno.KvEntryMaybe<unknown>,
+      Deno.KvEntryMaybe<CheckoutRequestRecord> | undefined,
+    ];
+    if (landed.value) return { op: null, result: mine };
+    if (seen?.value) {
+      return { op: null, result: seen.value.orderId === orderId ? null : seen.value };
+    }
+    if (record.value) return { op: null, result: null };
+    await assertWithinHoldLimits(deps, holders, quote.units);
+    const now = deps.now();
+    const op = boundedAtomic(kv);
+    stagePlacementStart(op, {
+      orderId,
+      lines: quote.tracked,
+      requestKey,
+      dueAt: now.getTime() + deps.config.placementWindowMs,
+      now,
+    });
+    if (requestKey) {
+      op.check({ key: requestKey, versionstamp: null })
+        .set(requestKey, mine, { expireIn: CHECKOUT_REQUEST_TTL_MS });
+    }
+    return { op, result: null };
+  });
+  if (other) return other;
+  try {
+    await reserveInChunks(kv, orderId, {
+      now: deps.now,
+      titles: quote.titles,
+      afterChunk: testPause(deps),
+    });
+    const number = await allocateOrderNumber(deps);
+    return await commitWithRetry(async () => {
+      const [landed, record] = await kv.getMany<[Order, never]>([
+        keys.order(orderId),
+        keys.placement(orderId),
+      ]);
+      if (landed.value) return { op: null, result: mine };
       const now = deps.now();
-      const order = newOrder({
-        id: orderId,
-        number,
-        items,
-        currency,
-        cartId: input.cartId,
-        metadata: input.metadata ?? {},
-        now,
-      });
-      writeNewOrder(op, order);
-      // Stock held by an order that never gets a session comes back when its window closes.
-      const lapse = enqueue(op, {
-        kind: TASK.lapseCheckout,
+      const op = boundedAtomic(kv);
+      stagePlaced(op, record, now);
+      stageOrder(deps, op, { orderId, number, quote, input, now });
+      return { op, result: mine };
+    });
+  } catch (err) {
+    await abandonPlacement(kv, orderId, { now: deps.now }).catch((undo) => {
+      // The compensation task gives the stock back when the window closes.
+      log("warn", "could not undo a placement at once", {
         orderId,
-        dueAt: now.getTime() + deps.config.checkoutExpiresMinutes * 60_000,
-      }, now);
-      op.set(keys.checkoutAttempt(orderId), firstAttempt(deps, lapse.id), {
-        expireIn: CHECKOUT_REQUEST_TTL_MS,
+        error: undo instanceof Error ? undo.message : String(undo),
       });
-      stageHolds(op, holders, orderId, units, lapse.dueAt, now.getTime());
-      if (requestKey) {
-        op.check({ key: requestKey, versionstamp: null })
-          .set(requestKey, { orderId, fingerprint: print }, { expireIn: CHECKOUT_REQUEST_TTL_MS });
-      }
-      return { op, result: { orderId, fingerprint: print } };
-    }));
-  return await resume(deps, placed, print);
+    });
+    throw err;
+  }
+}
+
+/**
+ * The order's writes, beside its reservation: the order and its indexes, the lapse task
+ * (stock held by an order that never gets a session comes back when its window closes), the
+ * first checkout attempt and the hold records.
+ */
+function stageOrder(
+  deps: AppDeps,
+  op: Deno.AtomicOperation,
+  { orderId, number, quote, input, now }: {
+    orderId: string;
+    number: string;
+    quote: Quote;
+    input: CheckoutInput;
+    now: Date;
+  },
+): void {
+  const order = newOrder({
+    id: orderId,
+    number,
+    items: quote.items,
+    currency: quote.currency,
+    cartId: input.cartId,
+    metadata: input.metadata ?? {},
+    now,
+  });
+  writeNewOrder(op, order);
+  const lapse = enqueue(op, {
+    kind: TASK.lapseCheckout,
+    orderId,
+    dueAt: now.getTime() + deps.config.checkoutExpiresMinutes * 60_000,
+  }, now);
+  op.set(keys.checkoutAttempt(orderId), firstAttempt(deps, lapse.id), {
+    expireIn: CHECKOUT_REQUEST_TTL_MS,
+  });
+  stageHolds(op, input.holders ?? [], orderId, quote.units, lapse.dueAt, now.getTime());
+}
+
+/**
+ * SETTLE_TEST_PAUSE_PLACEMENT (test only; config refuses it elsewhere): after a placement's
+ * first chunk, create `<file>.reached` and wait for `<file>` to appear, so a test can kill
+ * the process between chunks.
+ */
+function testPause(deps: AppDeps): ((chunk: number) => Promise<void>) | undefined {
+  const file = deps.config.testPausePlacement;
+  if (!file || deps.config.env !== "test") return undefined;
+  return async (chunk) => {
+    if (chunk !== 1) return;
+    await Deno.writeTextFile(`${file}.reached`, "");
+    while (!(await Deno.stat(file).then(() => true, () => false))) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  };
 }
 
 const placing = new WeakMap<Deno.Kv, Promise<unknown>>();
@@ -169,13 +343,14 @@ async function fingerprint(input: CheckoutRequest): Promise<string> {
 
 /**
  * The order a key placed, with its payment page (found again, or opened anew when it can no
- * longer be paid). The same key with another request is refused, as Stripe refuses it.
+ * longer be paid). The same key with another request is refused, as Stripe refuses it. A
+ * placement still in steps is waited for; null when it was abandoned (the key is free again).
  */
 async function resume(
   deps: AppDeps,
   record: CheckoutRequestRecord,
   print: string,
-): Promise<CheckoutResult> {
+): Promise<CheckoutResult | null> {
   if (record.fingerprint !== print) {
     throw new BusinessRuleError(
       "idempotency_key_reused",
@@ -183,14 +358,36 @@ async function resume(
         "new request.",
     );
   }
+  if (!(await placed(deps, record.orderId))) return null;
   return await openPaymentPage(deps, record.orderId, "resume");
 }
 
-/** Merges repeated product ids; falls back to the shopper's cart. */
-async function requestedLines(
-  kv: Deno.Kv,
-  input: CheckoutInput,
-): Promise<{ productId: string; quantity: number }[]> {
+/** Whether the order exists, waiting (bounded) while its placement is still in steps. */
+async function placed(deps: AppDeps, orderId: string): Promise<boolean> {
+  const deadline = Date.now() + PLACEMENT_WAIT_MS;
+  while (true) {
+    if ((await deps.kv.get(keys.order(orderId))).value) return true;
+    const state = await placementState(deps.kv, orderId);
+    if (state !== "placing") {
+      // Placed between the two reads, or abandoned (or never recorded).
+      return (await deps.kv.get(keys.order(orderId))).value !== null;
+    }
+    if (Date.now() > deadline) {
+      throw new ConflictError(
+        "checkout_in_progress",
+        "This checkout is still being placed. Please try again in a moment.",
+      );
+    }
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+/**
+ * Merges repeated product ids; falls back to the shopper's cart. A basket holds at most the
+ * cart's own limit of different products (MAX_CART_LINES), which the cart enforces where the
+ * shopper fills it; a request naming more is refused here too.
+ */
+async function requestedLines(kv: Deno.Kv, input: CheckoutInput): Promise<StockLine[]> {
   const raw = input.items ??
     (input.cartId ? (await getCart(kv, input.cartId))?.items ?? [] : []);
   if (raw.length === 0) throw new BusinessRuleError("empty_cart", "There is nothing to check out");
@@ -205,31 +402,36 @@ async function requestedLines(
       });
     }
   }
-  if (merged.size > MAX_PRODUCTS_PER_ORDER) {
+  if (merged.size > MAX_CART_LINES) {
     throw new BusinessRuleError(
       "too_many_products",
-      `An order can hold at most ${MAX_PRODUCTS_PER_ORDER} different products`,
-      { limit: MAX_PRODUCTS_PER_ORDER },
+      `An order can hold at most ${MAX_CART_LINES} different products`,
+      { limit: MAX_CART_LINES },
     );
   }
   return [...merged].map(([productId, quantity]) => ({ productId, quantity }));
 }
 
-/** Prices the lines from the catalog and adds their stock reservation (with checks) to `op`. */
-async function reserve(
-  kv: Deno.Kv,
-  lines: { productId: string; quantity: number }[],
-  op: Deno.AtomicOperation,
-): Promise<{ items: OrderItem[]; currency: string }> {
-  const ids = lines.map((l) => l.productId);
-  const [products, stock] = await Promise.all([getProducts(kv, ids), getStockEntries(kv, ids)]);
+/**
+ * Prices the lines from the catalog and checks every rule against the stock as it is now
+ * (422 before anything is written); placement checks the stock again in its commits.
+ */
+async function priceLines(kv: Deno.Kv, lines: StockLine[]): Promise<Quote> {
+  const products = await getProducts(kv, lines.map((l) => l.productId));
+  const available = await availableUnits(kv, [...products.values()]);
   const items: OrderItem[] = [];
+  const tracked: StockLine[] = [];
+  const titles = new Map<string, string>();
   for (const { productId, quantity } of lines) {
-    const entry = stock.get(productId)!;
-    const available = entry.value ?? 0;
-    const product = assertPurchasable(productId, products.get(productId), quantity, available);
-    op.check(entry).set(keys.stock(productId), available - quantity);
+    const product = assertPurchasable(
+      productId,
+      products.get(productId),
+      quantity,
+      available.get(productId) ?? 0,
+    );
     items.push({ productId, title: product.title, unitAmount: product.unitAmount, quantity });
+    titles.set(productId, product.title);
+    if (isTracked(product)) tracked.push({ productId, quantity });
   }
   const currencies = new Set(lines.map((l) => products.get(l.productId)!.currency));
   if (currencies.size > 1) {
@@ -241,7 +443,8 @@ async function reserve(
       },
     );
   }
-  return { items, currency: [...currencies][0] };
+  const units = lines.reduce((sum, l) => sum + l.quantity, 0);
+  return { items, currency: [...currencies][0], tracked, titles, units };
 }
 
 /**

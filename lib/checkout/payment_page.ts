@@ -28,7 +28,8 @@ import {
 import { sessionFact } from "../payments/session_fact.ts";
 import type { AppDeps } from "../state.ts";
 import { markDone, type Task } from "../tasks/outbox.ts";
-import { assertRetakeable, attachSession } from "./attach_session.ts";
+import { abandonRetake, prepareRetake } from "../stock/retake.ts";
+import { attachSession } from "./attach_session.ts";
 import { UNDER_REVIEW_TEXT } from "./checkout_state.ts";
 import { signOrderToken } from "./owner_token.ts";
 
@@ -118,8 +119,25 @@ export async function openPaymentPage(
     order = await closeSession(deps, order, current);
     await refuseUnpayable(deps, order);
   }
-  await assertRetakeable(deps.kv, order);
-  return await createAndAttach(deps, order, source);
+  // An order that gave its stock back takes it again first (a 422 when it is gone).
+  const retake = await prepareRetake(deps.kv, order, {
+    now: deps.now,
+    windowMs: deps.config.placementWindowMs,
+  });
+  try {
+    return await createAndAttach(deps, order, source);
+  } catch (err) {
+    // A retake in chunks that never got its session gives back what it took, now.
+    if (retake?.started) {
+      await abandonRetake(deps.kv, order.id, retake.taskId, { now: deps.now }).catch((undo) =>
+        log("warn", "could not give back a retake at once", {
+          orderId: order.id,
+          error: undo instanceof Error ? undo.message : String(undo),
+        })
+      );
+    }
+    throw err;
+  }
 }
 
 async function createAndAttach(

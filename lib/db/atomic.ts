@@ -71,3 +71,35 @@ function backoff(attempt: number): Promise<void> {
   const ms = Math.min(200, 2 ** attempt) * (0.5 + Math.random());
   return new Promise((r) => setTimeout(r, ms));
 }
+
+/**
+ * Checks one atomic commit may carry on every KV backend: self-hosted denokv allows 10
+ * (Deno Deploy and local SQLite allow more, so a breach would only show in production).
+ */
+export const MAX_CHECKS_PER_COMMIT = 10;
+
+/** Thrown when a commit is built with more checks than MAX_CHECKS_PER_COMMIT. */
+export class CheckBudgetError extends Error {
+  override name = "CheckBudgetError";
+}
+
+/**
+ * `kv.atomic()` that refuses a check beyond MAX_CHECKS_PER_COMMIT when it is added, so a
+ * commit that self-hosted denokv would refuse fails the same way on every backend (and in
+ * tests on SQLite).
+ */
+export function boundedAtomic(kv: Deno.Kv): Deno.AtomicOperation {
+  const op = kv.atomic();
+  const check = op.check.bind(op);
+  let checks = 0;
+  op.check = (...entries: Deno.AtomicCheck[]) => {
+    checks += entries.length;
+    if (checks > MAX_CHECKS_PER_COMMIT) {
+      throw new CheckBudgetError(
+        `an atomic commit may carry at most ${MAX_CHECKS_PER_COMMIT} checks`,
+      );
+    }
+    return check(...entries);
+  };
+  return op;
+}

@@ -1,5 +1,11 @@
 import assert from "node:assert/strict";
-import { commitRetryingLocks, commitWithRetry } from "./atomic.ts";
+import {
+  boundedAtomic,
+  CheckBudgetError,
+  commitRetryingLocks,
+  commitWithRetry,
+  MAX_CHECKS_PER_COMMIT,
+} from "./atomic.ts";
 
 /** Deno's AtomicOperation as far as committing goes, throwing `errors` first. */
 function flakyOp(kv: Deno.Kv, errors: string[]): { op: Deno.AtomicOperation; calls: () => number } {
@@ -60,4 +66,18 @@ Deno.test("commitWithRetry: a locked store does not use up the conflict attempts
     return Promise.resolve({ op: flakyOp(kv, locks).op, result: "placed" });
   }, { attempts: 2 });
   assert.deepEqual([result, steps, (await kv.get(["once"])).value], ["placed", 1, 1]);
+});
+
+Deno.test("boundedAtomic refuses a check beyond self-hosted denokv's limit when it is added", async () => {
+  await using kv = await Deno.openKv(":memory:");
+  const op = boundedAtomic(kv);
+  for (let i = 0; i < MAX_CHECKS_PER_COMMIT; i++) op.check({ key: ["k", i], versionstamp: null });
+  assert.throws(
+    () => op.check({ key: ["k", "one too many"], versionstamp: null }),
+    CheckBudgetError,
+  );
+  assert.ok(
+    (await boundedAtomic(kv).check({ key: ["k"], versionstamp: null }).set(["k"], 1)
+      .commit()).ok,
+  );
 });

@@ -26,12 +26,43 @@ export const RECEIPT_MARKER_TTL_MS = 180 * 24 * 60 * 60 * 1000;
 export const RECONCILE_RUN_TTL_MS = 14 * 24 * 60 * 60 * 1000;
 /** A provider check's timestamp matters for seconds; KV drops it a minute later. */
 export const PROVIDER_CHECK_TTL_MS = 60 * 1000;
+/**
+ * Stock ledger entries are kept 400 days: a year's stock-take with a month to spare. Every
+ * entry carries the level after it, so any window that remains still checks out against the
+ * stock key (which is the truth); an unbounded ledger would grow with every order line.
+ */
+export const STOCK_LEDGER_TTL_MS = 400 * 24 * 60 * 60 * 1000;
+/** A placement that never became an order (and its lines) is kept this long, for admins. */
+export const ABANDONED_PLACEMENT_TTL_MS = 30 * 24 * 60 * 60 * 1000;
 
 export const keys = {
   product: (id: string) => ["products", id] as const,
   products: () => ["products"] as const,
   productBySlug: (slug: string) => ["products_by_slug", slug] as const,
   stock: (productId: string) => ["stock", productId] as const,
+  /**
+   * One stock movement of a product (lib/stock/ledger.ts), by a time-ordered id; kept
+   * STOCK_LEDGER_TTL_MS.
+   */
+  stockLedger: (productId: string, entryId: string) =>
+    ["stock_ledger", productId, entryId] as const,
+  stockLedgerOf: (productId: string) => ["stock_ledger", productId] as const,
+  /**
+   * What one order (or a placement that has not become one yet) holds of one product: its
+   * quantity and state (held · committed · released). Makes every chunk of a stock move
+   * idempotent. Lives as long as the order; an abandoned placement's, ABANDONED_PLACEMENT_TTL_MS.
+   */
+  stockReservation: (orderId: string, productId: string) =>
+    ["stock_reservations", orderId, productId] as const,
+  stockReservationsOf: (orderId: string) => ["stock_reservations", orderId] as const,
+  stockReservations: () => ["stock_reservations"] as const,
+  /**
+   * The placement record of an order (lib/stock/reservations.ts): its stock-tracked lines, the
+   * state of its placement and any stock move in flight. Every stock move of the order checks
+   * and rewrites it, so the order's moves take turns. Lives as long as the order.
+   */
+  placement: (orderId: string) => ["placements", orderId] as const,
+  placements: () => ["placements"] as const,
 
   cart: (cartId: string) => ["carts", cartId] as const,
 
@@ -40,6 +71,7 @@ export const keys = {
   orderBySession: (provider: string, sessionId: string) =>
     ["orders_by_session", provider, sessionId] as const,
   orderByNumber: (number: string) => ["orders_by_number", number] as const,
+  ordersByNumber: () => ["orders_by_number"] as const,
   /** Disputes and some charge events name only the payment intent. */
   orderByPaymentIntent: (provider: string, paymentIntentId: string) =>
     ["orders_by_payment_intent", provider, paymentIntentId] as const,

@@ -1,10 +1,12 @@
 /**
  * The product catalog in Deno KV. A product lives at ["products", id] with a slug index
  * holding its id; stock lives apart at ["stock", productId] as a plain number so checkout
- * can reserve it with one `check()` on that key alone.
+ * can reserve it with one `check()` on that key alone. Stock moves belong to lib/stock (its
+ * ledger records each); this module only creates a product's first level and reads levels.
  */
 import { z } from "zod";
 import { keys } from "./keys.ts";
+import { stageLedgerEntry } from "../stock/ledger.ts";
 
 export const ProductSchema = z.object({
   id: z.string().min(1).max(100),
@@ -20,9 +22,18 @@ export const ProductSchema = z.object({
   active: z.boolean(),
   /** A one-of-a-kind item: at most one per cart. */
   unique: z.boolean(),
+  /**
+   * Whether Settle counts this product's stock. Untracked products have no stock key, are
+   * never sold out and need no check at checkout. Products stored before the flag existed
+   * lack it and are tracked (read it with `isTracked` from lib/stock/stock.ts).
+   */
+  trackStock: z.boolean().default(true),
 });
 
+/** A product as stored (and as read: `trackStock` may be missing on older records). */
 export type Product = z.infer<typeof ProductSchema>;
+/** A product as written by callers: `trackStock` defaults to true. */
+export type ProductInput = z.input<typeof ProductSchema>;
 
 /** The product's id or slug is taken (the edge answers 409). */
 export class DuplicateProductError extends Error {
@@ -38,22 +49,37 @@ export class DuplicateProductError extends Error {
 const GET_MANY_LIMIT = 10;
 
 /**
- * Creates a product, its slug index and its stock in one commit. Throws DuplicateProductError
- * when the id or the slug is already taken.
+ * Creates a product, its slug index and (when tracked) its stock in one commit, with the
+ * ledger entry of a first level above zero. Throws DuplicateProductError when the id or the
+ * slug is already taken.
  */
 export async function createProduct(
   kv: Deno.Kv,
-  product: Product,
+  product: ProductInput,
   stock = 0,
+  now = new Date(),
 ): Promise<Product> {
   const value = ProductSchema.parse(product);
-  const res = await kv.atomic()
+  const level = assertStock(stock);
+  const op = kv.atomic()
     .check({ key: keys.product(value.id), versionstamp: null })
     .check({ key: keys.productBySlug(value.slug), versionstamp: null })
     .set(keys.product(value.id), value)
-    .set(keys.productBySlug(value.slug), value.id)
-    .set(keys.stock(value.id), assertStock(stock))
-    .commit();
+    .set(keys.productBySlug(value.slug), value.id);
+  if (value.trackStock) {
+    op.set(keys.stock(value.id), level);
+    if (level > 0) {
+      stageLedgerEntry(op, {
+        productId: value.id,
+        delta: level,
+        after: level,
+        kind: "adjusted",
+        reason: "initial stock",
+        actor: "catalog",
+      }, now);
+    }
+  }
+  const res = await op.commit();
   if (!res.ok) {
     throw new DuplicateProductError(value.id, value.slug);
   }
@@ -97,26 +123,13 @@ export async function listProducts(
 }
 
 /**
- * The raw stock entries, versionstamps included, for callers that reserve stock with a
- * `check()`. A product without a stock key has none.
+ * Units on hand per product id, as the stock keys say (0 when there is none: never set, or
+ * not tracked). What a shopper may buy is `availableUnits` in lib/stock/stock.ts.
  */
-export async function getStockEntries(
-  kv: Deno.Kv,
-  productIds: string[],
-): Promise<Map<string, Deno.KvEntryMaybe<number>>> {
+export async function getStock(kv: Deno.Kv, productIds: string[]): Promise<Map<string, number>> {
   const unique = [...new Set(productIds)];
   const entries = await getManyBatched<number>(kv, unique.map((id) => keys.stock(id)));
-  return new Map(unique.map((id, i) => [id, entries[i]]));
-}
-
-/** Units on hand per product id (0 when no stock was ever set). */
-export async function getStock(kv: Deno.Kv, productIds: string[]): Promise<Map<string, number>> {
-  const entries = await getStockEntries(kv, productIds);
-  return new Map([...entries].map(([id, entry]) => [id, entry.value ?? 0]));
-}
-
-export async function setStock(kv: Deno.Kv, productId: string, quantity: number): Promise<void> {
-  await kv.set(keys.stock(productId), assertStock(quantity));
+  return new Map(unique.map((id, i) => [id, entries[i].value ?? 0]));
 }
 
 /** A valid, active product with random id and slug, for tests. */
@@ -132,6 +145,7 @@ export function randomProduct(overrides: Partial<Product> = {}): Product {
     image: "/images/placeholder.svg",
     active: true,
     unique: false,
+    trackStock: true,
     ...overrides,
   };
 }

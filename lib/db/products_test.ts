@@ -7,11 +7,10 @@ import {
   getProductBySlug,
   getProducts,
   getStock,
-  getStockEntries,
   listProducts,
   randomProduct,
-  setStock,
 } from "./products.ts";
+import { listLedger } from "../stock/ledger.ts";
 
 Deno.test("createProduct stores the product, its slug index and its stock", async () => {
   await using kv = await Deno.openKv(":memory:");
@@ -67,13 +66,25 @@ Deno.test("getProducts and getStock read more than ten ids in batches", async ()
   assert.equal(stock.get("prod_missing"), 0);
 });
 
-Deno.test("setStock replaces the count and getStockEntries exposes versionstamps", async () => {
+Deno.test("createProduct writes the first level's ledger entry; an untracked product has no stock key", async () => {
   await using kv = await Deno.openKv(":memory:");
-  const product = await createProduct(kv, randomProduct(), 2);
-  const before = (await getStockEntries(kv, [product.id])).get(product.id)!;
-  await setStock(kv, product.id, 5);
-  const after = (await getStockEntries(kv, [product.id])).get(product.id)!;
-  assert.equal(after.value, 5);
-  assert.notEqual(after.versionstamp, before.versionstamp);
-  await assert.rejects(setStock(kv, product.id, 1.5), RangeError);
+  const tracked = await createProduct(kv, randomProduct(), 4);
+  const { entries } = await listLedger(kv, tracked.id);
+  assert.deepEqual(
+    entries.map((e) => [e.kind, e.delta, e.after, e.reason]),
+    [["adjusted", 4, 4, "initial stock"]],
+  );
+  const empty = await createProduct(kv, randomProduct(), 0);
+  assert.deepEqual((await listLedger(kv, empty.id)).entries, []);
+  const untracked = await createProduct(kv, randomProduct({ trackStock: false }), 9);
+  assert.equal(untracked.trackStock, false);
+  assert.equal((await kv.get(keys.stock(untracked.id))).versionstamp, null);
+  assert.deepEqual((await listLedger(kv, untracked.id)).entries, []);
+});
+
+Deno.test("a product written without trackStock is tracked", async () => {
+  await using kv = await Deno.openKv(":memory:");
+  const { trackStock: _, ...legacy } = randomProduct();
+  const created = await createProduct(kv, legacy, 1);
+  assert.equal(created.trackStock, true);
 });

@@ -4,6 +4,7 @@
  */
 import type { AttentionReason, FollowUp, Order } from "../orders/types.ts";
 import { enqueue } from "../tasks/outbox.ts";
+import { COMPENSATION_TASK } from "../stock/reservations.ts";
 
 /** Task kinds and the payload each carries. Handlers live in lib/facts/task_handlers.ts. */
 export const TASK = {
@@ -23,6 +24,11 @@ export const TASK = {
   applyKeptEvents: "apply_kept_events",
   /** Close the order's checkout once its window has passed without a session. */
   lapseCheckout: "lapse_checkout",
+  /**
+   * Give back what a placement in steps (or a retake in steps) holds if it never finished
+   * (lib/stock/compensation.ts); queued by lib/stock itself, with the placement record.
+   */
+  returnUnplacedStock: COMPENSATION_TASK,
 } as const;
 
 /** The payload of a `send_receipt` task. */

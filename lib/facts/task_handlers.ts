@@ -5,15 +5,15 @@
  * and live beside their adapters (lib/fulfilment, lib/notify); they are put together here.
  */
 import { commitWithRetry } from "../db/atomic.ts";
-import { keys } from "../db/keys.ts";
 import { getOrder } from "../db/orders.ts";
-import { getStockEntries } from "../db/products.ts";
 import { removeOrderedItems } from "../cart/service.ts";
 import { fulfilHandler, type FulfilTaskOptions } from "../fulfilment/task.ts";
 import { alertHandler, type AlertTaskOptions } from "../notify/alert_task.ts";
 import { receiptHandler, type ReceiptTaskOptions } from "../notify/receipt_task.ts";
-import type { Fact, Order } from "../orders/types.ts";
-import { markDone, type Task } from "../tasks/outbox.ts";
+import type { Order } from "../orders/types.ts";
+import { guardClaim, markDone, type Task } from "../tasks/outbox.ts";
+import { compensate } from "../stock/compensation.ts";
+import { commitOrderStock, releaseOrderStock } from "../stock/settle.ts";
 import { LeaseLostError, type TaskHandler, type TaskRun } from "../tasks/worker.ts";
 import { stageFact } from "./record_fact.ts";
 import { TASK } from "./follow_ups.ts";
@@ -39,61 +39,49 @@ const trimCart: TaskHandler = async (task, run) => {
   return "cart trimmed";
 };
 
-/** Moves stock by `sign × quantity` for each item and stages `fact`, in one commit. */
-async function moveStock(
-  run: TaskRun,
-  orderId: string,
-  decide: (order: Order, stock: Map<string, number>) => { sign: 1 | -1 | 0; fact: Fact } | null,
-): Promise<string> {
-  return await commitWithRetry(async () => {
-    await assertClaim(run);
-    const entry = await getOrder(run.kv, orderId);
-    if (!entry.value) throw new Error(`order ${orderId} not found`);
-    const order = entry.value;
-    const stockEntries = await getStockEntries(run.kv, order.items.map((i) => i.productId));
-    const stock = new Map([...stockEntries].map(([id, e]) => [id, e.value ?? 0]));
-    const decision = decide(order, stock);
-    const op = run.kv.atomic();
-    markDone(op, run.claimed, decision ? decision.fact.kind : "nothing to do", run.now());
-    if (!decision) return { op, result: "nothing to do" };
-    if (decision.sign !== 0) {
-      for (const item of order.items) {
-        const e = stockEntries.get(item.productId)!;
-        op.check(e).set(
-          keys.stock(item.productId),
-          (e.value ?? 0) + decision.sign * item.quantity,
-        );
-      }
-    }
-    stageFact(op, entry as Deno.KvEntry<Order>, decision.fact, SYSTEM, run.now());
-    return { op, result: decision.fact.kind };
+/**
+ * Sells what a paid order holds (lib/stock/settle.ts), taking again what it gave back if the
+ * shelf still has it; the last commit records `stock_committed` and finishes the task.
+ */
+const commitStock: TaskHandler = async (task, run) => {
+  await assertClaim(run);
+  return await commitOrderStock(run.kv, task.orderId!, {
+    now: run.now,
+    guard: (op) => guardClaim(op, run.claimed),
+    finish: (op, order, { available }) => {
+      markDone(op, run.claimed, "stock_committed", run.now());
+      stageFact(op, order, { kind: "stock_committed", available }, SYSTEM, run.now());
+    },
   });
-}
+};
 
-const commitStock: TaskHandler = (task, run) =>
-  moveStock(run, task.orderId!, (order, stock) => {
-    if (order.stock === "committed") return null;
-    if (order.stock === "reserved") {
-      return { sign: 0, fact: { kind: "stock_committed", available: true } };
-    }
-    // Paid after the reservation was released: take the stock again if it is still there;
-    // if not, the payment stands and the order is flagged for a person.
-    const available = order.items.every((i) => (stock.get(i.productId) ?? 0) >= i.quantity);
-    return { sign: available ? -1 : 0, fact: { kind: "stock_committed", available } };
+/**
+ * Gives back what an expired or cancelled, unpaid order holds; a payment that landed after
+ * the task was queued keeps it. The last commit records `stock_released`.
+ */
+const releaseStock: TaskHandler = async (task, run) => {
+  await assertClaim(run);
+  return await releaseOrderStock(run.kv, task.orderId!, {
+    now: run.now,
+    guard: (op) => guardClaim(op, run.claimed),
+    finish: (op, order) => {
+      markDone(op, run.claimed, "stock_released", run.now());
+      stageFact(op, order, { kind: "stock_released" }, SYSTEM, run.now());
+    },
   });
+};
 
-const releaseStock: TaskHandler = (task, run) =>
-  moveStock(run, task.orderId!, (order) => {
-    if (order.stock !== "reserved") return null;
-    // A payment may have landed after this task was queued; paid orders keep their stock.
-    if (
-      order.payment.status !== "expired" && order.status !== "cancelled" &&
-      order.status !== "expired"
-    ) {
-      return null;
-    }
-    return { sign: 1, fact: { kind: "stock_released" } };
+/**
+ * A placement in steps that never became an order, or a retake that never got its session:
+ * gives back what it holds, line by line, exactly once (lib/stock/compensation.ts).
+ */
+const returnUnplacedStock: TaskHandler = async (task, run) => {
+  await assertClaim(run);
+  return await compensate(run.kv, task.orderId!, task.id, {
+    now: run.now,
+    guard: (op) => guardClaim(op, run.claimed),
   });
+};
 
 /**
  * The checkout window has passed: an order that never got a session (the provider failed
@@ -133,6 +121,7 @@ export const orderTaskHandlers: Record<string, TaskHandler> = {
   [TASK.releaseStock]: releaseStock,
   [TASK.lapseCheckout]: lapseCheckout,
   [TASK.applyKeptEvents]: applyKeptEvents,
+  [TASK.returnUnplacedStock]: returnUnplacedStock,
 };
 
 /** What the handlers that reach outside need: adapters and settings from the config. */

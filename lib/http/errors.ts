@@ -5,6 +5,12 @@
 import { CommitConflictError } from "../db/atomic.ts";
 import { DuplicateProductError } from "../db/products.ts";
 import { ProviderError, WebhookVerificationError } from "../payments/provider.ts";
+import {
+  PlacementAbandonedError,
+  RetakeNeededError,
+  StockBelowZeroError,
+  StockInputError,
+} from "../stock/errors.ts";
 
 export class AppError extends Error {
   constructor(
@@ -108,6 +114,24 @@ export function toAppError(err: unknown): AppError | null {
   }
   if (err instanceof DuplicateProductError) {
     return new ConflictError("product_exists", err.message, err.details);
+  }
+  if (err instanceof StockBelowZeroError) {
+    return new ConflictError("stock_below_zero", err.message, err.details);
+  }
+  if (err instanceof StockInputError) {
+    return err.notFound ? new NotFoundError(err.message) : new ValidationError(err.message);
+  }
+  if (err instanceof PlacementAbandonedError) {
+    return new ConflictError(
+      "checkout_timed_out",
+      "Placing your order took too long, so it was undone. Please try again.",
+    );
+  }
+  if (err instanceof RetakeNeededError) {
+    return new ConflictError(
+      "stock_moved",
+      "Your order's items changed while the payment page opened. Please try again.",
+    );
   }
   return null;
 }

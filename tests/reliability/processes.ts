@@ -22,6 +22,8 @@ export interface SettleSetup {
   mailApi: string;
   /** Folder for the processes' logs. */
   logDir: string;
+  /** Extra variables for this setup's processes (e.g. a test-only switch), over the defaults. */
+  env?: Record<string, string>;
 }
 
 export interface SettleProcess {
@@ -66,6 +68,7 @@ export function settleEnv(setup: SettleSetup, port: number): Record<string, stri
     TASK_RETRY_BASE_MS: "50",
     RECONCILE_CRON: "off",
     LOG_LEVEL: "warn",
+    ...setup.env,
   };
 }
 

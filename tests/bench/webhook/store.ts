@@ -6,7 +6,8 @@
 import { seedDemoCatalog } from "@/lib/catalog/demo.ts";
 import { keys } from "@/lib/db/keys.ts";
 import { listHistory } from "@/lib/db/orders.ts";
-import { listProducts, setStock } from "@/lib/db/products.ts";
+import { listProducts } from "@/lib/db/products.ts";
+import { setStockLevel } from "@/lib/stock/stock.ts";
 import type { Order } from "@/lib/orders/types.ts";
 import type { Task } from "@/lib/tasks/outbox.ts";
 import { cpuMs } from "../proc.ts";
@@ -26,7 +27,9 @@ export async function prepareStore(kvPath: string): Promise<BasketLine[]> {
     await seedDemoCatalog(kv);
     const products = (await listProducts(kv)).filter((p) => !p.unique).slice(0, 2);
     if (products.length < 2) throw new Error("the demo catalog has fewer than 2 products");
-    for (const p of products) await setStock(kv, p.id, BENCH_STOCK);
+    for (const p of products) {
+      await setStockLevel(kv, p.id, BENCH_STOCK, { reason: "bench", actor: "bench" });
+    }
     return products.map((p, i) => ({ productId: p.id, quantity: i + 1 }));
   } finally {
     kv.close();
