@@ -1,13 +1,14 @@
 /**
  * One line of the cart page: picture, title, unit price, quantity, line total and a
- * remove button. The line total carries `data-line-total` so QuantityStepper can rewrite it.
+ * remove button. The line total carries `data-line-total` so QuantityStepper can rewrite it,
+ * and dims while the stepper marks it `aria-busy`.
  */
 import QuantityStepper from "../islands/QuantityStepper.tsx";
 import { MAX_QUANTITY } from "../lib/cart/service.ts";
 import type { CartLine } from "../lib/cart/types.ts";
 import { Button } from "./Button.tsx";
 import { Price } from "./Price.tsx";
-import { FOCUS_RING } from "./styles.ts";
+import { BUSY_DIMS, FOCUS_RING } from "./styles.ts";
 
 /** Why a line cannot be bought as it stands, if it cannot. */
 export function lineProblem(line: CartLine): string | null {
@@ -62,7 +63,7 @@ export function CartLineItem({ line, currency }: { line: CartLine; currency: str
           <Price
             amount={line.lineTotal}
             currency={currency}
-            class="py-1.5 font-semibold text-ink"
+            class={`py-1.5 font-semibold text-ink ${BUSY_DIMS}`}
             data-line-total={line.productId}
           />
           <form method="post" action="/cart">

@@ -1,22 +1,27 @@
 /**
- * A cart's or order's money box: subtotal, total and what to do next. The amounts carry
- * `data-cart-subtotal` / `data-cart-total` so QuantityStepper can rewrite them.
+ * A cart's or order's money box: subtotal, total, what was paid and refunded (order pages)
+ * and what to do next. The amounts carry `data-cart-subtotal` / `data-cart-total` so
+ * QuantityStepper can rewrite them; it marks them `aria-busy` (dimmed) until the server
+ * answers.
  */
 import type { ComponentChildren } from "preact";
+import type { PublicOrderView } from "../lib/orders/order.ts";
 import { Price } from "./Price.tsx";
-import { CARD } from "./styles.ts";
+import { BUSY_DIMS, CARD } from "./styles.ts";
 
 export interface CartSummaryProps {
   subtotal: number;
   total: number;
   currency: string;
   heading?: string;
+  /** An order's money so far: "Paid" and "Refunded" rows when they are not zero. */
+  amounts?: PublicOrderView["amounts"];
   /** Buttons and notes under the total (e.g. the "Checkout" link). */
   children?: ComponentChildren;
 }
 
 export function CartSummary(
-  { subtotal, total, currency, heading = "Order summary", children }: CartSummaryProps,
+  { subtotal, total, currency, heading = "Order summary", amounts, children }: CartSummaryProps,
 ) {
   return (
     <section aria-labelledby="summary-heading" class={`${CARD} p-6`}>
@@ -25,16 +30,32 @@ export function CartSummary(
         <div class="flex justify-between text-stone-600">
           <dt>Subtotal</dt>
           <dd>
-            <Price amount={subtotal} currency={currency} data-cart-subtotal />
+            <Price amount={subtotal} currency={currency} class={BUSY_DIMS} data-cart-subtotal />
           </dd>
         </div>
         <div class="flex justify-between border-t border-stone-200 pt-3 text-base font-semibold text-ink">
           <dt>Total</dt>
           <dd>
-            <Price amount={total} currency={currency} data-cart-total />{" "}
+            <Price amount={total} currency={currency} class={BUSY_DIMS} data-cart-total />{" "}
             <span class="text-xs font-medium text-stone-500">{currency.toUpperCase()}</span>
           </dd>
         </div>
+        {amounts && amounts.received > 0 && (
+          <div class="flex justify-between text-stone-600">
+            <dt>Paid</dt>
+            <dd>
+              <Price amount={amounts.received} currency={currency} data-amount-paid />
+            </dd>
+          </div>
+        )}
+        {amounts && amounts.refunded > 0 && (
+          <div class="flex justify-between text-stone-600">
+            <dt>Refunded</dt>
+            <dd>
+              <Price amount={amounts.refunded} currency={currency} data-amount-refunded />
+            </dd>
+          </div>
+        )}
       </dl>
       {children && <div class="mt-6 flex flex-col gap-3">{children}</div>}
     </section>

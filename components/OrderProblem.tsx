@@ -11,19 +11,18 @@ const TEXT: Record<OrderProblemKind, { eyebrow: string; heading: string; lead: s
   unknown_session: {
     eyebrow: "Error 404",
     heading: "We couldn’t find that checkout",
-    lead: "The link may be incomplete or mistyped. If you paid, your confirmation e-mail " +
-      "links to your order.",
+    lead: "The link may be incomplete or mistyped: check that you have all of it.",
   },
   unknown_order: {
     eyebrow: "Error 404",
     heading: "We couldn’t find that order",
-    lead: "The link may be incomplete or mistyped. Your confirmation e-mail links to your order.",
+    lead: "The link may be incomplete or mistyped: check that you have all of it.",
   },
   forbidden: {
     eyebrow: "Error 403",
     heading: "This order link doesn’t open here",
     lead: "The link is missing its key, or the order was placed in another browser. " +
-      "Open the full link from the payment page or your e-mail, or go back to your cart.",
+      "Open the full link from the page you came back to after paying, or go back to your cart.",
   },
 };
 

@@ -1,8 +1,9 @@
 /**
- * "Retry payment" for a saved order. Without JavaScript it is a form posting to
- * /checkout/cancel, which answers 303 to the new payment page; inside an island it calls
- * the retry-session API and goes to the new session, or says in a live region why not
- * (already paid, sold out since, provider down). Client-safe: islands render it.
+ * "Retry payment" for a saved order, one name on every page. Without JavaScript it is a
+ * form posting to /checkout/cancel, which answers 303 to the new payment page; inside an
+ * island it calls the retry-session API and goes to the new session, or says in a live
+ * region why not (already paid, sold out since, provider down). Client-safe: islands
+ * render it.
  */
 import { useState } from "preact/hooks";
 import { openPaymentPage, retryPayment } from "../lib/checkout/checkout_client.ts";
@@ -13,15 +14,13 @@ export interface RetryPaymentFormProps {
   orderId: string;
   /** The order's signed token (the owner's proof on another device). */
   token: string;
-  /** The button's words; default "Retry payment". */
-  label?: string;
   size?: ButtonSize;
 }
 
 type Message = { tone: "error" | "info"; text: string; link?: string };
 
 export function RetryPaymentForm(
-  { orderId, token, label = "Retry payment", size = "lg" }: RetryPaymentFormProps,
+  { orderId, token, size = "lg" }: RetryPaymentFormProps,
 ) {
   const [busy, setBusy] = useState(false);
   const [message, setMessage] = useState<Message | null>(null);
@@ -55,7 +54,7 @@ export function RetryPaymentForm(
         block
         aria-disabled={busy ? "true" : undefined}
       >
-        {busy ? "Opening payment…" : label}
+        {busy ? "Opening payment…" : "Retry payment"}
       </Button>
       <div role="status" aria-live="polite">
         <p hidden={!message} class={`mt-3 ${MESSAGE_BOX}`} data-tone={message?.tone}>

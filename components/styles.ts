@@ -31,6 +31,12 @@ export const NAV_LINK = "inline-flex items-center gap-2 rounded-lg px-3 py-2 tex
   "aria-[current=page]:bg-brand-50 aria-[current=page]:text-brand-700 " + FOCUS_RING;
 
 /**
+ * An amount an island is about to rewrite, marked `aria-busy="true"` until the server
+ * answers: greyed, yet still readable (AA contrast), as an opacity would not be.
+ */
+export const BUSY_DIMS = "transition-colors aria-busy:text-stone-500";
+
+/**
  * A boxed message an island fills in (inside an aria-live region): `data-tone` picks
  * error, ok or (default) info colours, so one constant list covers every state.
  */

@@ -1,7 +1,8 @@
 /**
  * The header's cart link on pages that can change the cart: it starts from the count the
  * server read and then follows the shared cartCount signal, so adding or changing a line
- * moves it without a reload.
+ * moves it without a reload. It is a polite live region, so a screen reader hears the new
+ * count ("Cart 3 items") as it changes.
  */
 import { useEffect } from "preact/hooks";
 import { CartLink, type CartLinkProps } from "../components/CartLink.tsx";
@@ -11,5 +12,9 @@ export default function CartBadge({ count, current }: CartLinkProps) {
   useEffect(() => {
     if (cartCount.peek() === null) cartCount.value = count;
   }, []);
-  return <CartLink count={cartCount.value ?? count} current={current} />;
+  return (
+    <span aria-live="polite" aria-atomic="true">
+      <CartLink count={cartCount.value ?? count} current={current} />
+    </span>
+  );
 }

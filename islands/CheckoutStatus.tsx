@@ -3,9 +3,11 @@
  * "pending" (the webhook not in yet, or a bank debit settling) the island asks
  * GET /api/orders/by-session/:id again with growing pauses and turns into the confirmation,
  * the review notice (money that does not match the order) or the failure state in place,
- * announced through the polite live region. After a while it says the confirmation will
- * come by e-mail; without JavaScript a "Check again" link reloads the page instead. A refused check (rate limited, offline, server trouble) keeps
- * the last state shown and tries again later; a 429 waits at least its Retry-After.
+ * announced through the polite live region. After a while it says the page may be closed
+ * (and that the receipt will come by e-mail, when Settle has an address to send it to);
+ * without JavaScript a "Check again" link reloads the page instead. A refused check (rate
+ * limited, offline, server trouble) keeps the last state shown and tries again later; a 429
+ * waits at least its Retry-After.
  */
 import { useEffect, useRef, useState } from "preact/hooks";
 import { LinkButton } from "../components/Button.tsx";
@@ -29,6 +31,8 @@ interface Props {
   /** The order's signed token, for the retry and the status page. */
   token: string;
   status: ShopperStatus;
+  /** Settle has an address for the receipt: only then do the words promise an e-mail. */
+  emailKnown: boolean;
 }
 
 /**
@@ -37,7 +41,7 @@ interface Props {
  */
 export const POLL_FIRST_MS = 1000;
 export const POLL_MAX_MS = 10_000;
-/** After this long pending, the page says the confirmation will follow by e-mail. */
+/** After this long pending, the page says it may be closed. */
 export const LATE_AFTER_MS = 30_000;
 /** Polling stops here; "Check again" takes over. */
 export const GIVE_UP_AFTER_MS = 10 * 60_000;
@@ -87,12 +91,17 @@ function retryAfterMs(headers: Headers): number {
   return Number.isFinite(ms) ? Math.max(0, ms) : 0;
 }
 
-function words(state: CheckoutState, number: string, late: boolean): [string, string] {
+function words(
+  state: CheckoutState,
+  number: string,
+  late: boolean,
+  emailKnown: boolean,
+): [string, string] {
   switch (state) {
     case "paid":
       return [
         "Payment received. Thank you!",
-        `Order ${number} is confirmed. We’ll e-mail your receipt and let you know when it ships.`,
+        `Order ${number} is confirmed.${emailKnown ? " We’ll e-mail your receipt." : ""}`,
       ];
     case "under_review":
       return [UNDER_REVIEW_TITLE, UNDER_REVIEW_TEXT];
@@ -100,8 +109,10 @@ function words(state: CheckoutState, number: string, late: boolean): [string, st
       return late
         ? [
           "Your payment is still being confirmed",
-          "Some payments, like bank debits, take longer to clear. We’ll e-mail your " +
-          "confirmation as soon as it does, so you can safely close this page.",
+          "Some payments, like bank debits, take longer to clear. " + (emailKnown
+            ? "We’ll e-mail your receipt as soon as it does, so you can safely close this page."
+            : "You can safely close this page: your order is saved, and its status page " +
+              "shows when the payment clears."),
         ]
         : [
           "Confirming your payment…",
@@ -110,7 +121,8 @@ function words(state: CheckoutState, number: string, late: boolean): [string, st
     case "failed":
       return [
         "Your payment didn’t go through",
-        "No money was taken. Your order is saved, so you can try again, for example with another card.",
+        "No money was taken. Your order is saved, so you can retry the payment, for example " +
+        "with another card.",
       ];
     case "expired":
       return [
@@ -125,7 +137,9 @@ function words(state: CheckoutState, number: string, late: boolean): [string, st
   }
 }
 
-export default function CheckoutStatus({ sessionId, orderId, number, token, status }: Props) {
+export default function CheckoutStatus(
+  { sessionId, orderId, number, token, status, emailKnown }: Props,
+) {
   const [current, setCurrent] = useState(status);
   const [ready, setReady] = useState(false);
   const [late, setLate] = useState(false);
@@ -174,7 +188,7 @@ export default function CheckoutStatus({ sessionId, orderId, number, token, stat
     return () => timers.forEach(clearTimeout);
   }, [state]);
 
-  const [title, text] = words(state, number, late);
+  const [title, text] = words(state, number, late, emailKnown);
   const statusUrl = `/orders/${encodeURIComponent(orderId)}?token=${encodeURIComponent(token)}`;
   const checkAgain = `/checkout/success?session_id=${encodeURIComponent(sessionId)}`;
   return (
@@ -202,7 +216,7 @@ export default function CheckoutStatus({ sessionId, orderId, number, token, stat
       </div>
       <div class="mt-5 flex flex-col gap-3 sm:flex-row sm:flex-wrap sm:items-start">
         <div hidden={!canRetry(current) || state === "pending"} class="sm:w-64">
-          <RetryPaymentForm orderId={orderId} token={token} label="Try paying again" />
+          <RetryPaymentForm orderId={orderId} token={token} />
         </div>
         <span hidden={state !== "pending" || (ready && !stopped)}>
           <LinkButton href={checkAgain} size="lg" block>Check again</LinkButton>

@@ -2,7 +2,9 @@
  * A cart line's quantity: −/+ buttons and a number field. Without JavaScript it is a form
  * with an "Update" button posting to /cart; once hydrated, changes go to the cart API one
  * at a time (the latest wins) and the page's line and cart totals are rewritten from the
- * cart the server returns, so they always show the server's prices.
+ * cart the server returns, so they always show the server's prices. Until the server
+ * answers, the line's total and the cart's totals are marked busy (dimmed) and the line's
+ * live region says "Updating…".
  */
 import { useEffect, useRef, useState } from "preact/hooks";
 import { Button } from "../components/Button.tsx";
@@ -36,10 +38,27 @@ function showTotals(view: CartView) {
   set("[data-cart-total]", view.total);
 }
 
+/** Steppers waiting for the server: the cart's totals stay busy until all have an answer. */
+let inFlight = 0;
+
+/** Marks the line's total, and the cart's totals while any line waits, `aria-busy`. */
+function showBusy(productId: string, busy: boolean) {
+  const mark = (selector: string, on: boolean) => {
+    for (const el of document.querySelectorAll(selector)) {
+      if (on) el.setAttribute("aria-busy", "true");
+      else el.removeAttribute("aria-busy");
+    }
+  };
+  mark(`[data-line-total="${CSS.escape(productId)}"]`, busy);
+  mark("[data-cart-subtotal], [data-cart-total]", inFlight > 0);
+}
+
 export default function QuantityStepper({ productId, title, quantity, max }: Props) {
   const [ready, setReady] = useState(false);
   const [value, setValue] = useState(String(quantity));
-  const [message, setMessage] = useState<{ tone: "ok" | "error"; text: string } | null>(null);
+  const [message, setMessage] = useState<{ tone: "ok" | "error" | "info"; text: string } | null>(
+    null,
+  );
   const confirmed = useRef(quantity);
   const wanted = useRef(quantity);
   const sending = useRef(false);
@@ -48,8 +67,11 @@ export default function QuantityStepper({ productId, title, quantity, max }: Pro
   async function change(next: number) {
     wanted.current = Math.min(MAX_QUANTITY, Math.max(1, Math.trunc(next)));
     setValue(String(wanted.current));
-    if (sending.current) return;
+    if (sending.current || wanted.current === confirmed.current) return;
     sending.current = true;
+    inFlight++;
+    showBusy(productId, true);
+    setMessage({ tone: "info", text: "Updating…" });
     while (wanted.current !== confirmed.current) {
       const quantity = wanted.current;
       const result = await sendCart("PATCH", cartItemPath(productId), { quantity });
@@ -64,6 +86,8 @@ export default function QuantityStepper({ productId, title, quantity, max }: Pro
       showTotals(result.view);
       setMessage({ tone: "ok", text: `Quantity updated to ${confirmed.current}.` });
     }
+    inFlight--;
+    showBusy(productId, false);
     sending.current = false;
   }
 

@@ -4,6 +4,7 @@
  */
 import { type Context, Hono, type MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
+import { compress } from "hono/compress";
 import manifest from "../fresh.gen.ts";
 import freshConfig from "../fresh.config.ts";
 import { mountFresh } from "./fresh/server.ts";
@@ -18,6 +19,7 @@ import { securityHeaders } from "./http/security_headers.ts";
 import { log } from "./log.ts";
 import type { AppDeps, State } from "./state.ts";
 
+const WEBHOOK_PATH = "/api/payments/webhook";
 /** Stripe sends up to a few KiB; anything near this is not a real event. */
 export const WEBHOOK_BODY_LIMIT = 1024 * 1024;
 /** Every other JSON API body. */
@@ -47,6 +49,11 @@ export function createApp(deps: AppDeps, options: AppOptions): Hono {
     "*",
     securityHeaders({ env: config.env, publicOrigin: config.publicOrigin, formActionOrigins }),
   );
+  // gzip or deflate when the client accepts it, for text types only (images, fonts and
+  // archives are compressed already) and bodies of 1 KiB or more when their length is known.
+  // Stripe's webhook calls get a few bytes of JSON: nothing to gain there.
+  const compressed = compress();
+  app.use("*", (c, next) => c.req.path === WEBHOOK_PATH ? next() : compressed(c, next));
   // Admin pages and JSON show orders and customers: no cache may keep any of them, error
   // pages and redirects included (those are rendered outside the routes' own middleware).
   const noStore: MiddlewareHandler = async (c, next) => {
@@ -67,9 +74,9 @@ export function createApp(deps: AppDeps, options: AppOptions): Hono {
       onError: () => errorResponse(new PayloadTooLargeError(maxSize)),
     });
   app.use("/api/*", bodyTimeout({ ms: bodyTimeoutMs }));
-  app.use("/api/payments/webhook", limit(WEBHOOK_BODY_LIMIT));
+  app.use(WEBHOOK_PATH, limit(WEBHOOK_BODY_LIMIT));
   app.use("/api/*", async (c, next) => {
-    if (c.req.path === "/api/payments/webhook") return await next();
+    if (c.req.path === WEBHOOK_PATH) return await next();
     return await limit(API_BODY_LIMIT)(c, next);
   });
   // A browser on another site must not spend the shopper's cookies here. Forms were

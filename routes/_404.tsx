@@ -1,9 +1,15 @@
 /** Any unknown page, and products that are unknown or no longer for sale. */
+import { AdminError } from "@/components/admin/AdminError.tsx";
+import { isAdminPath } from "@/components/admin/AdminHeader.tsx";
 import { LinkButton } from "@/components/Button.tsx";
-import { Page } from "@/components/Page.tsx";
-import type { PageProps } from "$fresh/types.ts";
+import { Page, type PageMeta } from "@/components/Page.tsx";
+import type { HandlerFn, PageProps } from "$fresh/types.ts";
+
+/** Gives the page its own title: the tab of a mistyped link says what happened. */
+export const handler: HandlerFn<PageMeta> = (_req, ctx) => ctx.render({ title: "Page not found" });
 
 export default function NotFound({ url }: PageProps) {
+  if (isAdminPath(url.pathname)) return <AdminError url={url} status={404} />;
   return (
     <Page
       width="narrow"

@@ -1,14 +1,26 @@
 /**
  * A page that failed. Errors the shopper can act on (an AppError under 500) say what went
- * wrong; anything else stays opaque, with the request id to quote.
+ * wrong; anything else stays opaque, with the request id to quote. Under /admin the admin's
+ * own error page leads back into the admin, and a locked-out sign-in is the sign-in page.
  */
+import { AdminError } from "@/components/admin/AdminError.tsx";
+import { isAdminPath } from "@/components/admin/AdminHeader.tsx";
 import { LinkButton } from "@/components/Button.tsx";
 import { Page } from "@/components/Page.tsx";
 import type { PageProps } from "$fresh/types.ts";
-import { AppError } from "@/lib/http/errors.ts";
+import { AppError, RateLimitedError } from "@/lib/http/errors.ts";
 import type { State } from "@/lib/state.ts";
+import { LOGIN_PATH } from "./admin/_middleware.ts";
+import { lockoutMessage, LoginForm } from "./admin/login.tsx";
 
-export default function ServerError({ error, state }: PageProps<unknown, State>) {
+export default function ServerError({ error, state, url }: PageProps<unknown, State>) {
+  if (url.pathname === LOGIN_PATH && error instanceof RateLimitedError) {
+    return <LoginForm next="/admin" error={lockoutMessage(error.retryAfterSeconds)} />;
+  }
+  if (isAdminPath(url.pathname)) {
+    const status = error instanceof AppError ? error.status : 500;
+    return <AdminError url={url} status={status} error={error} requestId={state.requestId} />;
+  }
   const shown = error instanceof AppError && error.status < 500;
   return (
     <Page

@@ -1,7 +1,7 @@
 /** A small coloured label: an order's statuses, a history entry's outcome. */
 import type { ComponentChildren } from "preact";
 import { FULFILLMENT_STATUS, ORDER_STATUS, PAYMENT_STATUS, type Tone } from "./labels.ts";
-import type { FulfillmentStatus, OrderStatus, PaymentStatus } from "../../lib/orders/types.ts";
+import type { FulfillmentStatus, Order, OrderStatus } from "../../lib/orders/types.ts";
 
 const TONES: Record<Tone, string> = {
   grey: "bg-slate-100 text-slate-700 ring-slate-300",
@@ -29,7 +29,15 @@ export function OrderStatusBadge({ status }: { status: OrderStatus }) {
   return <Badge tone={tone}>{label}</Badge>;
 }
 
-export function PaymentBadge({ status }: { status: PaymentStatus }) {
+/**
+ * The payment's status, in the light of the order's: a cancelled order's payment stays
+ * "pending" in the record (its session may still be closing), but nothing is coming.
+ */
+export function PaymentBadge({ order }: { order: Pick<Order, "status" | "payment"> }) {
+  const { status } = order.payment;
+  if (order.status === "cancelled" && status === "pending") {
+    return <Badge tone="grey">Not paid</Badge>;
+  }
   const [label, tone] = PAYMENT_STATUS[status] ?? [status, "grey"];
   return <Badge tone={tone}>{label}</Badge>;
 }

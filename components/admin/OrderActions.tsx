@@ -1,16 +1,21 @@
 /**
  * What an admin can do to one order: plain forms posting to the order page (they work
- * without JavaScript), each with the page's single-use token. Only the actions the order's
- * state allows are offered; the server refuses the others anyway.
+ * without JavaScript), each with the page's single-use token. Refund and cancel go through a
+ * confirm step first: their forms ask the confirm page (GET, no token), and the
+ * ConfirmAction island asks the same question in a dialog instead when JavaScript runs.
+ * Only the actions the order's state allows are offered; the server refuses the others anyway.
  */
 import type { ComponentChildren } from "preact";
-import { type ActionName, refundable, toMajorUnits } from "../../lib/admin/order_action.ts";
+import ConfirmAction from "../../islands/ConfirmAction.tsx";
+import { cancelFacts, refundFacts } from "../../lib/admin/confirm.ts";
+import type { ActionName } from "../../lib/admin/order_action.ts";
+import { formatMoney } from "../../lib/orders/money.ts";
 import type { Order } from "../../lib/orders/types.ts";
 import { Button } from "../Button.tsx";
-import { Price } from "../Price.tsx";
-import { ATTENTION, formatTime } from "./labels.ts";
+import { ATTENTION } from "./labels.ts";
 import { FIELD, LABEL } from "./styles.ts";
 import { Panel } from "./OrderPanels.tsx";
+import { AdminTime } from "./time.tsx";
 
 /** The fields of a form that was refused, to fill it in again. */
 export type Draft = Record<string, string>;
@@ -22,17 +27,22 @@ interface FormProps {
   children: ComponentChildren;
   /** Hidden fields besides the token and the action. */
   hidden?: Record<string, string>;
+  /** Ask the confirm step first (refund, cancel): see the module comment. */
+  confirm?: boolean;
 }
 
-function ActionForm({ order, token, action, children, hidden = {} }: FormProps) {
+const orderPath = (order: Order) => `/admin/orders/${encodeURIComponent(order.id)}`;
+
+function ActionForm({ order, token, action, children, hidden = {}, confirm = false }: FormProps) {
   return (
     <form
-      method="post"
-      action={`/admin/orders/${order.id}`}
+      method={confirm ? "get" : "post"}
+      action={confirm ? `${orderPath(order)}/confirm` : orderPath(order)}
+      id={`${action}-form`}
       class="flex flex-col gap-2 px-4 py-3"
       data-action={action}
     >
-      <input type="hidden" name="_token" value={token} />
+      {!confirm && <input type="hidden" name="_token" value={token} />}
       <input type="hidden" name="action" value={action} />
       {Object.entries(hidden).map(([name, value]) => (
         <input key={name} type="hidden" name={name} value={value} />
@@ -84,8 +94,7 @@ export function OrderActions({ order, allowed, token, draft }: OrderActionsProps
   const form = { order, token };
   const drafted = (action: ActionName, field: string) =>
     draft?.action === action ? draft[field] : undefined;
-  const currency = order.payment.currency ?? order.currency;
-  const left = refundable(order);
+  const refund = refundFacts(order);
   const shown = allowed.filter((a) => a !== "acknowledge");
   return (
     <Panel title="Actions" id="actions" class="divide-y divide-slate-100">
@@ -111,28 +120,46 @@ export function OrderActions({ order, allowed, token, draft }: OrderActionsProps
         </ActionForm>
       )}
       {can.has("refund") && (
-        <ActionForm {...form} action="refund">
-          <div>
-            <label for="refund-amount" class={LABEL}>
-              Refund amount ({currency.toUpperCase()})
+        <>
+          <ActionForm {...form} action="refund" confirm>
+            <label class="flex items-center gap-2 text-sm text-slate-800">
+              <input
+                type="checkbox"
+                name="full"
+                value="yes"
+                checked={drafted("refund", "full") === "yes"}
+                class="h-4 w-4 rounded border-slate-300"
+              />
+              Refund everything ({formatMoney(refund.left, refund.currency)})
             </label>
-            <input
-              id="refund-amount"
-              name="amount"
-              inputMode="decimal"
-              autocomplete="off"
-              placeholder={toMajorUnits(left, currency)}
-              value={drafted("refund", "amount") ?? ""}
-              class={`${FIELD} mt-1`}
-            />
-          </div>
-          <Help>
-            Leave blank to refund everything still refundable:{" "}
-            <Price amount={left} currency={currency} />.
-          </Help>
-          <Reason id="refund-reason" label="Reason" value={drafted("refund", "reason")} />
-          <Button type="submit" size="sm">Refund</Button>
-        </ActionForm>
+            <div>
+              <label for="refund-amount" class={LABEL}>
+                Refund amount ({refund.currency.toUpperCase()})
+              </label>
+              <input
+                id="refund-amount"
+                name="amount"
+                inputMode="decimal"
+                autocomplete="off"
+                value={drafted("refund", "amount") ?? ""}
+                aria-describedby="refund-amount-help"
+                class={`${FIELD} mt-1`}
+              />
+            </div>
+            <p id="refund-amount-help" class="text-xs text-slate-500">
+              Enter an amount, or choose “Refund everything”. You confirm it on the next step.
+            </p>
+            <Reason id="refund-reason" label="Reason" value={drafted("refund", "reason")} />
+            <Button type="submit" size="sm">Refund</Button>
+          </ActionForm>
+          <ConfirmAction
+            form="refund-form"
+            post={orderPath(order)}
+            token={token}
+            kind="refund"
+            facts={refund}
+          />
+        </>
       )}
       {can.has("mark_paid") && (
         <ActionForm {...form} action="mark_paid">
@@ -145,13 +172,27 @@ export function OrderActions({ order, allowed, token, draft }: OrderActionsProps
         </ActionForm>
       )}
       {can.has("cancel") && (
-        <ActionForm {...form} action="cancel">
-          <Reason id="cancel-reason" label="Why cancel?" value={drafted("cancel", "reason")} />
-          <Help>Closes any open checkout session and puts the stock back.</Help>
-          <Button type="submit" size="sm" variant="danger" class="ring-1 ring-inset ring-red-200">
-            Cancel order
-          </Button>
-        </ActionForm>
+        <>
+          <ActionForm {...form} action="cancel" confirm>
+            <Reason id="cancel-reason" label="Why cancel?" value={drafted("cancel", "reason")} />
+            <Help>Closes any open checkout session and puts the stock back.</Help>
+            <Button
+              type="submit"
+              size="sm"
+              variant="danger"
+              class="ring-1 ring-inset ring-red-200"
+            >
+              Cancel order
+            </Button>
+          </ActionForm>
+          <ConfirmAction
+            form="cancel-form"
+            post={orderPath(order)}
+            token={token}
+            kind="cancel"
+            facts={cancelFacts(order)}
+          />
+        </>
       )}
     </Panel>
   );
@@ -176,7 +217,7 @@ export function AttentionPanel({ order, token, draft }: Omit<OrderActionsProps, 
               <p class="font-semibold">{ATTENTION[flag.reason] ?? flag.reason}</p>
               {flag.detail && <p class="mt-0.5 break-words">{flag.detail}</p>}
               <p class="mt-0.5 text-xs tabular-nums text-amber-800">
-                Since {formatTime(flag.at)}
+                Since <AdminTime at={flag.at} />
               </p>
             </div>
             <form

@@ -6,8 +6,10 @@ import type { ComponentChildren } from "preact";
 import type { HistoryEntry, Order } from "../../lib/orders/types.ts";
 import { Price } from "../Price.tsx";
 import { FulfilmentBadge, OrderStatusBadge, PaymentBadge } from "./Badge.tsx";
-import { formatTime, ORDER_STATUS } from "./labels.ts";
+import { ORDER_STATUS } from "./labels.ts";
+import { ScrollRegion } from "./ScrollRegion.tsx";
 import { MONO, PANEL, PANEL_HEADING, TD, TH } from "./styles.ts";
+import { AdminTime } from "./time.tsx";
 
 export function Panel(
   { title, children, class: extra = "", id }: {
@@ -51,46 +53,48 @@ export function ItemsPanel({ order }: { order: Order }) {
   const { currency } = order;
   return (
     <Panel title="Items" id="items">
-      <table class="min-w-full text-sm">
-        <thead class="bg-slate-50">
-          <tr>
-            <th scope="col" class={`${TH} text-left`}>Product</th>
-            <th scope="col" class={`${TH} text-right`}>Unit price</th>
-            <th scope="col" class={`${TH} text-right`}>Qty</th>
-            <th scope="col" class={`${TH} text-right`}>Line total</th>
-          </tr>
-        </thead>
-        <tbody class="divide-y divide-slate-100">
-          {order.items.map((item) => (
-            <tr key={item.productId}>
-              <td class={TD}>
-                <span class="text-slate-900">{item.title}</span>
-                <span class={`${MONO} ml-2 text-slate-400`}>{item.productId}</span>
-              </td>
-              <td class={`${TD} text-right`}>{money(item.unitAmount, currency)}</td>
-              <td class={`${TD} text-right tabular-nums`}>{item.quantity}</td>
-              <td class={`${TD} text-right`}>
-                {money(item.unitAmount * item.quantity, currency)}
+      <ScrollRegion label="Items table" class="rounded-b-lg">
+        <table class="min-w-full text-sm">
+          <thead class="bg-slate-50">
+            <tr>
+              <th scope="col" class={`${TH} text-left`}>Product</th>
+              <th scope="col" class={`${TH} text-right`}>Unit price</th>
+              <th scope="col" class={`${TH} text-right`}>Qty</th>
+              <th scope="col" class={`${TH} text-right`}>Line total</th>
+            </tr>
+          </thead>
+          <tbody class="divide-y divide-slate-100">
+            {order.items.map((item) => (
+              <tr key={item.productId}>
+                <td class={TD}>
+                  <span class="text-slate-900">{item.title}</span>
+                  <span class={`${MONO} ml-2`}>{item.productId}</span>
+                </td>
+                <td class={`${TD} text-right`}>{money(item.unitAmount, currency)}</td>
+                <td class={`${TD} text-right tabular-nums`}>{item.quantity}</td>
+                <td class={`${TD} text-right`}>
+                  {money(item.unitAmount * item.quantity, currency)}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+          <tfoot class="border-t border-slate-200 text-sm">
+            <tr>
+              <th scope="row" colSpan={3} class="px-3 py-1.5 text-right font-normal text-slate-500">
+                Subtotal
+              </th>
+              <td class="px-3 py-1.5 text-right">{money(order.subtotal, currency)}</td>
+            </tr>
+            <tr>
+              <th scope="row" colSpan={3} class="px-3 py-1.5 text-right font-semibold">Total</th>
+              <td class="px-3 py-1.5 text-right font-semibold">
+                {money(order.total, currency)}{" "}
+                <span class="text-xs font-normal text-slate-500">{currency.toUpperCase()}</span>
               </td>
             </tr>
-          ))}
-        </tbody>
-        <tfoot class="border-t border-slate-200 text-sm">
-          <tr>
-            <th scope="row" colSpan={3} class="px-3 py-1.5 text-right font-normal text-slate-500">
-              Subtotal
-            </th>
-            <td class="px-3 py-1.5 text-right">{money(order.subtotal, currency)}</td>
-          </tr>
-          <tr>
-            <th scope="row" colSpan={3} class="px-3 py-1.5 text-right font-semibold">Total</th>
-            <td class="px-3 py-1.5 text-right font-semibold">
-              {money(order.total, currency)}{" "}
-              <span class="text-xs font-normal text-slate-500">{currency.toUpperCase()}</span>
-            </td>
-          </tr>
-        </tfoot>
-      </table>
+          </tfoot>
+        </table>
+      </ScrollRegion>
     </Panel>
   );
 }
@@ -150,7 +154,7 @@ export function PaymentPanel({ order }: { order: Order }) {
     : "None yet";
   const intent = pay.paymentIntentId;
   const rows: FactRow[] = [
-    { label: "Status", value: <PaymentBadge status={pay.status} /> },
+    { label: "Status", value: <PaymentBadge order={order} /> },
     { label: "Provider", value: pay.provider },
     { label: "Amount received", value: amountReceived(order) },
     ...arrivedRow(order),
@@ -215,7 +219,7 @@ export function TimesPanel({ order, history }: { order: Order; history: HistoryE
   times.push({ label: "Last updated", at: order.updatedAt });
   const rows = times.map(({ label, at }) => ({
     label,
-    value: <span class="tabular-nums">{formatTime(at)}</span>,
+    value: <AdminTime at={at} />,
   }));
   return (
     <Panel title="Timestamps" id="times">
@@ -247,9 +251,9 @@ export function StatusBadges({ order }: { order: Order }) {
   return (
     <span class="flex flex-wrap items-center gap-1.5">
       <OrderStatusBadge status={order.status} />
-      <span class="text-xs text-slate-400">payment</span>
-      <PaymentBadge status={order.payment.status} />
-      <span class="text-xs text-slate-400">fulfilment</span>
+      <span class="text-xs text-slate-600">payment</span>
+      <PaymentBadge order={order} />
+      <span class="text-xs text-slate-600">fulfilment</span>
       <FulfilmentBadge status={order.fulfillment.status} />
     </span>
   );

@@ -1,7 +1,7 @@
 /** One line on the latest reconciliation run: when, how much it checked, what it repaired. */
 import type { ReconcileSummary } from "../../lib/reconcile/run.ts";
-import { formatTime } from "./labels.ts";
 import { PANEL } from "./styles.ts";
+import { AdminTime } from "./time.tsx";
 
 export function ReconcilePanel({ summary }: { summary: ReconcileSummary | null }) {
   return (
@@ -15,8 +15,8 @@ export function ReconcilePanel({ summary }: { summary: ReconcileSummary | null }
         ? (
           <>
             <span>
-              Last run <span class="tabular-nums">{formatTime(summary.finishedAt)}</span>{" "}
-              (orders older than {summary.olderThanMinutes} min)
+              Last run <AdminTime at={summary.finishedAt} /> (orders older than{" "}
+              {summary.olderThanMinutes} min)
             </span>
             <dl class="flex flex-wrap gap-x-4 tabular-nums">
               {([

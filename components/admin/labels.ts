@@ -1,6 +1,6 @@
 /**
  * Words for what the admin pages show: statuses, needs-attention reasons, history entries
- * and times. Plain strings only; Preact escapes them when they are rendered.
+ * (times: see time.tsx). Plain strings only; Preact escapes them when they are rendered.
  */
 import { formatMoney } from "../../lib/orders/money.ts";
 import type {
@@ -64,20 +64,12 @@ const IGNORED: Record<IgnoredReason, string> = {
   not_allowed: "the order's state does not allow it",
 };
 
-/** "2026-11-22 14:05:09 UTC": one unambiguous form for every time on the admin pages. */
-export function formatTime(iso: string | null | undefined): string {
-  if (!iso) return "–";
-  const date = new Date(iso);
-  if (Number.isNaN(date.getTime())) return iso;
-  return `${date.toISOString().slice(0, 19).replace("T", " ")} UTC`;
-}
-
 export function outcomeLabel(outcome: Outcome): [string, Tone] {
   switch (outcome.kind) {
     case "applied":
       return ["Applied", "green"];
     case "duplicate":
-      return ["Duplicate", "grey"];
+      return ["Already applied", "grey"];
     case "ignored":
       return [`Ignored: ${IGNORED[outcome.reason] ?? outcome.reason}`, "amber"];
     case "flagged":

@@ -31,8 +31,8 @@ import type { AppDeps } from "../state.ts";
 export const ReasonSchema = z.string().trim().min(3, "say why (at least 3 characters)").max(500);
 
 export const RefundSchema = z.object({
-  /** Minor units; omitted refunds everything not yet refunded. */
-  amount: z.coerce.number().int().positive().optional(),
+  /** Minor units, or "all" for everything not yet refunded: a full refund is never implied. */
+  amount: z.union([z.literal("all"), z.number().int().positive()]),
   reason: ReasonSchema,
 });
 
@@ -126,15 +126,31 @@ export async function markPaid(
   who: Actor,
 ): Promise<Acted> {
   const order = await load(deps, orderId);
-  // Already paid: the state machine refuses it below, with nothing to close first.
-  if (!isPaid(order) && isPaid(await closeEverySession(deps, order, "marked paid"))) {
+  if (isPaid(order)) {
     throw new ConflictError(
       "order_paid",
-      "Not marked paid: the customer has just paid through the provider",
+      `Not marked paid: the order is already paid (${receivedMoney(order)} received)`,
+    );
+  }
+  // Someone decided this order is not to be paid; money for it means a new order.
+  if (order.status === "cancelled") {
+    throw new ConflictError(
+      "order_cancelled",
+      `Not marked paid: the order (${formatMoney(order.total, order.currency)}) is cancelled`,
+    );
+  }
+  const closed = await closeEverySession(deps, order, "marked paid");
+  if (isPaid(closed)) {
+    throw new ConflictError(
+      "order_paid",
+      `Not marked paid: the customer has just paid ${receivedMoney(closed)} through the provider`,
     );
   }
   return await act(deps, orderId, { kind: "manually_paid" }, adminSource(who, reason));
 }
+
+const receivedMoney = ({ payment, currency }: Order) =>
+  formatMoney(payment.amountReceived, payment.currency ?? currency);
 
 /** closeAllSessions, with a provider that cannot close one turned into a clear refusal. */
 async function closeEverySession(deps: AppDeps, order: Order, action: string): Promise<Order> {
@@ -185,6 +201,33 @@ async function claimRefunds(deps: AppDeps, orderId: string): Promise<HeldLease> 
   }
 }
 
+const notRefundable = () =>
+  new ConflictError("not_refundable", "Only a paid order with a provider payment can be refunded");
+
+/**
+ * The minor units a refund of `requested` would send back now, or the refusal the refund
+ * would meet: the confirm step asks this before the refund itself asks it again.
+ */
+export function refundAmount(order: Order, requested: number | "all"): number {
+  const pay = order.payment;
+  if (!isPaid(order) || !pay.paymentIntentId) throw notRefundable();
+  const currency = pay.currency ?? order.currency;
+  const left = refundable(order);
+  const amount = requested === "all" ? left : requested;
+  if (amount <= 0 || amount > left) {
+    const message = left === 0
+      ? `Nothing is left to refund: ${formatMoney(pay.refundedAmount, currency)} has gone back`
+      : `At most ${formatMoney(left, currency)} can still be refunded` +
+        ` (asked for ${formatMoney(amount, currency)})`;
+    throw new BusinessRuleError("refund_too_large", message, {
+      refundable: left,
+      requested: amount,
+      currency,
+    });
+  }
+  return amount;
+}
+
 /**
  * Refunds through the provider, bounded by what was received and not yet refunded. Refunds
  * of one order take turns (a short KV claim), and each is recorded by the provider's refund
@@ -215,26 +258,9 @@ async function refundClaimed(
   const order = await load(deps, orderId);
   const pay = order.payment;
   const paymentIntentId = pay.paymentIntentId;
-  if (!isPaid(order) || !paymentIntentId) {
-    throw new ConflictError(
-      "not_refundable",
-      "Only a paid order with a provider payment can be refunded",
-    );
-  }
+  if (!paymentIntentId) throw notRefundable();
   const currency = pay.currency ?? order.currency;
-  const left = refundable(order);
-  const amount = input.amount ?? left;
-  if (amount <= 0 || amount > left) {
-    const message = left === 0
-      ? `Nothing is left to refund: ${formatMoney(pay.refundedAmount, currency)} has gone back`
-      : `At most ${formatMoney(left, currency)} can still be refunded` +
-        ` (asked for ${formatMoney(amount, currency)})`;
-    throw new BusinessRuleError("refund_too_large", message, {
-      refundable: left,
-      requested: amount,
-      currency,
-    });
-  }
+  const amount = refundAmount(order, input.amount);
   // The n-th refund of this order: a retry after a lost answer or record carries the same
   // key, so the provider hands back the refund it made instead of making a second one.
   const nth = (pay.refunds ?? []).length + 1;
@@ -274,6 +300,13 @@ async function refundClaimed(
   return { order: result.order ?? order, outcome: result.outcome, refund: refunded };
 }
 
+/** A paid order is refunded, never cancelled; the confirm step asks this too. */
+export function assertCancellable(order: Order): void {
+  if (isPaid(order)) {
+    throw new ConflictError("order_paid", "A paid order cannot be cancelled: refund it");
+  }
+}
+
 /** Cancels an unpaid order: its open session is expired first, then the stock released. */
 export async function cancel(
   deps: AppDeps,
@@ -283,9 +316,7 @@ export async function cancel(
 ): Promise<Acted> {
   let order = await load(deps, orderId);
   if (order.status === "cancelled") return { order, outcome: { kind: "duplicate" } };
-  if (isPaid(order)) {
-    throw new ConflictError("order_paid", "A paid order cannot be cancelled: refund it");
-  }
+  assertCancellable(order);
   order = await closeEverySession(deps, order, "cancelled");
   if (isPaid(order)) {
     throw new ConflictError("order_paid", "The customer paid just now: refund it instead");

@@ -1,5 +1,6 @@
 import { deepStrictEqual as assertEquals, equal, ok } from "node:assert/strict";
-import { CLEAR_FLASH, FLASH_COOKIE, flashCookie, readFlash } from "./flash.ts";
+import { NotFoundError, ValidationError } from "../http/errors.ts";
+import { CLEAR_FLASH, FLASH_COOKIE, flashCookie, readFlash, refusalFlash } from "./flash.ts";
 
 const SECRET = "flash-test-secret-flash-test-secret!";
 
@@ -33,4 +34,30 @@ Deno.test("a planted or malformed flash is ignored", async () => {
     false,
   );
   equal(await readFlash(carrying(badUrl), SECRET), null, "only http(s) links");
+});
+
+Deno.test("a refusal's flash carries its message, field issues and the form to refill; a draft too big for a cookie is dropped, never the message", async () => {
+  const invalid = new ValidationError("Check the form and try again", [
+    { path: "reason", message: "say why (at least 3 characters)" },
+  ]);
+  const flash = refusalFlash(invalid, { action: "refund", amount: "2.50", reason: "" })!;
+  assertEquals(flash, {
+    tone: "error",
+    message: "Check the form and try again",
+    issues: [{ path: "reason", message: "say why (at least 3 characters)" }],
+    draft: { action: "refund", amount: "2.50", reason: "" },
+  });
+  assertEquals(await readFlash(carrying(await flashCookie(SECRET, flash, false)), SECRET), flash);
+
+  const { draft: _, ...withoutDraft } = refusalFlash(invalid, { reason: "😀".repeat(500) })!;
+  const big = await flashCookie(
+    SECRET,
+    { ...withoutDraft, draft: { reason: "😀".repeat(500) } },
+    false,
+  );
+  ok(big.length <= 4000, `${big.length} bytes`);
+  assertEquals(await readFlash(carrying(big), SECRET), withoutDraft);
+
+  equal(refusalFlash(new NotFoundError(), {}), null, "a 404 is a page, not a refusal");
+  equal(refusalFlash(new Error("boom"), {}), null, "nor is a bug");
 });

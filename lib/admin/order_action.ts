@@ -2,15 +2,17 @@
  * One admin action on one order, as the order page's forms and
  * `POST /api/admin/orders/:id/actions` send it: parsed with zod, run through the audited
  * services (actions.ts, fulfilment/retry.ts) and told back in one sentence. Also which
- * actions an order's state allows, so pages offer only those; the services refuse the rest.
+ * actions an order's state allows, so pages offer only those; the services refuse the rest;
+ * and, for the destructive ones, what they would do (the confirm step's question).
  */
 import { z } from "zod";
 import { getOrder } from "../db/orders.ts";
 import { TASK } from "../facts/follow_ups.ts";
 import { retryFulfilment } from "../fulfilment/retry.ts";
-import { NotFoundError, ValidationError } from "../http/errors.ts";
+import { ConflictError, NotFoundError, ValidationError } from "../http/errors.ts";
+import { parseInput } from "../http/json_body.ts";
 import { fulfillmentHold } from "../orders/attention.ts";
-import { formatMoney, minorUnitDigits } from "../orders/money.ts";
+import { formatMoney, minorUnitDigits, parseMajorUnits, toMajorUnits } from "../orders/money.ts";
 import { isPaid, isPayable, refundable } from "../orders/order.ts";
 import { ATTENTION_REASONS, type Order } from "../orders/types.ts";
 import type { AppDeps } from "../state.ts";
@@ -18,15 +20,25 @@ import type { Task } from "../tasks/outbox.ts";
 import {
   acknowledge,
   type Acted,
+  assertCancellable,
   cancel,
   createRetrySession,
   markPaid,
   ReasonSchema,
   reconcileOne,
   refund,
+  refundAmount,
   type RefundDone,
 } from "./actions.ts";
 import type { AdminSession } from "./auth.ts";
+import {
+  cancelDetail,
+  cancelFacts,
+  cancelQuestion,
+  refundDetail,
+  refundFacts,
+  refundQuestion,
+} from "./confirm.ts";
 
 export const ACTIONS = [
   "retry_session",
@@ -39,16 +51,43 @@ export const ACTIONS = [
 ] as const;
 export type ActionName = typeof ACTIONS[number];
 
-/** A refund amount as people type it: major units, e.g. "12.50"; blank refunds the rest. */
+/** A refund amount as people type it: major units, e.g. "12.50". */
 const MajorAmount = z.union([z.string(), z.number()]).transform((v) => String(v).trim())
   .optional();
+
+/** A ticked box: `true` in JSON, "yes" from a form. */
+const Ticked = z.union([z.boolean(), z.literal("yes").transform(() => true)]).default(false);
+
+const EVERYTHING = "choose “Refund everything”";
+
+/** A refund names its amount or asks for everything explicitly: a blank never means "all". */
+const RefundInputSchema = z.object({
+  action: z.literal("refund"),
+  amount: MajorAmount,
+  full: Ticked,
+  reason: ReasonSchema,
+}).check((ctx) => {
+  const { amount, full } = ctx.value;
+  if (full === Boolean(amount)) {
+    ctx.issues.push({
+      code: "custom",
+      input: amount,
+      path: ["amount"],
+      message: full
+        ? `Enter an amount or ${EVERYTHING}, not both`
+        : `Enter the amount to refund, or ${EVERYTHING}`,
+    });
+  }
+});
+
+const CancelInputSchema = z.object({ action: z.literal("cancel"), reason: ReasonSchema });
 
 export const ActionInputSchema = z.discriminatedUnion("action", [
   z.object({ action: z.literal("retry_session") }),
   z.object({ action: z.literal("reconcile") }),
   z.object({ action: z.literal("mark_paid"), reason: ReasonSchema }),
-  z.object({ action: z.literal("refund"), amount: MajorAmount, reason: ReasonSchema }),
-  z.object({ action: z.literal("cancel"), reason: ReasonSchema }),
+  RefundInputSchema,
+  CancelInputSchema,
   z.object({
     action: z.literal("acknowledge"),
     flag: z.enum(ATTENTION_REASONS),
@@ -58,6 +97,10 @@ export const ActionInputSchema = z.discriminatedUnion("action", [
 ]);
 export type ActionInput = z.infer<typeof ActionInputSchema>;
 
+/** The actions the order page runs only after a confirm step that says what they will do. */
+const ConfirmInputSchema = z.discriminatedUnion("action", [RefundInputSchema, CancelInputSchema]);
+export const needsConfirm = (action: unknown) => action === "refund" || action === "cancel";
+
 export interface ActionResult {
   action: ActionName;
   /** What happened, for the flash message or the JSON answer. */
@@ -66,39 +109,22 @@ export interface ActionResult {
   url?: string;
 }
 
-/**
- * "12.50" in `currency` → 1250 minor units, without floating point; 400 for anything that
- * is not a plain positive decimal with at most the currency's digits.
- */
+/** "12.50" in `currency` → 1250 minor units; 400 for anything parseMajorUnits refuses. */
 export function toMinorUnits(amount: string, currency: string): number {
+  const minor = parseMajorUnits(amount, currency);
+  if (typeof minor === "number") return minor;
   const digits = minorUnitDigits(currency);
-  const match = /^(\d{1,12})(?:\.(\d+))?$/.exec(amount.trim());
   const example = digits === 0 ? "1200" : `12.${"5".padEnd(digits, "0")}`;
-  if (!match) {
-    throw new ValidationError(`Enter the amount as a number, e.g. ${example}`, [
-      { path: "amount", message: "not a plain decimal number" },
-    ]);
-  }
-  const fraction = match[2] ?? "";
-  if (fraction.length > digits) {
+  if (minor === "too_many_decimals") {
     throw new ValidationError(
       `${currency.toUpperCase()} amounts have ${digits} decimal places, e.g. ${example}`,
       [{ path: "amount", message: `at most ${digits} decimal places` }],
     );
   }
-  return Number(match[1]) * 10 ** digits + Number(fraction.padEnd(digits, "0") || "0");
+  throw new ValidationError(`Enter the amount as a number, e.g. ${example}`, [
+    { path: "amount", message: "not a plain decimal number" },
+  ]);
 }
-
-/** What `minor` looks like in the refund field (no symbol, no grouping). */
-export function toMajorUnits(minor: number, currency: string): string {
-  const digits = minorUnitDigits(currency);
-  if (digits === 0) return String(minor);
-  const text = String(minor).padStart(digits + 1, "0");
-  return `${text.slice(0, -digits)}.${text.slice(-digits)}`;
-}
-
-/** Money received and not yet refunded, in minor units (for the pages). */
-export { refundable };
 
 /** The actions the order's state allows now; pages show only these. */
 export function availableActions(order: Order, tasks: Task[]): Set<ActionName> {
@@ -106,7 +132,7 @@ export function availableActions(order: Order, tasks: Task[]): Set<ActionName> {
   const paid = isPaid(order);
   if (isPayable(order)) allowed.add("retry_session");
   if (order.status === "pending" || order.status === "failed") allowed.add("reconcile");
-  if (!paid) allowed.add("mark_paid");
+  if (!paid && order.status !== "cancelled") allowed.add("mark_paid");
   if (!paid && order.status !== "cancelled") allowed.add("cancel");
   if (paid && order.payment.paymentIntentId && refundable(order) > 0) allowed.add("refund");
   if (order.needsAttention.length > 0) allowed.add("acknowledge");
@@ -132,12 +158,13 @@ async function load(deps: AppDeps, orderId: string): Promise<Order> {
 }
 
 /** What mark paid recorded, in words: a closed order's payment is held, not shipped. */
-function markedPaidMessage({ outcome }: Acted): string {
+function markedPaidMessage({ order, outcome }: Acted): string {
   if (outcome.kind === "duplicate") return "Already marked paid: nothing changed.";
+  const done = `Marked paid (${formatMoney(order.total, order.currency)}).`;
   if (outcome.kind === "flagged" && outcome.reason !== "manual_payment") {
-    return "Marked paid. The order had been closed, so it is held until someone checks it.";
+    return `${done} The order had been closed, so it is held until someone checks it.`;
   }
-  return "Marked paid. The order is flagged until someone checks it.";
+  return `${done} The order is flagged until someone checks it.`;
 }
 
 /** What this refund did, from its own amount (never the order's total, which others move). */
@@ -175,9 +202,7 @@ export async function runAction(
         message: markedPaidMessage(await markPaid(deps, orderId, input.reason, who)),
       };
     case "refund": {
-      const before = await load(deps, orderId);
-      const currency = before.payment.currency ?? before.currency;
-      const amount = input.amount ? toMinorUnits(input.amount, currency) : undefined;
+      const amount = input.full ? "all" : await typedAmount(deps, orderId, input.amount);
       const done = await refund(deps, orderId, { amount, reason: input.reason }, who);
       return { action, message: refundedMessage(done) };
     }
@@ -210,4 +235,57 @@ export async function runAction(
       await retryFulfilment(deps, orderId, admin.actor);
       return { action, message: "Fulfilment queued again." };
   }
+}
+
+/** A typed refund amount in minor units of the order's payment currency. */
+async function typedAmount(deps: AppDeps, orderId: string, amount = ""): Promise<number> {
+  const order = await load(deps, orderId);
+  return toMinorUnits(amount, order.payment.currency ?? order.currency);
+}
+
+/** What a refund or cancel would do now, as its confirm step asks it. */
+export interface Confirmation {
+  order: Order;
+  /** The one sentence ("Refund $10.00 of $84.80?"). */
+  question: string;
+  detail: string;
+  /** What the confirm form posts: a full refund as the exact amount the question names. */
+  fields: Record<string, string>;
+}
+
+/**
+ * The confirm step of the form `fields` (a refund or cancel): for a known order, checks them
+ * as the action will (the same refusals, thrown now so nobody confirms what would be refused)
+ * and says what the action would do. Writes nothing.
+ */
+export async function confirmAction(
+  deps: AppDeps,
+  orderId: string,
+  fields: Record<string, string>,
+): Promise<Confirmation> {
+  const order = await load(deps, orderId);
+  const input = parseInput(ConfirmInputSchema, fields, "Check the form and try again");
+  const { reason } = input;
+  if (input.action === "cancel") {
+    if (order.status === "cancelled") {
+      throw new ConflictError("already_cancelled", "The order is already cancelled");
+    }
+    assertCancellable(order);
+    const facts = cancelFacts(order);
+    return {
+      order,
+      question: cancelQuestion(facts),
+      detail: cancelDetail(facts),
+      fields: { action: "cancel", reason },
+    };
+  }
+  const facts = refundFacts(order);
+  const requested = input.full ? "all" : toMinorUnits(input.amount ?? "", facts.currency);
+  const amount = refundAmount(order, requested);
+  return {
+    order,
+    question: refundQuestion(amount, facts),
+    detail: refundDetail(facts),
+    fields: { action: "refund", amount: toMajorUnits(amount, facts.currency), reason },
+  };
 }

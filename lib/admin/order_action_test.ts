@@ -1,5 +1,6 @@
 import { deepStrictEqual as assertEquals, equal, throws } from "node:assert/strict";
 import { ValidationError } from "../http/errors.ts";
+import { toMajorUnits } from "../orders/money.ts";
 import { orderIn } from "../orders/order_fixtures.ts";
 import { ORDER_STATUSES, type OrderStatus } from "../orders/types.ts";
 import type { Task } from "../tasks/outbox.ts";
@@ -7,7 +8,6 @@ import {
   ActionInputSchema,
   type ActionName,
   availableActions,
-  toMajorUnits,
   toMinorUnits,
 } from "./order_action.ts";
 
@@ -56,7 +56,8 @@ Deno.test("the actions offered follow the order's state", () => {
     pending: ["retry_session", "reconcile", "mark_paid", "cancel", "acknowledge"],
     failed: ["retry_session", "reconcile", "mark_paid", "cancel", "acknowledge"],
     expired: ["retry_session", "mark_paid", "cancel", "acknowledge"],
-    cancelled: ["mark_paid", "acknowledge"],
+    // Cancelled means no money is coming: nothing is offered that would take some.
+    cancelled: ["acknowledge"],
     paid: ["refund", "acknowledge"],
     fulfilled: ["refund", "acknowledge"],
   };
@@ -98,7 +99,11 @@ Deno.test("retry fulfilment is offered only for a failed, unheld, not already qu
 
 Deno.test("action forms are parsed strictly: a reason is required where one is asked", () => {
   const ok = (input: unknown) => ActionInputSchema.safeParse(input).success;
-  equal(ok({ action: "refund", reason: "damaged in post" }), true);
+  equal(ok({ action: "refund", reason: "damaged in post" }), false, "a blank amount is not all");
+  equal(ok({ action: "refund", amount: " ", reason: "damaged in post" }), false);
+  equal(ok({ action: "refund", full: "yes", reason: "damaged in post" }), true);
+  equal(ok({ action: "refund", full: true, reason: "damaged in post" }), true);
+  equal(ok({ action: "refund", full: "yes", amount: "5.00", reason: "damaged" }), false);
   equal(ok({ action: "refund", amount: "5.00", reason: "damaged in post", _token: "t" }), true);
   equal(ok({ action: "refund", amount: "5.00" }), false);
   equal(ok({ action: "mark_paid", reason: "  " }), false);

@@ -6,13 +6,13 @@ import { ValidationError } from "../http/errors.ts";
 import { newOrder } from "../orders/order.ts";
 import { formatOrderNumber } from "../orders/order_number.ts";
 import type { Order } from "../orders/types.ts";
-import { attentionCount, listOrders, type ListQuery } from "./orders_list.ts";
+import { attentionCount, listOrders, type ListQuery, NUMBER_SCAN_LIMIT } from "./orders_list.ts";
 
 const T0 = Date.parse("2026-11-22T08:00:00Z");
 
 /**
  * 60 orders a second apart, each with a session: every third paid (every sixth of them with
- * part of its payment refunded), every fourth flagged.
+ * part of its payment refunded, every ninth since fulfilled), every fourth flagged.
  */
 async function fill(kv: Deno.Kv, count = 60, from = 0): Promise<Order[]> {
   const orders: Order[] = [];
@@ -33,6 +33,10 @@ async function fill(kv: Deno.Kv, count = 60, from = 0): Promise<Order[]> {
       order.payment.paymentIntentId = `pi_test_${i}`;
     }
     if (i % 6 === 0) order.payment.status = "partially_refunded";
+    if (i % 9 === 0) {
+      order.status = "fulfilled";
+      order.fulfillment = { status: "success", attempts: 1, externalId: `f_${i}`, error: null };
+    }
     if (i % 4 === 0) order.needsAttention = [{ reason: "dispute", at: at.toISOString() }];
     const op = kv.atomic();
     writeNewOrder(op, order);
@@ -62,12 +66,14 @@ async function walk(kv: Deno.Kv, query: ListQuery, limit: number) {
 
 const newestFirst = (orders: Order[]) => orders.map((o) => o.id).reverse();
 
-Deno.test("pages cover every order once, newest first, forwards and back", async () => {
+Deno.test("pages cover every order once, newest first, forwards and back; Paid includes fulfilled", async () => {
   using kv = await Deno.openKv(":memory:");
   const orders = await fill(kv);
   const cases: [ListQuery, Order[]][] = [
     [{}, orders],
-    [{ status: "paid" }, orders.filter((o) => o.status === "paid")],
+    // Both lists merged, by pages of every size.
+    [{ status: "paid" }, orders.filter((o) => o.status === "paid" || o.status === "fulfilled")],
+    [{ status: "fulfilled" }, orders.filter((o) => o.status === "fulfilled")],
     [{ status: "pending" }, orders.filter((o) => o.status === "pending")],
     [{ attention: true }, orders.filter((o) => o.needsAttention.length > 0)],
     ...(["partially_refunded", "pending"] as const).map((payment): [ListQuery, Order[]] => [
@@ -122,7 +128,39 @@ Deno.test("search finds one order by number, session, payment intent or id", asy
   }
 });
 
-Deno.test("a cursor KV did not make is a 400, and the attention count stops at its cap", async () => {
+Deno.test("part of an order number finds the newest orders containing it", async () => {
+  using kv = await Deno.openKv(":memory:");
+  const orders = await fill(kv, 60);
+  const numbers = async (q: string, limit?: number) =>
+    (await listOrders(kv, { q, limit })).orders.map((o) => o.number);
+  assertEquals(await numbers("0042"), ["SO-20261122-0042"]);
+  assertEquals(await numbers(" so-20261122-004"), [
+    ...["SO-20261122-0049", "SO-20261122-0048", "SO-20261122-0047", "SO-20261122-0046"],
+    ...["SO-20261122-0045", "SO-20261122-0044", "SO-20261122-0043", "SO-20261122-0042"],
+    ...["SO-20261122-0041", "SO-20261122-0040"],
+  ]);
+  const newest = orders.slice(-3).reverse().map((o) => o.number);
+  assertEquals(await numbers("20261122-00", 3), newest, "the newest few, newest first");
+  for (const q of ["9999", "SO-2025", "00 42"]) assertEquals(await numbers(q), [], q);
+});
+
+Deno.test("a partial number is looked for among the newest NUMBER_SCAN_LIMIT numbers only", async () => {
+  using kv = await Deno.openKv(":memory:");
+  const [oldest] = await fill(kv, 1);
+  // Newer numbers (index entries suffice: the scan reads no orders).
+  for (let i = 0; i < NUMBER_SCAN_LIMIT; i += 500) {
+    const op = kv.atomic();
+    for (let j = i; j < i + 500; j++) {
+      op.set(keys.orderByNumber(`SO-20261123-${String(j + 1).padStart(5, "0")}`), ulid());
+    }
+    equal((await op.commit()).ok, true);
+  }
+  assertEquals((await listOrders(kv, { q: "20261122" })).orders, [], "past the bound");
+  const exact = await listOrders(kv, { q: oldest.number });
+  assertEquals(exact.orders.map((o) => o.id), [oldest.id], "an exact number is always found");
+});
+
+Deno.test("a cursor that is not an order id is a 400, and the attention count stops at its cap", async () => {
   using kv = await Deno.openKv(":memory:");
   await fill(kv, 20);
   await rejects(listOrders(kv, { cursor: "not a cursor!" }), ValidationError);

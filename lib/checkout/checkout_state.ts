@@ -18,6 +18,8 @@ export type ShopperPaymentStatus = PaymentStatus | "under_review";
 export interface ShopperOrderView extends Omit<PublicOrderView, "status" | "paymentStatus"> {
   status: ShopperStatus;
   paymentStatus: ShopperPaymentStatus;
+  /** Settle has an address to e-mail the receipt to: only then may a page promise one. */
+  emailKnown: boolean;
 }
 
 /** What the success, cancel and status pages show for an order. */
@@ -68,6 +70,45 @@ const ORDER_STATUS_WORDS: Record<ShopperStatus, string> = {
   expired: "Not paid in time",
   cancelled: "Cancelled",
 };
+
+/**
+ * The order status page's sentence under the statuses: what happened, whether the order is
+ * being prepared or was sent, and refunds. It mentions e-mail only when there is an address;
+ * Settle sends receipts, and nothing when an order ships.
+ */
+export function orderExplanation(order: ShopperOrderView): string {
+  const refund = order.paymentStatus === "refunded"
+    ? "full"
+    : order.paymentStatus === "partially_refunded"
+    ? "part"
+    : null;
+  switch (order.status) {
+    case "fulfilled":
+      return refund === "full"
+        ? "Your order was sent, and your payment was refunded in full."
+        : `Your order has been sent.${refund ? " Part of your payment was refunded." : ""}`;
+    case "paid":
+      if (refund === "full") {
+        return "Your payment was refunded in full, so this order will not be sent.";
+      }
+      return "Your payment is in and we’re preparing your order." +
+        (refund ? " Part of your payment was refunded." : "") +
+        (order.emailKnown ? " Your receipt comes by e-mail." : "");
+    case "under_review":
+      return UNDER_REVIEW_TEXT;
+    case "pending":
+      return "We’re waiting for the payment to be confirmed. A bank debit can take a few " +
+        (order.emailKnown
+          ? "days to clear; we’ll e-mail your receipt as soon as it does."
+          : "days to clear; check this page again to see when it has.");
+    case "failed":
+      return "The last payment attempt was declined. No money was taken; you can retry the payment.";
+    case "expired":
+      return "The payment window closed before payment. No money was taken; you can still pay.";
+    case "cancelled":
+      return "This order was cancelled and can no longer be paid. No money was taken.";
+  }
+}
 
 /** The order's status in words; a paid order whose money all went back is not prepared. */
 export function orderStatusWords(

@@ -10,6 +10,7 @@ import { keys, PROVIDER_CHECK_TTL_MS } from "../db/keys.ts";
 import { findOrderIdBySession, getOrder } from "../db/orders.ts";
 import { recordFact } from "../facts/record_fact.ts";
 import { NotFoundError } from "../http/errors.ts";
+import { metadataEmail } from "../notify/address.ts";
 import { paymentUnderReview } from "../orders/attention.ts";
 import { normaliseOrder, type PublicOrderView, publicView } from "../orders/order.ts";
 import type { Order } from "../orders/types.ts";
@@ -27,14 +28,15 @@ import { ownedOrder, type Owner } from "./retry_session.ts";
 export const PROVIDER_CHECK_WINDOW_MS = 5_000;
 
 /**
- * What the shopper is shown of an order: the public view, except that a payment that does
- * not match the order (open amount_mismatch) reads "under_review", not paid. The stored
- * order stays paid: the money is real and recorded; only a person can say it is enough.
+ * What the shopper is shown of an order: the public view and whether Settle can e-mail them,
+ * except that a payment that does not match the order (open amount_mismatch) reads
+ * "under_review", not paid, with no amounts. The stored order stays paid: the money is real
+ * and recorded; only a person can say it is enough.
  */
 export function shopperView(stored: Order): ShopperOrderView {
-  const view = publicView(stored);
+  const view = { ...publicView(stored), emailKnown: metadataEmail(stored) !== null };
   if (!paymentUnderReview(normaliseOrder(stored))) return view;
-  return { ...view, status: "under_review", paymentStatus: "under_review" };
+  return { ...view, status: "under_review", paymentStatus: "under_review", amounts: null };
 }
 
 export async function orderBySession(deps: AppDeps, sessionId: string): Promise<ShopperOrderView> {

@@ -25,6 +25,8 @@ export interface RouteTable {
   routes: Route[];
   app?: LayoutComponent;
   notFound?: PageComponent;
+  /** `_404`'s handler (Fresh's UnknownHandler): gives the page data, e.g. its title. */
+  notFoundHandler?: HandlerFn;
   error?: PageComponent;
   /** Layouts of the routes/ folder itself, used around `_404` and `_500`. */
   rootLayouts: LayoutComponent[];
@@ -60,8 +62,10 @@ export function routeTable(manifest: Manifest): RouteTable {
       table.middlewares.push([folder, [mod.handler].flat()]);
     } else if (name === "_layout" && mod.default) layouts.set(folder, mod.default);
     else if (folder === "" && name === "_app") table.app = mod.default;
-    else if (folder === "" && name === "_404") table.notFound = mod.default;
-    else if (folder === "" && name === "_500") table.error = mod.default;
+    else if (folder === "" && name === "_404") {
+      table.notFound = mod.default;
+      table.notFoundHandler = mod.handler;
+    } else if (folder === "" && name === "_500") table.error = mod.default;
   }
   const depth = (folder: string) => (folder ? folder.split("/").length : 0);
   table.middlewares.sort(([a], [b]) => depth(a) - depth(b));

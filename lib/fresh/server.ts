@@ -44,6 +44,9 @@ export interface FreshOptions extends FreshConfig {
   staticDir?: string;
 }
 
+/** Static files (images, the favicon) are not content-hashed: a day, then ask again. */
+const STATIC_CACHE_CONTROL = "public, max-age=86400";
+
 /** What mountFresh gives back to the app around it. */
 export interface MountedFresh {
   /**
@@ -61,13 +64,21 @@ export function mountFresh<E extends Env>(app: Hono<E>, options: FreshOptions): 
   const staticDir = options.staticDir ??
     fileURLToPath(new URL("./static", options.manifest.baseUrl));
   const staticFiles = new Set(walk(staticDir).map((p) => `/${p}`));
-  const serveFile = serveStatic({ root: staticDir });
+  const serveFile = serveStatic({
+    root: staticDir,
+    // The length lets compression skip small files (hono/compress reads Content-Length).
+    onFound: async (path, c) => {
+      c.header("cache-control", STATIC_CACHE_CONTROL);
+      c.header("content-length", String((await Deno.stat(path)).size));
+    },
+  });
   app.use("*", (c, next) => staticFiles.has(c.req.path) ? serveFile(c, next) : next());
   app.get(`${ASSET_PREFIX}:file`, (c) => {
     const body = options.islands.files.get(c.req.param("file"));
     if (!body) return c.notFound();
     return c.body(body as Uint8Array<ArrayBuffer>, 200, {
       "content-type": "text/javascript; charset=utf-8",
+      "content-length": String(body.byteLength),
       "cache-control": "public, max-age=31536000, immutable",
     });
   });
@@ -115,7 +126,13 @@ async function dispatch(
     if (error !== undefined) props.error = error;
     return render({ app: table.app, layouts, page, props }, init, nonce);
   };
-  const notFound = () => renderPage(table.notFound, table.rootLayouts, { status: 404 });
+  const notFoundPage = (data?: unknown, init?: ResponseInit) =>
+    renderPage(table.notFound, table.rootLayouts, { status: 404, ...init }, data);
+  const notFound = async (): Promise<Response> => {
+    if (!table.notFoundHandler) return notFoundPage();
+    const page = (data?: unknown, init?: ResponseInit) => Promise.resolve(notFoundPage(data, init));
+    return await table.notFoundHandler(req, { ...base, render: page, next: page });
+  };
   const base = {
     url,
     params,
@@ -126,7 +143,7 @@ async function dispatch(
       if (!route?.page) throw new Error(`${pattern || url.pathname} has no page component`);
       return Promise.resolve(renderPage(route.page, route.layouts, init, data));
     },
-    renderNotFound: () => Promise.resolve(notFound()),
+    renderNotFound: () => notFound(),
   };
   const chain = route?.middlewares ?? middlewaresFor(table, url.pathname);
   const run = async (i: number): Promise<Response> => {
@@ -143,12 +160,12 @@ async function dispatch(
       path: url.pathname,
       error: err,
     });
-  const fail = (err: unknown, asPage: boolean): Response => {
+  const fail = async (err: unknown, asPage: boolean): Promise<Response> => {
     const known = toAppError(err);
     if (!known) report(err);
     if (!asPage) return errorResponse(err);
     try {
-      if (err instanceof NotFoundError) return notFound();
+      if (err instanceof NotFoundError) return await notFound();
       const init = { status: known?.status ?? 500, headers: errorHeaders(known) };
       return renderPage(table.error, table.rootLayouts, init, undefined, known ?? err);
     } catch (pageErr) {
@@ -156,11 +173,11 @@ async function dispatch(
       return errorResponse(err);
     }
   };
-  if (outcome) return fail(outcome.failed, !api);
+  if (outcome) return await fail(outcome.failed, !api);
   try {
     return await run(0);
   } catch (err) {
-    return fail(err, Boolean(route?.page) && !api);
+    return await fail(err, Boolean(route?.page) && !api);
   }
 }
 

@@ -3,7 +3,8 @@
  * transport a run commits a `sending` marker under its claim; the `sent` marker lands with
  * the task's completion. A run that finds `sent` sends nothing; one that finds another run's
  * fresh `sending` backs off. Only a run that died mid-send (its window passed) is followed by
- * a resend, with the same idempotency key, which a mail API uses to drop the repeat.
+ * a resend, with the same idempotency key, which a mail API uses to drop the repeat. An order
+ * with no address for its shopper ends "no address": nothing is sent and no marker written.
  */
 import { commitRetryingLocks } from "../db/atomic.ts";
 import { keys, RECEIPT_MARKER_TTL_MS } from "../db/keys.ts";
@@ -15,6 +16,7 @@ import { ProviderRejectedError } from "../payments/provider.ts";
 import type { PaymentProvider } from "../payments/provider.ts";
 import { guardClaim, markDone, type Task } from "../tasks/outbox.ts";
 import { LeaseLostError, type TaskHandler, type TaskRun } from "../tasks/worker.ts";
+import { EMAIL, metadataEmail } from "./address.ts";
 import { NOTIFY_TIMEOUT_MS } from "./http_post.ts";
 import { logTransport, type MailMessage, type MailTransport } from "./mail.ts";
 import { renderReceipt } from "./receipt.ts";
@@ -26,7 +28,7 @@ export interface ReceiptMarker {
   owner: string;
   /** Epoch ms until which a `sending` run is presumed alive. */
   until: number;
-  to: string | null;
+  to: string;
   transport: string;
   messageId: string | null;
   at: string;
@@ -51,13 +53,13 @@ export interface ReceiptTaskOptions {
 /** Time a run may need between its send returning and its marker commit landing. */
 export const SEND_GRACE_MS = 5_000;
 
-/** A plausible single address; anything else is not worth a bounce. */
-const EMAIL = /^[^\s@<>,]+@[^\s@<>,]+\.[^\s@<>,]+$/;
+/** The result of a receipt task for a shopper Settle has no address for. */
+const NO_ADDRESS = "no address";
 
 /** The shopper's address: order metadata first, else the provider's checkout session. */
 async function recipient(order: Order, provider: PaymentProvider | null): Promise<string | null> {
-  const fromMetadata = order.metadata.email?.trim();
-  if (fromMetadata && EMAIL.test(fromMetadata)) return fromMetadata;
+  const fromMetadata = metadataEmail(order);
+  if (fromMetadata) return fromMetadata;
   const sessionId = order.payment.sessionId;
   if (!provider || !sessionId) return null;
   try {
@@ -94,7 +96,9 @@ export function receiptHandler(options: ReceiptTaskOptions): TaskHandler {
       throw new Error("another run is sending this receipt");
     }
     const to = await recipient(order, options.provider);
-    const transport = to ? options.mail : logTransport;
+    // No marker either: were an address learnt later, the receipt is still unsent.
+    if (!to) return NO_ADDRESS;
+    const { mail } = options;
     const statusUrl = order.payment.sessionId
       ? `${options.publicOrigin}/checkout/success?session_id=${order.payment.sessionId}`
       : null;
@@ -104,7 +108,7 @@ export function receiptHandler(options: ReceiptTaskOptions): TaskHandler {
       owner,
       until: startedAt + sendWindowMs,
       to,
-      transport: transport.name,
+      transport: mail.name,
       messageId: null,
       at: run.now().toISOString(),
     };
@@ -119,7 +123,7 @@ export function receiptHandler(options: ReceiptTaskOptions): TaskHandler {
     const ours = { key, versionstamp: claimed.versionstamp };
     let messageId: string | null;
     try {
-      ({ messageId } = await transport.send(message, {
+      ({ messageId } = await mail.send(message, {
         idempotencyKey: `receipt:${orderId}:${paymentKey}`,
         reference: order.number,
         signal: AbortSignal.timeout(timeoutMs),
@@ -135,7 +139,9 @@ export function receiptHandler(options: ReceiptTaskOptions): TaskHandler {
       messageId,
       at: run.now().toISOString(),
     };
-    const result = `receipt sent to ${to ?? "the log"}`;
+    const result = mail.name === logTransport.name
+      ? `receipt for ${to} written to the log (no mail API)`
+      : `receipt sent to ${to}`;
     const done = kv.atomic().check(ours).set(key, sent, { expireIn: RECEIPT_MARKER_TTL_MS });
     markDone(done, run.claimed, result, run.now());
     // Were a lock error thrown here, `sending` would stay and later runs wait out the window.

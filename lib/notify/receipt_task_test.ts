@@ -7,7 +7,7 @@ import { orderIn } from "../orders/order_fixtures.ts";
 import type { Order } from "../orders/types.ts";
 import { enqueue, type Task } from "../tasks/outbox.ts";
 import { createWorker } from "../tasks/worker.ts";
-import { createHttpMailTransport } from "./mail.ts";
+import { createHttpMailTransport, logTransport, type MailTransport } from "./mail.ts";
 import type { ReceiptMarker } from "./receipt_task.ts";
 import { receiptHandler } from "./receipt_task.ts";
 import { startTestReceiver, type TestReceiver } from "./test_receiver.ts";
@@ -33,7 +33,13 @@ async function setup(kv: Deno.Kv, at: Date, metadata: Record<string, string>, ta
   return { order, tasks: queued };
 }
 
-function worker(kv: Deno.Kv, mail: TestReceiver | null, now: () => Date, sendWindowMs?: number) {
+/** `mail`: a test receiver behind the HTTP transport, a transport, or null for one never called. */
+function worker(
+  kv: Deno.Kv,
+  mail: TestReceiver | MailTransport | null,
+  now: () => Date,
+  sendWindowMs?: number,
+) {
   return createWorker({
     kv,
     now,
@@ -41,10 +47,11 @@ function worker(kv: Deno.Kv, mail: TestReceiver | null, now: () => Date, sendWin
     backoffMs: () => 1000,
     handlers: {
       [TASK.sendReceipt]: receiptHandler({
-        mail: mail ? createHttpMailTransport({ url: mail.url, apiKey: "key_test" }) : {
-          name: "unused",
-          send: () => Promise.reject(new Error("no address, so never called")),
-        },
+        mail: mail === null
+          ? { name: "unused", send: () => Promise.reject(new Error("never called")) }
+          : "send" in mail
+          ? mail
+          : createHttpMailTransport({ url: mail.url, apiKey: "key_test" }),
         provider: null,
         from: "Shop <shop@example.com>",
         publicOrigin: "https://shop.example",
@@ -196,19 +203,39 @@ Deno.test("a store lock while finishing a send strands no marker: done in one ru
   assertEquals(mail.requests.length, 1);
 });
 
-Deno.test("without an address the log names the order number and no link", async () => {
+Deno.test('without an address the task ends "no address": nothing sent or logged, no marker', async () => {
   using kv = await Deno.openKv(":memory:");
   const c = clock();
   const lines: string[] = [];
   const previous = configureLog({ level: "info", write: (line) => lines.push(line) });
   try {
-    const { order, tasks: [t] } = await setup(kv, c.now(), {});
+    // The unusable address counts as none; the transport rejects every call.
+    const { order, tasks: [t] } = await setup(kv, c.now(), { email: "not an address" });
     await worker(kv, null, c.now).runOnce();
-    assertEquals((await task(kv, t.id)).result, "receipt sent to the log");
+    const done = await task(kv, t.id);
+    assertEquals([done.status, done.result], ["done", "no address"]);
+    assertEquals(await marker(kv, order.id), null);
+    assertEquals(lines.filter((l) => l.includes("receipt")), []);
+  } finally {
+    configureLog(previous);
+  }
+});
+
+Deno.test("with an address and no mail API the log names the order number and no link", async () => {
+  using kv = await Deno.openKv(":memory:");
+  const c = clock();
+  const lines: string[] = [];
+  const previous = configureLog({ level: "info", write: (line) => lines.push(line) });
+  try {
+    const { order, tasks: [t] } = await setup(kv, c.now(), { email: "kiri@example.nz" });
+    await worker(kv, logTransport, c.now).runOnce();
+    assertEquals(
+      (await task(kv, t.id)).result,
+      "receipt for kiri@example.nz written to the log (no mail API)",
+    );
     const logged = lines.map((l) => JSON.parse(l)).find((l) => l.message.startsWith("receipt"));
     ok(logged, lines.join("\n"));
-    assertEquals(logged.to, null);
-    assertEquals(logged.order, order.number);
+    assertEquals([logged.to, logged.order], ["kiri@example.nz", order.number]);
     const all = lines.join("\n");
     ok(!all.includes("session_id") && !all.includes("http"), all);
     ok(order.payment.sessionId && !all.includes(order.payment.sessionId), all);

@@ -113,3 +113,28 @@ export function formatMoney(
   }
   return formatter.format(amount / 10 ** digits);
 }
+
+/** Why text typed as an amount is not one (see parseMajorUnits). */
+export type MajorUnitsProblem = "not_a_number" | "too_many_decimals";
+
+/**
+ * Text typed in major units ("12.50") → minor units (1250), without floating point: a plain
+ * positive decimal with at most the currency's digits. Pure, so islands check what the
+ * server will accept with the same rule.
+ */
+export function parseMajorUnits(text: string, currency: string): number | MajorUnitsProblem {
+  const digits = minorUnitDigits(currency);
+  const match = /^(\d{1,12})(?:\.(\d+))?$/.exec(text.trim());
+  if (!match) return "not_a_number";
+  const fraction = match[2] ?? "";
+  if (fraction.length > digits) return "too_many_decimals";
+  return Number(match[1]) * 10 ** digits + Number(fraction.padEnd(digits, "0") || "0");
+}
+
+/** What `minor` looks like typed in major units: no symbol, no grouping ("16.40"). */
+export function toMajorUnits(minor: number, currency: string): string {
+  const digits = minorUnitDigits(currency);
+  if (digits === 0) return String(minor);
+  const text = String(minor).padStart(digits + 1, "0");
+  return `${text.slice(0, -digits)}.${text.slice(-digits)}`;
+}

@@ -95,6 +95,11 @@ export interface PublicOrderView {
   number: string;
   status: OrderStatus;
   paymentStatus: PaymentStatus;
+  /**
+   * Money received and refunded so far, in minor units of the order's currency; null once a
+   * payment came in another currency, whose units these sums would mix (the shop settles it).
+   */
+  amounts: { received: number; refunded: number } | null;
   items: PublicOrderItem[];
   subtotal: number;
   total: number;
@@ -110,6 +115,9 @@ export function publicView(stored: Order): PublicOrderView {
     number: order.number,
     status: order.status,
     paymentStatus: order.payment.status,
+    amounts: order.payment.received && order.payment.received.currency !== order.currency
+      ? null
+      : { received: order.payment.amountReceived, refunded: order.payment.refundedAmount },
     items: order.items.map((item) => ({
       title: item.title,
       unitAmount: item.unitAmount,

@@ -81,6 +81,7 @@ Deno.test("publicView shows the order without cart, metadata or provider ids", (
     number: "SO-20260304-0001",
     status: "paid",
     paymentStatus: "paid",
+    amounts: { received: TOTAL, refunded: 0 },
     items: [
       { title: "Tee", unitAmount: 2500, quantity: 2, lineTotal: 5000 },
       { title: "Mug", unitAmount: 1500, quantity: 1, lineTotal: 1500 },
@@ -95,6 +96,18 @@ Deno.test("publicView shows the order without cart, metadata or provider ids", (
   for (const secret of ["cart_1", "spring", "cs_1", "pi_1", "p_tee", "task_dead"]) {
     assert.ok(!json.includes(secret), secret);
   }
+});
+
+Deno.test("publicView's amounts are what was paid and refunded, none for a payment in another currency", () => {
+  assert.deepEqual(publicView(orderIn("pending")).amounts, { received: 0, refunded: 0 });
+  const refunded = orderIn("paid", "partially_refunded");
+  assert.deepEqual(publicView(refunded).amounts, {
+    received: TOTAL,
+    refunded: refunded.payment.refundedAmount,
+  });
+  const foreign = orderIn("paid");
+  foreign.payment.received = { amount: 4000, currency: "usd" };
+  assert.equal(publicView(foreign).amounts, null);
 });
 
 Deno.test("payable, paid and fulfillable, state by state", () => {

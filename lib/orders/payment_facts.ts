@@ -5,7 +5,7 @@
  * Each rule changes the working copy `apply` hands it and returns the verdict.
  */
 import { addAttention } from "./attention.ts";
-import { assertAmount, normaliseCurrency } from "./money.ts";
+import { assertAmount, formatMoney, normaliseCurrency } from "./money.ts";
 import { isPaid } from "./order.ts";
 import type { AttentionReason, Fact, Money, Order } from "./types.ts";
 import { applied, duplicate, flagged, ignored, type Verdict } from "./verdict.ts";
@@ -99,13 +99,12 @@ function settleRefundStatus(order: Order): void {
   pay.status = pay.refundedAmount >= pay.amountReceived ? "refunded" : "partially_refunded";
 }
 
-/** "pi_1: 1700 nzd (paid as 1035 usd)", for flags and alerts. */
+/** "pi_1: $17.00 (paid as US$10.35)", for flags and alerts. */
 function describe(payment: Received): string {
   const id = payment.paymentIntentId ?? payment.sessionId ?? "unknown payment";
-  const beside = payment.presentment
-    ? ` (paid as ${payment.presentment.amount} ${payment.presentment.currency})`
-    : "";
-  return `${id}: ${payment.amount} ${payment.currency}${beside}`;
+  const shown = payment.presentment;
+  const beside = shown ? ` (paid as ${formatMoney(shown.amount, shown.currency)})` : "";
+  return `${id}: ${formatMoney(payment.amount, payment.currency)}${beside}`;
 }
 
 /**
@@ -136,7 +135,8 @@ export function paymentSucceeded(
   if (payment.amount !== order.total || payment.currency !== order.currency) {
     reasons.push("amount_mismatch");
   }
-  const expected = `expected ${order.total} ${order.currency}, received ${describe(payment)}`;
+  const asked = formatMoney(order.total, order.currency);
+  const expected = `expected ${asked}, received ${describe(payment)}`;
   markPaid(order, payment);
   if (reasons.includes("amount_mismatch")) {
     // What arrived, for the person who reviews it; the shopper sees it under review.
@@ -171,7 +171,7 @@ export function manuallyPaid(
   addAttention(order, {
     reason: "manual_payment",
     at,
-    detail: `${order.total} ${order.currency}`,
+    detail: formatMoney(order.total, order.currency),
   });
   if (!closed) return flagged("manual_payment", ["on_paid"]);
   addAttention(order, {

@@ -10,7 +10,7 @@
  */
 import { addAttention, fulfillmentHold, hasAttention, removeAttention } from "./attention.ts";
 import { canFulfill, isPaid, normaliseOrder } from "./order.ts";
-import { assertAmount } from "./money.ts";
+import { assertAmount, formatMoney } from "./money.ts";
 import { manuallyPaid, paymentSucceeded, refunded, refundIssued } from "./payment_facts.ts";
 import { applied, duplicate, flagged, ignored, type Verdict } from "./verdict.ts";
 import type {
@@ -134,7 +134,9 @@ const rules: { [K in FactKind]: Rule<K> } = {
 
   dispute_opened(order, fact, at) {
     assertAmount(fact.amount, "dispute amount");
-    const detail = `${fact.paymentIntentId ?? "unknown payment"}: ${fact.amount} (${fact.reason})`;
+    // A dispute is in the currency of the payment it disputes.
+    const amount = formatMoney(fact.amount, order.payment.currency ?? order.currency);
+    const detail = `${fact.paymentIntentId ?? "unknown payment"}: ${amount} (${fact.reason})`;
     if (hasAttention(order, "dispute", detail)) return duplicate();
     addAttention(order, { reason: "dispute", at, detail });
     return flagged("dispute", ["alert"]);

@@ -5,8 +5,9 @@
  */
 import type { Handlers, PageProps } from "$fresh/types.ts";
 import { AdminPage } from "@/components/admin/AdminPage.tsx";
-import { formatTime } from "@/components/admin/labels.ts";
+import { ScrollRegion } from "@/components/admin/ScrollRegion.tsx";
 import { MONO, PANEL, TD, TH } from "@/components/admin/styles.ts";
+import { AdminTime } from "@/components/admin/time.tsx";
 import type { PageMeta } from "@/components/Page.tsx";
 import { type KeptEvent, keptEventsPage, type KeptReason } from "@/lib/facts/kept_events.ts";
 import type { AdminState } from "./_middleware.ts";
@@ -60,7 +61,7 @@ export default function UnmatchedEvents({ data: { events, total, now } }: PagePr
       {events.length === 0
         ? <p class={`${PANEL} px-4 py-6 text-sm text-slate-600`}>Nothing unmatched.</p>
         : (
-          <div class={`${PANEL} overflow-x-auto`} tabIndex={0} role="region" aria-label="Events">
+          <ScrollRegion label="Unmatched events" class={PANEL}>
             <table class="w-full text-left text-sm">
               <thead class="border-b border-slate-200 bg-slate-50">
                 <tr>
@@ -74,7 +75,9 @@ export default function UnmatchedEvents({ data: { events, total, now } }: PagePr
               <tbody class="divide-y divide-slate-100">
                 {events.map((e) => (
                   <tr key={e.eventId} data-event-id={e.eventId}>
-                    <td class={TD}>{formatTime(e.receivedAt)}</td>
+                    <td class={`${TD} whitespace-nowrap`}>
+                      <AdminTime at={e.receivedAt} />
+                    </td>
                     <td class={TD}>{age(e.receivedAt, now)}</td>
                     <td class={TD}>
                       <div>{e.type}</div>
@@ -89,7 +92,7 @@ export default function UnmatchedEvents({ data: { events, total, now } }: PagePr
                 ))}
               </tbody>
             </table>
-          </div>
+          </ScrollRegion>
         )}
     </AdminPage>
   );

@@ -136,7 +136,12 @@ export default function OrdersList({ data }: PageProps<Data, AdminState>) {
       heading={data.title}
       meta={params.q && <span class="text-sm text-slate-500">matching “{params.q}”</span>}
       actions={
-        <form method="get" action="/admin" role="search" class="flex items-center gap-2">
+        <form
+          method="get"
+          action="/admin"
+          role="search"
+          class="flex w-full items-center gap-2 sm:w-auto"
+        >
           <label for="q" class="sr-only">Search orders</label>
           <input
             id="q"
@@ -144,7 +149,7 @@ export default function OrdersList({ data }: PageProps<Data, AdminState>) {
             type="search"
             value={params.q ?? ""}
             placeholder="Order number, cs_… or pi_…"
-            class={`${FIELD_BASE} w-80`}
+            class={`${FIELD_BASE} min-w-0 flex-1 sm:w-80 sm:flex-none`}
           />
           <Button type="submit" size="sm" variant="secondary">Search</Button>
         </form>

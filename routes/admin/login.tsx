@@ -1,7 +1,9 @@
 /**
  * Admin sign-in: one password field. A right password starts a KV session (signed
  * SameSite=Strict cookie) and returns to the page that asked for it; a wrong one re-renders
- * with 401. The POST is rate-limited per client (lib/app.ts) and refused cross-site.
+ * with 401. The POST is rate-limited per client (lib/app.ts) and refused cross-site; the
+ * limit's refusal is thrown before this route runs, so routes/_500.tsx shows this same form
+ * with `lockoutMessage` (429, Retry-After).
  */
 import { z } from "zod";
 import type { Handlers, PageProps } from "$fresh/types.ts";
@@ -32,7 +34,7 @@ export function safeNext(next: string | null | undefined): string {
   return next && next.length <= 2000 && SAME_SITE_PATH.test(next) ? next : "/admin";
 }
 
-const LoginForm = z.object({
+const LoginInput = z.object({
   password: z.string().max(1000),
   next: z.string().optional(),
 });
@@ -51,7 +53,7 @@ export const handler: Handlers<Data, AdminState> = {
   async POST(req, ctx) {
     const { state } = ctx;
     assertSameOrigin(req, state.config.publicOrigin);
-    const form = parseInput(LoginForm, Object.fromEntries(await readForm(req)));
+    const form = parseInput(LoginInput, Object.fromEntries(await readForm(req)));
     const next = safeNext(form.next);
     if (!(await checkPassword(state.adminCredential ?? {}, form.password))) {
       return ctx.render(
@@ -65,7 +67,18 @@ export const handler: Handlers<Data, AdminState> = {
   },
 };
 
+/** What a locked-out admin reads on the sign-in page. */
+export function lockoutMessage(retryAfterSeconds: number): string {
+  const wait = retryAfterSeconds === 1 ? "1 second" : `${retryAfterSeconds} seconds`;
+  return `Too many attempts, try again in ${wait}.`;
+}
+
 export default function LoginPage({ data: { next, error } }: PageProps<Data, AdminState>) {
+  return <LoginForm next={next} error={error} />;
+}
+
+/** The sign-in page's content, with `error` above the form. */
+export function LoginForm({ next, error }: { next: string; error: string | null }) {
   return (
     <AdminPage heading="Sign in to the admin">
       <div class="max-w-sm">

@@ -83,6 +83,7 @@ export default function CheckoutSuccess({ data }: PageProps<Data>) {
             number={order.number}
             token={token}
             status={order.status}
+            emailKnown={order.emailKnown}
           />
           <OrderItems items={order.items} currency={order.currency} label="Items in this order" />
         </div>

@@ -1,7 +1,8 @@
 /**
  * A shopper's order status page, `/orders/:id?token=…`: number, status and payment in plain
- * words, items and totals, and "Retry payment" while the order can still be paid. Only the
- * owner sees it (the signed token, or the cart cookie that placed the order).
+ * words (preparing or sent, refunds), items, totals and what was paid and refunded, and
+ * "Retry payment" while the order can still be paid. Only the owner sees it (the signed
+ * token, or the cart cookie that placed the order).
  */
 import type { Handlers, PageProps } from "$fresh/types.ts";
 import { LinkButton } from "@/components/Button.tsx";
@@ -19,10 +20,10 @@ import {
   canRetry,
   type CheckoutState,
   checkoutState,
+  orderExplanation,
   orderStatusWords,
   PAYMENT_STATUS_WORDS,
   type ShopperOrderView,
-  UNDER_REVIEW_TEXT,
 } from "@/lib/checkout/checkout_state.ts";
 import { ownedOrderView } from "@/lib/checkout/order_status.ts";
 import { OrderIdSchema, orderLinks, requestOwner } from "@/lib/checkout/shopper_pages.ts";
@@ -58,16 +59,6 @@ export const handler: Handlers<Data, ShopState> = {
       headers: PRIVATE,
     });
   },
-};
-
-const EXPLAINED: Record<CheckoutState, string> = {
-  paid: "Your payment is in. We’ll e-mail you when the order ships.",
-  under_review: UNDER_REVIEW_TEXT,
-  pending: "We’re waiting for the payment to be confirmed. If you paid by bank debit this " +
-    "can take a few days; we’ll e-mail you as soon as it clears.",
-  failed: "The last payment attempt was declined. No money was taken; you can try again.",
-  expired: "The payment window closed before payment. No money was taken; you can still pay.",
-  cancelled: "This order was cancelled and can no longer be paid. No money was taken.",
 };
 
 const TONES: Record<CheckoutState, string> = {
@@ -131,7 +122,7 @@ export default function OrderStatusPage({ data }: PageProps<Data>) {
                 <dd class="mt-1 py-1 text-ink">{dateTime(order.updatedAt)}</dd>
               </div>
             </dl>
-            <p class="mt-4 text-sm leading-relaxed text-stone-700">{EXPLAINED[state]}</p>
+            <p class="mt-4 text-sm leading-relaxed text-stone-700">{orderExplanation(order)}</p>
           </section>
           <OrderItems items={order.items} currency={order.currency} label="Items in this order" />
         </div>
@@ -140,14 +131,9 @@ export default function OrderStatusPage({ data }: PageProps<Data>) {
           subtotal={order.subtotal}
           total={order.total}
           currency={order.currency}
+          amounts={order.amounts}
         >
-          {payable && (
-            <RetryPayment
-              orderId={order.id}
-              token={token}
-              label={state === "pending" ? "Pay now" : "Retry payment"}
-            />
-          )}
+          {payable && <RetryPayment orderId={order.id} token={token} />}
           {state === "pending" && (
             <LinkButton href={statusUrl} variant="secondary" block>Check again</LinkButton>
           )}

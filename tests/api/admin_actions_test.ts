@@ -1,7 +1,9 @@
 /**
  * Admin actions through the order page's forms, on orders put in each state by the Stripe
  * emulator and signed webhooks: each works where the state allows it, is audited, cannot
- * happen twice, and is refused with the service's message and status where it does not.
+ * happen twice, and is refused with the service's message where it does not. Refunds and
+ * cancels post as their confirm step does (`confirmed=yes`; the step has its own tests in
+ * admin_confirm_test.ts).
  */
 import { deepStrictEqual as assertEquals, equal, match, ok } from "node:assert/strict";
 import { listHistory } from "@/lib/db/orders.ts";
@@ -48,13 +50,16 @@ async function adminEntries(app: TestApp, orderId: string) {
   return (await listHistory(app.kv, orderId)).filter((h) => h.source.kind === "admin");
 }
 
-/** A refused action re-renders the order page with `status` and the service's message. */
-async function refused(res: Response, status: number, message: RegExp): Promise<void> {
-  const html = await res.text();
-  equal(res.status, status, html.slice(0, 200));
-  match(html, /Not done/);
-  match(html, message);
+/** A refused action answers 303 to the order page, whose next view says why. */
+async function refused(app: TestApp, cookie: string, res: Response, message: RegExp) {
+  equal(res.status, 303, await res.text());
+  const page = await followFlash(app, cookie, res);
+  match(page, /Not done/);
+  match(page, message);
 }
+
+/** The fields the confirm step posts for a refund or cancel. */
+const confirmed = (fields: Record<string, string>) => ({ ...fields, confirmed: "yes" });
 
 Deno.test("retry session: a link for a declined order, refused once it is paid", async () => {
   await using app = await adminApp();
@@ -82,8 +87,9 @@ Deno.test("retry session: a link for a declined order, refused once it is paid",
   await eventually(async () => (await orderOf(app, s.orderId)).status === "paid");
   ok(!(await offered(app, cookie, s.orderId)).includes("retry_session"));
   await refused(
+    app,
+    cookie,
     await act(app, cookie, s.orderId, { action: "retry_session" }),
-    409,
     /already paid/,
   );
 });
@@ -116,7 +122,7 @@ Deno.test("mark paid: a reason is required, it works once, then it is refused", 
   const cookie = await signIn(app);
   const s = await placed(app);
   const missing = await act(app, cookie, s.orderId, { action: "mark_paid", reason: "" });
-  await refused(missing, 400, /reason: say why/);
+  await refused(app, cookie, missing, /reason: say why/);
   const res = await act(app, cookie, s.orderId, {
     action: "mark_paid",
     reason: "Bank transfer ref 8812",
@@ -131,9 +137,10 @@ Deno.test("mark paid: a reason is required, it works once, then it is refused", 
   equal(entry.fact?.kind, "manually_paid");
   ok(!(await offered(app, cookie, s.orderId)).includes("mark_paid"));
   await refused(
+    app,
+    cookie,
     await act(app, cookie, s.orderId, { action: "mark_paid", reason: "again, by mistake" }),
-    409,
-    /state does not allow it/,
+    /Not marked paid: the order is already paid \(\$[\d,]+\.\d\d received\)/,
   );
   equal((await adminEntries(app, s.orderId)).length, 1, "the refusal wrote nothing");
 });
@@ -146,7 +153,12 @@ Deno.test("refund: partial, then too much is refused, then the rest; a resubmit 
   assertEquals(await offered(app, cookie, s.orderId), ["refund"]);
   const path = `/admin/orders/${s.orderId}`;
   const _token = await tokenFrom(app, cookie, path);
-  const form = { _token, action: "refund", amount: "2.50", reason: "Scuffed on arrival" };
+  const form = confirmed({
+    _token,
+    action: "refund",
+    amount: "2.50",
+    reason: "Scuffed on arrival",
+  });
   const res = await postForm(app, cookie, path, form);
   equal(res.status, 303);
   match(await followFlash(app, cookie, res), /Refunded \$2\.50\./);
@@ -160,19 +172,36 @@ Deno.test("refund: partial, then too much is refused, then the rest; a resubmit 
   equal(replay.status, 409);
   await replay.body?.cancel();
   await refused(
-    await act(app, cookie, s.orderId, { action: "refund", amount: "1.234", reason: "typo" }),
-    400,
+    app,
+    cookie,
+    await act(
+      app,
+      cookie,
+      s.orderId,
+      confirmed({ action: "refund", amount: "1.234", reason: "typo" }),
+    ),
     /2 decimal places/,
   );
   const tooMuch = (total / 100).toFixed(2);
   await refused(
-    await act(app, cookie, s.orderId, { action: "refund", amount: tooMuch, reason: "all of it" }),
-    422,
+    app,
+    cookie,
+    await act(
+      app,
+      cookie,
+      s.orderId,
+      confirmed({ action: "refund", amount: tooMuch, reason: "all of it" }),
+    ),
     new RegExp(`At most \\${formatMoney(total - 250, order.currency)} can still be refunded`),
   );
   equal((await orderOf(app, s.orderId)).payment.refundedAmount, 250, "nothing more went back");
 
-  const rest = await act(app, cookie, s.orderId, { action: "refund", reason: "Order lost" });
+  const rest = await act(
+    app,
+    cookie,
+    s.orderId,
+    confirmed({ action: "refund", full: "yes", reason: "Order lost" }),
+  );
   equal(rest.status, 303);
   await app.emulator!.idle();
   order = await orderOf(app, s.orderId);
@@ -187,9 +216,12 @@ Deno.test("refund: partial, then too much is refused, then the rest; a resubmit 
       [{ kind: "admin", actor: "admin", reason: "Order lost" }, "applied"],
     ],
   );
-  const after = await act(app, cookie, s.orderId, { action: "refund", reason: "once more" });
-  equal(after.status, 422);
-  await after.body?.cancel();
+  await refused(
+    app,
+    cookie,
+    await act(app, cookie, s.orderId, confirmed({ action: "refund", full: "yes", reason: "more" })),
+    /Nothing is left to refund/,
+  );
 });
 
 Deno.test("cancel: an unpaid order closes and its stock comes back; a paid one is refused", async () => {
@@ -201,13 +233,23 @@ Deno.test("cancel: an unpaid order closes and its stock comes back; a paid one i
   equal((await getStock(app.kv, [product.id])).get(product.id), before - 2);
   ok((await offered(app, cookie, s.orderId)).includes("cancel"));
 
-  const res = await act(app, cookie, s.orderId, { action: "cancel", reason: "Customer asked" });
+  const res = await act(
+    app,
+    cookie,
+    s.orderId,
+    confirmed({ action: "cancel", reason: "Customer asked" }),
+  );
   equal(res.status, 303);
   match(await followFlash(app, cookie, res), /Cancelled/);
   equal((await orderOf(app, s.orderId)).status, "cancelled");
   equal(app.emulator!.sessions().find((x) => x.id === s.id)?.status, "expired");
   await eventually(async () => (await getStock(app.kv, [product.id])).get(product.id) === before);
-  const again = await act(app, cookie, s.orderId, { action: "cancel", reason: "double click" });
+  const again = await act(
+    app,
+    cookie,
+    s.orderId,
+    confirmed({ action: "cancel", reason: "double click" }),
+  );
   equal(again.status, 303, "cancelling a cancelled order is a quiet no-op");
   const cancels = (await listHistory(app.kv, s.orderId)).filter((h) =>
     h.fact?.kind === "cancelled"
@@ -217,8 +259,9 @@ Deno.test("cancel: an unpaid order closes and its stock comes back; a paid one i
   const p = await paid(app);
   ok(!(await offered(app, cookie, p.orderId)).includes("cancel"));
   await refused(
-    await act(app, cookie, p.orderId, { action: "cancel", reason: "too late" }),
-    409,
+    app,
+    cookie,
+    await act(app, cookie, p.orderId, confirmed({ action: "cancel", reason: "too late" })),
     /A paid order cannot be cancelled: refund it/,
   );
 });
@@ -248,7 +291,7 @@ Deno.test("acknowledge: the flag goes, with a note in the history and the count"
     flag: "amount_mismatch",
     note: "",
   });
-  await refused(noNote, 400, /note: say why/);
+  await refused(app, cookie, noNote, /note: say why/);
   const res = await act(app, cookie, s.orderId, {
     action: "acknowledge",
     flag: "amount_mismatch",
@@ -266,12 +309,13 @@ Deno.test("acknowledge: the flag goes, with a note in the history and the count"
     note: "Customer paid 1c short; accepted",
   });
   await refused(
+    app,
+    cookie,
     await act(app, cookie, s.orderId, {
       action: "acknowledge",
       flag: "amount_mismatch",
       note: "again",
     }),
-    409,
     /state does not allow it/,
   );
 });
@@ -301,8 +345,9 @@ Deno.test("retry fulfilment: queued again for a failed one, refused for an unpai
 
   const unpaid = await placed(app);
   await refused(
+    app,
+    cookie,
     await act(app, cookie, unpaid.orderId, { action: "retry_fulfilment" }),
-    409,
     /only paid orders are fulfilled/,
   );
 });
@@ -317,6 +362,7 @@ Deno.test("an unknown order is a 404 for its page and its actions", async () => 
     _token,
     action: "cancel",
     reason: "no such order",
+    confirmed: "yes",
   });
   equal(res.status, 404);
 });

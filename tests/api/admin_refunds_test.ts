@@ -5,8 +5,8 @@
  */
 import { deepStrictEqual as assertEquals, equal, ok } from "node:assert/strict";
 import { listHistory } from "@/lib/db/orders.ts";
-import { runAction, toMajorUnits } from "@/lib/admin/order_action.ts";
-import { formatMoney } from "@/lib/orders/money.ts";
+import { runAction } from "@/lib/admin/order_action.ts";
+import { formatMoney, toMajorUnits } from "@/lib/orders/money.ts";
 import type { Order } from "@/lib/orders/types.ts";
 import type { PaymentProvider } from "@/lib/payments/provider.ts";
 import { sdk } from "@/lib/payments/emulator/testing.ts";
@@ -134,7 +134,12 @@ Deno.test("two concurrent refunds whose charge.refunded webhooks commit before t
   const deps = { ...app.deps, provider: slow };
   const admin = { id: "s1", actor: "admin", createdAt: "", expiresAt: "" };
   const refund = (amount: string) =>
-    runAction(deps, order.id, { action: "refund", amount, reason: "customer asked" }, admin);
+    runAction(
+      deps,
+      order.id,
+      { action: "refund", amount, full: false, reason: "customer asked" },
+      admin,
+    );
   const [a, b] = await Promise.all([refund("9.50"), refund("9.00")]);
   assertEquals([a.message, b.message], ["Refunded $9.50.", "Refunded $9.00."]);
   equal(webhookFirst, 2, "both webhooks were committed before their refund's record");

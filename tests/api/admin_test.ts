@@ -184,7 +184,7 @@ Deno.test("state-changing requests need this session's fresh, unused, same-origi
   const other = await signIn(app);
   const orderId = await pendingOrder(app);
   const path = `/admin/orders/${orderId}`;
-  const cancel = { action: "cancel", reason: "testing the defences" };
+  const cancel = { action: "cancel", reason: "testing the defences", confirmed: "yes" };
   const attempt = async (fields: Record<string, string>, headers = {}) => {
     const res = await postForm(app, cookie, path, { ...cancel, ...fields }, headers);
     const text = await res.text();

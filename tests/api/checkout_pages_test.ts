@@ -6,7 +6,7 @@
 import { PROVIDER_CHECK_WINDOW_MS } from "@/lib/checkout/order_status.ts";
 import assert from "node:assert/strict";
 import { signOrderToken } from "@/lib/checkout/owner_token.ts";
-import { setStock } from "@/lib/db/products.ts";
+import { setStockLevel } from "@/lib/stock/stock.ts";
 import { TEST_CARDS } from "@/lib/payments/emulator/server.ts";
 import { createTestApp, eventually, type TestApp } from "../support/app.ts";
 import { type Checkout, checkout, checkoutOk, orderOf, productBySlug } from "../support/shop.ts";
@@ -110,14 +110,20 @@ Deno.test("without JavaScript the Pay form opens one session per key and answers
 Deno.test("a refused Pay form shows the review again: what sold out (422), or the provider down (502)", async () => {
   await using app = await testApp();
   const cookie = await cartWith(app, "studio-mug", 1);
-  await setStock(app.kv, (await productBySlug(app, "studio-mug")).id, 0);
+  await setStockLevel(app.kv, (await productBySlug(app, "studio-mug")).id, 0, {
+    reason: "test",
+    actor: "test",
+  });
   const soldOut = await postForm(app, "/checkout", { idempotencyKey: "k1" }, cookie);
   assert.equal(soldOut.status, 422);
   const html = await soldOut.text();
   assert.match(html, /Studio Mug, one of a kind is sold out\. Update your cart, then pay\./);
   assert.match(html, /Sold out\. Remove it to check out\./);
 
-  await setStock(app.kv, (await productBySlug(app, "studio-mug")).id, 1);
+  await setStockLevel(app.kv, (await productBySlug(app, "studio-mug")).id, 1, {
+    reason: "test",
+    actor: "test",
+  });
   await app.emulator!.close();
   const down = await postForm(app, "/checkout", { idempotencyKey: "k2" }, cookie);
   assert.equal(down.status, 502);
@@ -226,7 +232,7 @@ Deno.test("the order status page: its owner sees status and payment in plain wor
   assert.match(pending.html, new RegExp(`Order <span[^>]*>${placed.orderNumber}</span>`));
   assert.match(pending.html, /Waiting for payment/);
   assert.match(pending.html, /Not confirmed yet/);
-  assert.match(pending.html, />Pay now</);
+  assert.match(pending.html, />Retry payment</);
   assert.match(pending.html, /Reusable Cup, 12 oz/);
   assert.equal((await page(app, `/orders/${placed.orderId}`, cookie)).status, 200);
   assert.equal((await page(app, `/orders/${placed.orderId}`)).status, 403);

@@ -12,7 +12,8 @@ import { serializeSigned } from "hono/utils/cookie";
 import { ADMIN_COOKIE } from "@/lib/admin/auth.ts";
 import { signOrderToken } from "@/lib/checkout/owner_token.ts";
 import { FORM_TOKEN_TTL_MS, keys } from "@/lib/db/keys.ts";
-import { createProduct, randomProduct, setStock } from "@/lib/db/products.ts";
+import { createProduct, randomProduct } from "@/lib/db/products.ts";
+import { setStockLevel } from "@/lib/stock/stock.ts";
 import {
   stripeDispute,
   stripePaymentIntent,
@@ -99,7 +100,7 @@ Deno.test("admin CSRF: 14 kinds of forged admin POST are refused with 403 and ch
   const othersToken = await tokenFrom(app, other, path);
   const [issued, nonce, sig] = token.split(".");
   const redated = `${(parseInt(issued, 36) + 60_000).toString(36)}.${nonce}.${sig}`;
-  const cancel = { action: "cancel", reason: "forged by another site" };
+  const cancel = { action: "cancel", reason: "forged by another site", confirmed: "yes" };
   const form = (
     fields: Record<string, string>,
     headers: Record<string, string> = {},
@@ -736,7 +737,7 @@ Deno.test("strings set by admins, shoppers and the provider are escaped on every
 
   // Shopper-set: a posted Idempotency-Key shown again on a refused Pay, a product id on a
   // refused cart form, metadata, a `next` path, and a made-up URL.
-  await setStock(app.kv, product.id, 0);
+  await setStockLevel(app.kv, product.id, 0, { reason: "test", actor: "test" });
   const pay = await app.app.request("/checkout", {
     method: "POST",
     headers: { "content-type": FORM, cookie },
@@ -756,7 +757,7 @@ Deno.test("strings set by admins, shoppers and the provider are escaped on every
   const notFound = await app.app.request(`/${encodeURIComponent(SCRIPT)}`);
   assert.equal(notFound.status, 404);
   assertInert(await notFound.text(), "404 page");
-  await setStock(app.kv, product.id, 5);
+  await setStockLevel(app.kv, product.id, 5, { reason: "test", actor: "test" });
   const placed = await checkoutOk(app, {
     items: [{ productId: product.id, quantity: 1 }],
     metadata: { [`k${ATTRIBUTE}`.slice(0, 40)]: `${SCRIPT}${ATTRIBUTE}` },
@@ -792,6 +793,7 @@ Deno.test("strings set by admins, shoppers and the provider are escaped on every
   const cancel = await act(app, admin, placed.orderId, {
     action: "cancel",
     reason: `${SCRIPT}${ATTRIBUTE}`,
+    confirmed: "yes",
   });
   assert.equal(cancel.status, 303);
   for (

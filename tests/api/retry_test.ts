@@ -5,7 +5,8 @@
 import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
 import { signOrderToken } from "@/lib/checkout/owner_token.ts";
 import { keys } from "@/lib/db/keys.ts";
-import { getProduct, getStock, setStock } from "@/lib/db/products.ts";
+import { getProduct, getStock } from "@/lib/db/products.ts";
+import { setStockLevel } from "@/lib/stock/stock.ts";
 import { recordFact } from "@/lib/facts/record_fact.ts";
 import { BANK_DEBIT, TEST_CARDS } from "@/lib/payments/emulator/server.ts";
 import { createTestApp, eventually, type TestApp } from "../support/app.ts";
@@ -207,7 +208,7 @@ Deno.test("an expired order's stock is taken again by a retry; when it is gone t
   assertEquals((await getStock(app.kv, [a.id])).get(a.id), a.stock - 2);
 
   await released(app, { ...placed, id: revived.id });
-  await setStock(app.kv, a.id, 1);
+  await setStockLevel(app.kv, a.id, 1, { reason: "test", actor: "test" });
   await app.emulator!.idle();
   const sessions = app.emulator!.sessions().length;
   const before = await snapshot(app.kv);

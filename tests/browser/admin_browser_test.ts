@@ -8,7 +8,13 @@ import type { Runtime } from "@/lib/runtime.ts";
 import { getOrder } from "@/lib/db/orders.ts";
 import { reconcile } from "@/lib/reconcile/run.ts";
 import { eventually } from "../support/app.ts";
-import { collectPageErrors, launchBrowser, screenshot, startShop } from "../support/browser.ts";
+import {
+  collectPageErrors,
+  expectAccessibleWideAndNarrow,
+  launchBrowser,
+  screenshot,
+  startShop,
+} from "../support/browser.ts";
 
 const PASSWORD = "browser-admin-password";
 const HOSTILE = "<script>alert(1)</script>";
@@ -79,6 +85,7 @@ Deno.test({
       await page.getByLabel("Admin password").fill("not the password");
       await page.getByRole("button", { name: "Sign in" }).click();
       await page.getByText("That password is not right.").waitFor();
+      await expectAccessibleWideAndNarrow(page, "admin login refusing a password");
       await page.getByLabel("Admin password").fill(PASSWORD);
       await page.getByRole("button", { name: "Sign in" }).click();
       await page.waitForURL(`${shop.url}/admin`);
@@ -93,24 +100,29 @@ Deno.test({
       // Both paid orders failed to ship (the demo supplier refuses everything here).
       assert.equal(await rows.count(), 2);
       assert.equal(await rows.filter({ hasText: "Paid, but fulfilment failed" }).count(), 2);
+      await expectAccessibleWideAndNarrow(page, "admin list of orders needing attention");
       await page.goto(`${shop.url}/admin`);
       await page.locator("[data-reconcile]").getByText("checked").waitFor();
+      await expectAccessibleWideAndNarrow(page, "admin list of all orders");
       await screenshot(page, "admin-list");
       await page.goBack();
 
       await rows.getByRole("link", { name: failing.orderNumber }).click();
       await page.waitForURL(`${shop.url}/admin/orders/${failing.orderId}`);
       await page.getByRole("heading", { name: "Needs attention" }).waitFor();
+      await expectAccessibleWideAndNarrow(page, "admin order needing attention");
       const refund = page.locator('form[data-action="refund"]');
       await refund.getByLabel("Refund amount (NZD)").fill("2.50");
       await refund.getByLabel("Reason").fill("Customer kept the item, partial refund");
       await refund.getByRole("button", { name: "Refund" }).click();
+      await page.getByRole("dialog").getByRole("button", { name: "Confirm refund" }).click();
       await page.getByText("Refunded $2.50.").waitFor();
       const actions = page.locator("#admin-actions");
       await actions.getByText("Customer kept the item, partial refund").waitFor();
       assert.match(await actions.textContent() ?? "", /Refund of \$2\.50 \(re_/);
       await page.locator("#payment").getByText("Part refunded").waitFor();
       await page.getByRole("heading", { name: "Metadata" }).waitFor();
+      await expectAccessibleWideAndNarrow(page, "admin order after a refund");
       await screenshot(page, "admin-order");
 
       assert.deepEqual(dialogs, [], "hostile strings never ran");

@@ -4,6 +4,7 @@
  * sold-out product impossible to add.
  */
 import assert from "node:assert/strict";
+import { expectAccessible } from "../support/axe.ts";
 import { collectPageErrors, launchBrowser, screenshot, startShop } from "../support/browser.ts";
 
 Deno.test({
@@ -46,7 +47,8 @@ Deno.test({
       await page.getByRole("button", { name: "Add to cart: Studio Mug, one of a kind" }).click();
       await status("studio-mug").getByText("Added Studio Mug").waitFor();
       await page.getByRole("button", { name: "Add to cart: Studio Mug, one of a kind" }).click();
-      await status("studio-mug").getByText("is one of a kind: only one can be bought").waitFor();
+      await status("studio-mug").getByText("is already in your cart, and there is only one")
+        .waitFor();
       assert.equal(
         await status("studio-mug").getAttribute("data-tone"),
         "error",
@@ -55,6 +57,7 @@ Deno.test({
       await page.waitForFunction(
         () => document.querySelector("header [data-cart-count]")?.textContent === "4",
       );
+      await expectAccessible(page, "the catalog with add-to-cart messages");
 
       await page.goto(`${shop.url}/cart`);
       await page.locator("form", { has: page.getByText("Remove") })
@@ -81,6 +84,7 @@ Deno.test({
       );
       assert.equal(await page.locator("[data-cart-total]").textContent(), "$83.60");
       assert.equal(await badge.textContent(), "4");
+      await expectAccessible(page, "the cart page");
       const shot = await screenshot(page, "catalog-cart");
       assert.ok((await Deno.stat(shot)).size > 10_000, shot);
 
@@ -89,6 +93,7 @@ Deno.test({
         await page.getByRole("button", { name: "Sold out: Enamel Camp Mug" }).isDisabled(),
         true,
       );
+      await expectAccessible(page, "a sold-out product page");
       assert.deepEqual(errors, []);
     } finally {
       await browser?.close();

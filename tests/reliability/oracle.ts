@@ -252,10 +252,14 @@ async function checkReceipt(
   allowResend: boolean,
 ): Promise<void> {
   const marker = await suite.kv.get<ReceiptMarker>(keys.receiptSent(order.id, intent));
-  if (marker.value?.status !== "sent") problem("lost", `receipt marker ${marker.value?.status}`);
   const sends = suite.mailbox.byKey().get(`receipt:${order.id}:${intent}`) ?? 0;
-  // A shopper who gave no address (the API clients of the edges phase) gets a logged receipt.
-  if (sends === 0 && order.metadata.email) problem("lost", "receipt never reached the mail API");
+  // A shopper who gave no address (the API clients of the edges phase) gets no receipt.
+  if (!order.metadata.email) {
+    if (marker.value || sends > 0) problem("doubleApplied", "a receipt without an address");
+    return;
+  }
+  if (marker.value?.status !== "sent") problem("lost", `receipt marker ${marker.value?.status}`);
+  if (sends === 0) problem("lost", "receipt never reached the mail API");
   if (sends > 1) {
     v.resentReceipts++;
     // A receipt re-sent under its idempotency key is one e-mail; without a crash it is a bug.

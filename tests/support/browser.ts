@@ -6,6 +6,7 @@
 import { type Browser, chromium, type Page } from "playwright-core";
 import { parseConfig } from "@/lib/config.ts";
 import { type Runtime, type RuntimeOptions, startRuntime } from "@/lib/runtime.ts";
+import { expectAccessible } from "./axe.ts";
 import { testIslands } from "./islands.ts";
 
 export const CHROMIUM_PATH = Deno.env.get("CHROMIUM_PATH") ?? "/usr/bin/chromium";
@@ -82,6 +83,19 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   const path = new URL(`${name}.png`, RESULTS_DIR).pathname;
   await page.screenshot({ path, fullPage: true });
   return path;
+}
+
+/**
+ * axe-core on an admin page at laptop and phone widths (admins work on both), after which
+ * the page gets its viewport back.
+ */
+export async function expectAccessibleWideAndNarrow(page: Page, label: string): Promise<void> {
+  const viewport = page.viewportSize();
+  for (const width of [1280, 360]) {
+    await page.setViewportSize({ width, height: viewport?.height ?? 800 });
+    await expectAccessible(page, `${label} at ${width} px`);
+  }
+  if (viewport) await page.setViewportSize(viewport);
 }
 
 /**

@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import type { Runtime } from "@/lib/runtime.ts";
+import { expectAccessible } from "./axe.ts";
 import {
   collectPageErrors,
   launchBrowser,
@@ -108,12 +109,16 @@ export const markPage = (page: Page) =>
   page.evaluate(() => Object.assign(globalThis, { marked: true }));
 export const stillSamePage = (page: Page) => page.evaluate(() => "marked" in globalThis);
 
-/** A screenshot at a 360 px wide phone viewport, which must not scroll sideways. */
+/**
+ * A screenshot at a 360 px wide phone viewport, which must not scroll sideways and must pass
+ * axe-core there too.
+ */
 export async function screenshotNarrow(page: Page, name: string) {
   const wide = page.viewportSize();
   await page.setViewportSize({ width: 360, height: 780 });
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth);
   assert.ok(overflow <= 360, `${name}: the page is ${overflow} px wide at 360 px`);
+  await expectAccessible(page, `${name} at 360 px`);
   await screenshot(page, name);
   if (wide) await page.setViewportSize(wide);
 }

@@ -3,7 +3,8 @@
  * serves: one-time `price_data` line items in one currency, http(s) return URLs, and an
  * `expires_at` between 30 minutes and 24 hours after creation.
  */
-import { formatAmount, isCurrency, minimumCharge } from "./money.ts";
+import { formatMoney } from "../../orders/money.ts";
+import { isCurrency, minimumCharge } from "./money.ts";
 import { invalidParam, type Params, StripeApiError } from "./params.ts";
 import type { NewSession } from "./store.ts";
 
@@ -46,7 +47,7 @@ export function readNewSession(params: Params, nowSeconds: number): NewSession {
       400,
       "invalid_request_error",
       `The Checkout Session's total amount due must add up to at least ` +
-        `${formatAmount(minimumCharge(currency), currency)}`,
+        `${formatMoney(minimumCharge(currency), currency)}`,
       { code: "amount_too_small" },
       false,
     );

@@ -7,7 +7,7 @@ import { type Context, Hono } from "hono";
 import { html } from "hono/html";
 import type { HtmlEscapedString } from "hono/utils/html";
 import { BANK_DEBIT, TEST_CARDS } from "./cards.ts";
-import { formatAmount } from "./money.ts";
+import { formatMoney } from "../../orders/money.ts";
 import { type PayResult, successRedirect } from "./payments.ts";
 import type { SessionRecord, Store } from "./store.ts";
 
@@ -86,7 +86,7 @@ function notFound(c: Context) {
 
 function formPage(record: SessionRecord, state: FormState): Markup {
   const { session, lineItems } = record;
-  const total = formatAmount(session.amount_total, session.currency);
+  const total = formatMoney(session.amount_total, session.currency);
   const checked = (value: string) => state.method === value ? html`checked` : "";
   const error = state.error
     ? html`<p id="pay-error" class="error" role="alert">${state.error}</p>`
@@ -100,7 +100,7 @@ function formPage(record: SessionRecord, state: FormState): Markup {
           <h2>Order summary</h2>
           <ul class="items">${lineItems.map((item) =>
             html`<li><span>${item.description} × ${item.quantity}</span>
-          <span>${formatAmount(item.amount_total, item.currency)}</span></li>`
+          <span>${formatMoney(item.amount_total, item.currency)}</span></li>`
           )}</ul>
           <p class="total"><span>Total</span> <span>${total}</span></p>
           ${error}
@@ -162,7 +162,7 @@ function closedPage(record: SessionRecord): Markup {
     ? [
       "Payment complete",
       "This payment is complete",
-      `${formatAmount(session.amount_total, session.currency)} was paid. Thank you.`,
+      `${formatMoney(session.amount_total, session.currency)} was paid. Thank you.`,
     ]
     : [
       "Payment failed",

@@ -1,4 +1,4 @@
-/** Minor-unit amounts as Stripe reads them: the currency decides the number of decimals. */
+/** Stripe's currency rules the emulator checks (amounts are shown with lib/orders/money.ts). */
 
 // Stripe's minimum charge per currency, in minor units; others use 50 (USD 0.50 equivalent).
 const MINIMUM_CHARGE: Record<string, number> = {
@@ -26,11 +26,4 @@ export function isCurrency(code: string): boolean {
   } catch {
     return false;
   }
-}
-
-/** `1234, "nzd"` → "NZ$12.34"; `500, "jpy"` → "¥500". */
-export function formatAmount(amount: number, currency: string): string {
-  const format = new Intl.NumberFormat("en", { style: "currency", currency });
-  const decimals = format.resolvedOptions().maximumFractionDigits ?? 2;
-  return format.format(amount / 10 ** decimals);
 }

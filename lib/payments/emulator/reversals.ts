@@ -2,7 +2,7 @@
  * Money going back: refunds (bounded by what was received minus what was already refunded)
  * and disputes opened by the test helper.
  */
-import { formatAmount } from "./money.ts";
+import { formatMoney } from "../../orders/money.ts";
 import type { Dispute, Refund } from "./objects.ts";
 import { missingResource, StripeApiError } from "./params.ts";
 import { randomId, type RequestContext, type Store } from "./store.ts";
@@ -54,10 +54,8 @@ export function refund(
     throw new StripeApiError(
       400,
       "invalid_request_error",
-      `Refund amount (${
-        formatAmount(amount, charge.currency)
-      }) is greater than unrefunded amount ` +
-        `on charge (${formatAmount(remaining, charge.currency)})`,
+      `Refund amount (${formatMoney(amount, charge.currency)}) is greater than unrefunded amount ` +
+        `on charge (${formatMoney(remaining, charge.currency)})`,
       { code: "amount_too_large", param: "amount" },
     );
   }

@@ -2,8 +2,9 @@
  * One order for admins: items, totals, payment (every session), fulfilment, timestamps,
  * metadata, the provider's events, admin actions, Settle's own records and follow-up tasks.
  * POST runs one action (`action=…`, see lib/admin/order_action.ts) and answers 303 back
- * here with a flash message; a refused action re-renders the page saying why, with the
- * service's status (400, 409, 422, 502).
+ * here with a flash saying what was done or, for a refusal, why not (with the form's fields
+ * to fill in again). A refund or cancel runs only when it comes from its confirm step
+ * (`confirmed=yes`, see ./[id]/confirm.tsx); without that it is sent there first.
  */
 import type { Handlers, PageProps } from "$fresh/types.ts";
 import { AdminPage } from "@/components/admin/AdminPage.tsx";
@@ -23,31 +24,30 @@ import {
   TimesPanel,
 } from "@/components/admin/OrderPanels.tsx";
 import { FIELD_BASE, LINK, MONO } from "@/components/admin/styles.ts";
-import { formatTime } from "@/components/admin/labels.ts";
+import { AdminTime } from "@/components/admin/time.tsx";
 import { Notice } from "@/components/Notice.tsx";
 import type { PageMeta } from "@/components/Page.tsx";
-import { CLEAR_FLASH, type Flash, flashCookie, readFlash } from "@/lib/admin/flash.ts";
-import { formTokenFor } from "@/lib/admin/guard.ts";
+import {
+  CLEAR_FLASH,
+  type Flash,
+  readFlash,
+  redirectWithFlash,
+  refusalFlash,
+} from "@/lib/admin/flash.ts";
 import {
   ActionInputSchema,
   type ActionName,
   availableActions,
+  needsConfirm,
   runAction,
 } from "@/lib/admin/order_action.ts";
-import { attentionCount } from "@/lib/admin/orders_list.ts";
 import { getOrder, listHistory } from "@/lib/db/orders.ts";
-import { NotFoundError, toAppError, ValidationError } from "@/lib/http/errors.ts";
+import { NotFoundError } from "@/lib/http/errors.ts";
 import { readForm } from "@/lib/http/form_body.ts";
-import { type Issue, parseInput } from "@/lib/http/json_body.ts";
+import { parseInput } from "@/lib/http/json_body.ts";
 import type { HistoryEntry, Order } from "@/lib/orders/types.ts";
 import { listOrderTasks, type Task } from "@/lib/tasks/outbox.ts";
 import type { AdminState } from "../_middleware.ts";
-
-interface Refusal {
-  status: number;
-  message: string;
-  issues: Issue[];
-}
 
 interface Data extends PageMeta {
   order: Order;
@@ -55,12 +55,7 @@ interface Data extends PageMeta {
   tasks: Task[];
   allowed: ActionName[];
   flash: Flash | null;
-  refusal: Refusal | null;
-  draft: Draft | null;
 }
-
-/** Refusals shown on the order page; anything else goes to the error page. */
-const SHOWN_ON_PAGE = new Set([400, 409, 422, 502]);
 
 async function load(state: AdminState, id: string) {
   const order = (await getOrder(state.kv, id)).value;
@@ -78,52 +73,48 @@ export const handler: Handlers<Data, AdminState> = {
     const data = await load(ctx.state, ctx.params.id);
     if (!data) return ctx.renderNotFound();
     const flash = await readFlash(req, ctx.state.secret);
-    const res = await ctx.render({ ...data, flash, refusal: null, draft: null });
+    const res = await ctx.render({ ...data, flash });
     if (flash) res.headers.append("set-cookie", CLEAR_FLASH);
     return res;
   },
 
   async POST(req, ctx) {
     const { state, params } = ctx;
-    const admin = state.admin!;
-    const fields = Object.fromEntries(await readForm(req)) as Draft;
-    delete fields._token;
-    try {
-      const input = parseInput(ActionInputSchema, fields, "Check the form and try again");
-      const result = await runAction(state, params.id, input, admin);
-      const flash = { tone: "success" as const, message: result.message, url: result.url };
-      const secure = state.config.publicOrigin.startsWith("https:");
+    const here = `/admin/orders/${encodeURIComponent(params.id)}`;
+    const { _token: _, confirmed, ...fields } = Object.fromEntries(await readForm(req)) as Draft;
+    if (needsConfirm(fields.action) && confirmed !== "yes") {
       return new Response(null, {
         status: 303,
-        headers: {
-          location: `/admin/orders/${encodeURIComponent(params.id)}`,
-          "set-cookie": await flashCookie(state.secret, flash, secure),
-        },
+        headers: { location: `${here}/confirm?${new URLSearchParams(fields)}` },
       });
+    }
+    const cookie = { secret: state.secret, publicOrigin: state.config.publicOrigin };
+    try {
+      const input = parseInput(ActionInputSchema, fields, "Check the form and try again");
+      const result = await runAction(state, params.id, input, state.admin!);
+      const flash = { tone: "success" as const, message: result.message, url: result.url };
+      return await redirectWithFlash(here, flash, cookie);
     } catch (thrown) {
       if (thrown instanceof NotFoundError) return ctx.renderNotFound();
-      const err = toAppError(thrown);
-      if (!err || !SHOWN_ON_PAGE.has(err.status)) throw thrown;
-      const data = await load(state, params.id);
-      if (!data) return ctx.renderNotFound();
-      // The refused form's token is spent: the re-rendered page needs a fresh one.
-      [state.formToken, state.attentionCount] = await Promise.all([
-        formTokenFor(state, admin),
-        attentionCount(state.kv),
-      ]);
-      const issues = err instanceof ValidationError && Array.isArray(err.details)
-        ? err.details as Issue[]
-        : [];
-      const refusal = { status: err.status, message: err.message, issues };
-      return ctx.render({ ...data, flash: null, refusal, draft: fields }, { status: err.status });
+      const refusal = refusalFlash(thrown, fields);
+      if (!refusal) throw thrown;
+      return await redirectWithFlash(here, refusal, cookie);
     }
   },
 };
 
 function FlashNotice({ flash }: { flash: Flash }) {
+  const refused = flash.tone === "error";
   return (
-    <Notice tone={flash.tone} class="mb-4">
+    <Notice tone={flash.tone} title={refused ? "Not done" : undefined} class="mb-4">
       <p>{flash.message}</p>
+      {flash.issues && flash.issues.length > 0 && (
+        <ul class="mt-1 list-disc pl-5">
+          {flash.issues.map((issue, i) => (
+            <li key={i}>{issue.path ? `${issue.path}: ` : ""}{issue.message}</li>
+          ))}
+        </ul>
+      )}
       {flash.url && (
         <div class="mt-2 flex items-center gap-2">
           <label for="retry-url" class="sr-only">Checkout link</label>
@@ -142,8 +133,9 @@ function FlashNotice({ flash }: { flash: Flash }) {
 }
 
 export default function OrderPage({ data, state }: PageProps<Data, AdminState>) {
-  const { order, history, tasks, allowed, flash, refusal, draft } = data;
+  const { order, history, tasks, allowed, flash } = data;
   const token = state.formToken ?? "";
+  const draft = flash?.draft ?? null;
   return (
     <AdminPage
       eyebrow={<a href="/admin" class={LINK}>← Orders</a>}
@@ -151,24 +143,11 @@ export default function OrderPage({ data, state }: PageProps<Data, AdminState>) 
       meta={<StatusBadges order={order} />}
       actions={
         <span class="text-xs text-slate-500">
-          <span class={MONO}>{order.id}</span> · created{" "}
-          <span class="tabular-nums">{formatTime(order.createdAt)}</span>
+          <span class={MONO}>{order.id}</span> · created <AdminTime at={order.createdAt} />
         </span>
       }
     >
       {flash && <FlashNotice flash={flash} />}
-      {refusal && (
-        <Notice tone="error" title="Not done" class="mb-4">
-          <p>{refusal.message}</p>
-          {refusal.issues.length > 0 && (
-            <ul class="mt-1 list-disc pl-5">
-              {refusal.issues.map((issue, i) => (
-                <li key={i}>{issue.path ? `${issue.path}: ` : ""}{issue.message}</li>
-              ))}
-            </ul>
-          )}
-        </Notice>
-      )}
       <div class="grid gap-4 lg:grid-cols-[1fr_20rem] lg:items-start">
         <div class="flex min-w-0 flex-col gap-4">
           <AttentionPanel order={order} token={token} draft={draft} />

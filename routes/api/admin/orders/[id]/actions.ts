@@ -2,7 +2,8 @@
  * `POST /api/admin/orders/:id/actions` with `{action, …}` (the same actions and fields as
  * the order page's forms): for scripts with the API token, or the admin's own pages with a
  * session and an `X-CSRF-Token`. Answers `{action, message, url?, order}`; refusals are the
- * usual error JSON (400, 404, 409, 422, 502).
+ * usual error JSON (400, 404, 409, 422, 502). A refund names its `amount` ("12.50") or asks
+ * for everything with `full: true`. There is no confirm step here: a script says what it means.
  */
 import type { Handlers } from "$fresh/types.ts";
 import { ActionInputSchema, runAction } from "@/lib/admin/order_action.ts";
