@@ -10,3 +10,18 @@ export async function openKv(path: string): Promise<Deno.Kv> {
   }
   return await Deno.openKv(path);
 }
+
+/** getMany takes at most this many keys on every backend. */
+const GET_MANY_LIMIT = 10;
+
+/** kv.getMany for any number of keys, in parallel batches the backend accepts. */
+export async function getManyBatched<T>(
+  kv: Deno.Kv,
+  keyList: Deno.KvKey[],
+): Promise<Deno.KvEntryMaybe<T>[]> {
+  const batches: Promise<Deno.KvEntryMaybe<T>[]>[] = [];
+  for (let i = 0; i < keyList.length; i += GET_MANY_LIMIT) {
+    batches.push(kv.getMany<T[]>(keyList.slice(i, i + GET_MANY_LIMIT)));
+  }
+  return (await Promise.all(batches)).flat();
+}

@@ -6,6 +6,7 @@
  */
 import { z } from "zod";
 import { keys } from "./keys.ts";
+import { getManyBatched } from "./kv.ts";
 import { stageLedgerEntry } from "../stock/ledger.ts";
 
 export const ProductSchema = z.object({
@@ -44,9 +45,6 @@ export class DuplicateProductError extends Error {
     this.details = { productId, slug };
   }
 }
-
-/** getMany accepts at most this many keys on every KV backend. */
-const GET_MANY_LIMIT = 10;
 
 /**
  * Creates a product, its slug index and (when tracked) its stock in one commit, with the
@@ -155,15 +153,4 @@ function assertStock(quantity: number): number {
     throw new RangeError(`stock must be a whole number ≥ 0, got ${quantity}`);
   }
   return quantity;
-}
-
-async function getManyBatched<T>(
-  kv: Deno.Kv,
-  keyList: Deno.KvKey[],
-): Promise<Deno.KvEntryMaybe<T>[]> {
-  const batches: Promise<Deno.KvEntryMaybe<T>[]>[] = [];
-  for (let i = 0; i < keyList.length; i += GET_MANY_LIMIT) {
-    batches.push(kv.getMany<T[]>(keyList.slice(i, i + GET_MANY_LIMIT)));
-  }
-  return (await Promise.all(batches)).flat();
 }

@@ -5,6 +5,7 @@
  */
 import { CommitConflictError, commitRetryingLocks } from "../db/atomic.ts";
 import { ABANDONED_PLACEMENT_TTL_MS, keys } from "../db/keys.ts";
+import { getManyBatched } from "../db/kv.ts";
 import type { Order } from "../orders/types.ts";
 import { type LedgerKind, stageLedgerEntry } from "./ledger.ts";
 import {
@@ -18,20 +19,6 @@ import {
   type ReservationMarker,
   type StockLine,
 } from "./lines.ts";
-
-/** getMany takes at most this many keys on every backend. */
-const GET_MANY_LIMIT = 10;
-
-export async function getManyBatched<T>(
-  kv: Deno.Kv,
-  keyList: Deno.KvKey[],
-): Promise<Deno.KvEntryMaybe<T>[]> {
-  const batches: Promise<Deno.KvEntryMaybe<T>[]>[] = [];
-  for (let i = 0; i < keyList.length; i += GET_MANY_LIMIT) {
-    batches.push(kv.getMany<T[]>(keyList.slice(i, i + GET_MANY_LIMIT)));
-  }
-  return (await Promise.all(batches)).flat();
-}
 
 /** Stock entries (versionstamps included) by product id. */
 export async function readLevels(
