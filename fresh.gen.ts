@@ -5,38 +5,47 @@ import * as $0 from "./routes/_404.tsx";
 import * as $1 from "./routes/_500.tsx";
 import * as $2 from "./routes/_app.tsx";
 import * as $3 from "./routes/_middleware.ts";
-import * as $4 from "./routes/admin/_middleware.ts";
-import * as $5 from "./routes/admin/events.tsx";
-import * as $6 from "./routes/admin/index.tsx";
-import * as $7 from "./routes/admin/login.tsx";
-import * as $8 from "./routes/admin/logout.ts";
-import * as $9 from "./routes/admin/orders/[id].tsx";
-import * as $10 from "./routes/api/admin/_middleware.ts";
-import * as $11 from "./routes/api/admin/orders/[id].ts";
-import * as $12 from "./routes/api/admin/orders/[id]/actions.ts";
-import * as $13 from "./routes/api/cart/index.ts";
-import * as $14 from "./routes/api/cart/items/[productId].ts";
-import * as $15 from "./routes/api/cart/items/index.ts";
-import * as $16 from "./routes/api/orders/[orderId]/retry-session.ts";
-import * as $17 from "./routes/api/orders/by-session/[sessionId].ts";
-import * as $18 from "./routes/api/payments/create-checkout-session.ts";
-import * as $19 from "./routes/api/payments/webhook.ts";
-import * as $20 from "./routes/api/products.ts";
-import * as $21 from "./routes/cart.tsx";
-import * as $22 from "./routes/checkout/cancel.tsx";
-import * as $23 from "./routes/checkout/index.tsx";
-import * as $24 from "./routes/checkout/success.tsx";
-import * as $25 from "./routes/healthz.ts";
-import * as $26 from "./routes/index.tsx";
-import * as $27 from "./routes/orders/[id].tsx";
-import * as $28 from "./routes/products/[slug].tsx";
-import * as $29 from "./routes/readyz.ts";
+import * as $4 from "./routes/admin/_layout.tsx";
+import * as $5 from "./routes/admin/_middleware.ts";
+import * as $6 from "./routes/admin/events.tsx";
+import * as $7 from "./routes/admin/index.tsx";
+import * as $8 from "./routes/admin/login.tsx";
+import * as $9 from "./routes/admin/logout.ts";
+import * as $10 from "./routes/admin/orders/[id].tsx";
+import * as $11 from "./routes/admin/orders/[id]/confirm.tsx";
+import * as $12 from "./routes/admin/products/[id].tsx";
+import * as $13 from "./routes/admin/products/index.tsx";
+import * as $14 from "./routes/admin/products/new.tsx";
+import * as $15 from "./routes/api/admin/_middleware.ts";
+import * as $16 from "./routes/api/admin/orders/[id].ts";
+import * as $17 from "./routes/api/admin/orders/[id]/actions.ts";
+import * as $18 from "./routes/api/admin/products/[id].ts";
+import * as $19 from "./routes/api/admin/products/[id]/stock.ts";
+import * as $20 from "./routes/api/admin/products/index.ts";
+import * as $21 from "./routes/api/cart/index.ts";
+import * as $22 from "./routes/api/cart/items/[productId].ts";
+import * as $23 from "./routes/api/cart/items/index.ts";
+import * as $24 from "./routes/api/orders/[orderId]/retry-session.ts";
+import * as $25 from "./routes/api/orders/by-session/[sessionId].ts";
+import * as $26 from "./routes/api/payments/create-checkout-session.ts";
+import * as $27 from "./routes/api/payments/webhook.ts";
+import * as $28 from "./routes/api/products.ts";
+import * as $29 from "./routes/cart.tsx";
+import * as $30 from "./routes/checkout/cancel.tsx";
+import * as $31 from "./routes/checkout/index.tsx";
+import * as $32 from "./routes/checkout/success.tsx";
+import * as $33 from "./routes/healthz.ts";
+import * as $34 from "./routes/index.tsx";
+import * as $35 from "./routes/orders/[id].tsx";
+import * as $36 from "./routes/products/[slug].tsx";
+import * as $37 from "./routes/readyz.ts";
 import * as $$0 from "./islands/AddToCart.tsx";
 import * as $$1 from "./islands/CartBadge.tsx";
 import * as $$2 from "./islands/CheckoutStatus.tsx";
-import * as $$3 from "./islands/PayButton.tsx";
-import * as $$4 from "./islands/QuantityStepper.tsx";
-import * as $$5 from "./islands/RetryPayment.tsx";
+import * as $$3 from "./islands/ConfirmAction.tsx";
+import * as $$4 from "./islands/PayButton.tsx";
+import * as $$5 from "./islands/QuantityStepper.tsx";
+import * as $$6 from "./islands/RetryPayment.tsx";
 import type { Manifest } from "$fresh/types.ts";
 
 const manifest = {
@@ -45,40 +54,49 @@ const manifest = {
     "./routes/_500.tsx": $1,
     "./routes/_app.tsx": $2,
     "./routes/_middleware.ts": $3,
-    "./routes/admin/_middleware.ts": $4,
-    "./routes/admin/events.tsx": $5,
-    "./routes/admin/index.tsx": $6,
-    "./routes/admin/login.tsx": $7,
-    "./routes/admin/logout.ts": $8,
-    "./routes/admin/orders/[id].tsx": $9,
-    "./routes/api/admin/_middleware.ts": $10,
-    "./routes/api/admin/orders/[id].ts": $11,
-    "./routes/api/admin/orders/[id]/actions.ts": $12,
-    "./routes/api/cart/index.ts": $13,
-    "./routes/api/cart/items/[productId].ts": $14,
-    "./routes/api/cart/items/index.ts": $15,
-    "./routes/api/orders/[orderId]/retry-session.ts": $16,
-    "./routes/api/orders/by-session/[sessionId].ts": $17,
-    "./routes/api/payments/create-checkout-session.ts": $18,
-    "./routes/api/payments/webhook.ts": $19,
-    "./routes/api/products.ts": $20,
-    "./routes/cart.tsx": $21,
-    "./routes/checkout/cancel.tsx": $22,
-    "./routes/checkout/index.tsx": $23,
-    "./routes/checkout/success.tsx": $24,
-    "./routes/healthz.ts": $25,
-    "./routes/index.tsx": $26,
-    "./routes/orders/[id].tsx": $27,
-    "./routes/products/[slug].tsx": $28,
-    "./routes/readyz.ts": $29,
+    "./routes/admin/_layout.tsx": $4,
+    "./routes/admin/_middleware.ts": $5,
+    "./routes/admin/events.tsx": $6,
+    "./routes/admin/index.tsx": $7,
+    "./routes/admin/login.tsx": $8,
+    "./routes/admin/logout.ts": $9,
+    "./routes/admin/orders/[id].tsx": $10,
+    "./routes/admin/orders/[id]/confirm.tsx": $11,
+    "./routes/admin/products/[id].tsx": $12,
+    "./routes/admin/products/index.tsx": $13,
+    "./routes/admin/products/new.tsx": $14,
+    "./routes/api/admin/_middleware.ts": $15,
+    "./routes/api/admin/orders/[id].ts": $16,
+    "./routes/api/admin/orders/[id]/actions.ts": $17,
+    "./routes/api/admin/products/[id].ts": $18,
+    "./routes/api/admin/products/[id]/stock.ts": $19,
+    "./routes/api/admin/products/index.ts": $20,
+    "./routes/api/cart/index.ts": $21,
+    "./routes/api/cart/items/[productId].ts": $22,
+    "./routes/api/cart/items/index.ts": $23,
+    "./routes/api/orders/[orderId]/retry-session.ts": $24,
+    "./routes/api/orders/by-session/[sessionId].ts": $25,
+    "./routes/api/payments/create-checkout-session.ts": $26,
+    "./routes/api/payments/webhook.ts": $27,
+    "./routes/api/products.ts": $28,
+    "./routes/cart.tsx": $29,
+    "./routes/checkout/cancel.tsx": $30,
+    "./routes/checkout/index.tsx": $31,
+    "./routes/checkout/success.tsx": $32,
+    "./routes/healthz.ts": $33,
+    "./routes/index.tsx": $34,
+    "./routes/orders/[id].tsx": $35,
+    "./routes/products/[slug].tsx": $36,
+    "./routes/readyz.ts": $37,
   },
   islands: {
     "./islands/AddToCart.tsx": $$0,
     "./islands/CartBadge.tsx": $$1,
     "./islands/CheckoutStatus.tsx": $$2,
-    "./islands/PayButton.tsx": $$3,
-    "./islands/QuantityStepper.tsx": $$4,
-    "./islands/RetryPayment.tsx": $$5,
+    "./islands/ConfirmAction.tsx": $$3,
+    "./islands/PayButton.tsx": $$4,
+    "./islands/QuantityStepper.tsx": $$5,
+    "./islands/RetryPayment.tsx": $$6,
   },
   baseUrl: import.meta.url,
 } satisfies Manifest;

@@ -34,61 +34,71 @@ export function AdminHeader(
   const onList = path === "/admin" || path.startsWith("/admin/orders");
   return (
     <header class="bg-slate-900 text-white">
-      <div class={`${ADMIN_CONTAINER} flex h-12 items-center justify-between gap-4`}>
-        <div class="flex items-center gap-6">
-          <a href="/admin" class={`flex items-center gap-2 rounded ${FOCUS_RING}`}>
-            <img src="/favicon.svg" alt="" width={24} height={24} class="h-6 w-6" />
-            <span class="text-sm font-bold tracking-tight">{SHOP_NAME}</span>
-            <span class="rounded bg-slate-700 px-1.5 py-0.5 text-xs font-medium text-slate-200">
-              Admin
-            </span>
-          </a>
-          {admin && (
-            <nav aria-label="Admin">
-              <ul class="flex items-center gap-1">
-                <li>
-                  <a href="/admin" class={NAV} aria-current={onList ? "page" : undefined}>
-                    Orders
-                  </a>
-                </li>
-                <li>
-                  <a
-                    href="/admin?attention=1"
-                    class={NAV}
-                    data-attention-count={attentionCount}
+      {/* Narrow screens wrap the navigation onto its own row under the name and sign-out. */}
+      <div
+        class={`${ADMIN_CONTAINER} flex min-h-[3rem] flex-wrap items-center gap-x-6 gap-y-1 py-1.5`}
+      >
+        <a href="/admin" class={`flex items-center gap-2 rounded ${FOCUS_RING}`}>
+          <img src="/favicon.svg" alt="" width={24} height={24} class="h-6 w-6" />
+          <span class="text-sm font-bold tracking-tight">{SHOP_NAME}</span>
+          <span class="rounded bg-slate-700 px-1.5 py-0.5 text-xs font-medium text-slate-200">
+            Admin
+          </span>
+        </a>
+        {admin && (
+          <nav aria-label="Admin" class="order-last w-full sm:order-none sm:w-auto">
+            <ul class="-mx-2.5 flex flex-wrap items-center gap-1 sm:mx-0">
+              <li>
+                <a href="/admin" class={NAV} aria-current={onList ? "page" : undefined}>
+                  Orders
+                </a>
+              </li>
+              <li>
+                <a
+                  href="/admin?attention=1"
+                  class={NAV}
+                  data-attention-count={attentionCount}
+                >
+                  Needs attention
+                  <span
+                    class={`inline-flex min-w-[1.25rem] justify-center rounded-full px-1.5 text-xs font-bold tabular-nums ${
+                      attentionCount > 0
+                        ? "bg-amber-400 text-slate-900"
+                        : "bg-slate-700 text-slate-300"
+                    }`}
                   >
-                    Needs attention
-                    <span
-                      class={`inline-flex min-w-[1.25rem] justify-center rounded-full px-1.5 text-xs font-bold tabular-nums ${
-                        attentionCount > 0
-                          ? "bg-amber-400 text-slate-900"
-                          : "bg-slate-700 text-slate-300"
-                      }`}
-                    >
-                      {attentionCount > COUNT_CAP ? `${COUNT_CAP}+` : attentionCount}
-                    </span>
-                  </a>
-                </li>
-                <li>
-                  <a
-                    href="/admin/events"
-                    class={NAV}
-                    aria-current={path === "/admin/events" ? "page" : undefined}
-                  >
-                    Unmatched events
-                  </a>
-                </li>
-              </ul>
-            </nav>
-          )}
-        </div>
-        <div class="flex items-center gap-2 text-sm">
+                    {attentionCount > COUNT_CAP ? `${COUNT_CAP}+` : attentionCount}
+                  </span>
+                </a>
+              </li>
+              <li>
+                <a
+                  href="/admin/products"
+                  class={NAV}
+                  aria-current={path.startsWith("/admin/products") ? "page" : undefined}
+                >
+                  Products
+                </a>
+              </li>
+              <li>
+                <a
+                  href="/admin/events"
+                  class={NAV}
+                  aria-current={path === "/admin/events" ? "page" : undefined}
+                >
+                  Unmatched events
+                </a>
+              </li>
+            </ul>
+          </nav>
+        )}
+        <div class="ml-auto flex items-center gap-1 text-sm">
           <a href="/" class={NAV}>View shop</a>
           {admin && formToken && (
             <form method="post" action="/admin/logout">
               <input type="hidden" name="_token" value={formToken} />
               <button type="submit" class={NAV}>
-                Sign out <span class="text-slate-400">({admin.actor})</span>
+                Sign out <span class="hidden text-slate-400 sm:inline">({admin.actor})</span>
               </button>
             </form>
           )}

@@ -20,7 +20,7 @@ const MUG =
   "studio-mug,Studio Mug,Thrown by hand.,65.00,NZD,/images/studio-mug.svg,true,true,true,1";
 const TOWEL =
   'tea-towel,"Tea Towel, linen","Printed with ""summer"" blossom.",18.90,nzd,/images/tea-towel.svg,TRUE,false,false,';
-const CUP = "yen-cup,Yunomi,,1890,JPY,https://cdn.example.com/cup.png,false,no,yes,7";
+const CUP = "yen-cup,Yunomi,,1890,JPY,/images/cup.png,false,no,yes,7";
 
 async function snapshot(kv: Deno.Kv): Promise<string> {
   const rows: unknown[] = [];
@@ -59,7 +59,7 @@ Deno.test("a good CSV file imports: major-unit prices, zero-decimal JPY, flags, 
   const cup = (await getProductBySlug(kv, "yen-cup"))!;
   assert.deepEqual(
     [cup.unitAmount, cup.currency, cup.active, cup.unique, cup.description, cup.image],
-    [1890, "jpy", false, false, "", "https://cdn.example.com/cup.png"],
+    [1890, "jpy", false, false, "", "/images/cup.png"],
   );
   const levels = await getStock(kv, [mug.id, cup.id]);
   assert.deepEqual([levels.get(mug.id), levels.get(cup.id)], [1, 7]);
@@ -417,7 +417,7 @@ Deno.test("export writes the import's shape: CSV in major units, JSON in minor u
     HEADER,
     "studio-mug,Studio Mug,Thrown by hand.,65.00,NZD,/images/studio-mug.svg,true,true,true,1",
     'tea-towel,"Tea Towel, linen","Printed with ""summer"" blossom.",18.90,NZD,/images/tea-towel.svg,true,false,false,',
-    "yen-cup,Yunomi,,1890,JPY,https://cdn.example.com/cup.png,false,false,true,7",
+    "yen-cup,Yunomi,,1890,JPY,/images/cup.png,false,false,true,7",
     "",
   ]);
   const json = JSON.parse(await exportCatalog(kv, "json"));

@@ -46,7 +46,9 @@ Deno.test("ProductInputSchema accepts a product and normalises currency and text
   assert.equal(v.currency, "jpy");
   assert.equal(v.title, "Mug");
   assert.equal(v.description, "");
-  assert.ok(ProductInputSchema.safeParse(mug({ image: "https://cdn.example.com/m.png" })).success);
+  assert.ok(ProductInputSchema.safeParse(mug({ image: "/images/other/m.png" })).success);
+  // Another host's image would be blocked by the CSP: refused at the door instead.
+  assert.ok(!ProductInputSchema.safeParse(mug({ image: "https://cdn.example.com/m.png" })).success);
   assert.ok(ProductInputSchema.safeParse(mug({ trackStock: false, stock: undefined })).success);
 });
 
