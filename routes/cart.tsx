@@ -14,6 +14,7 @@ import { CARD } from "@/components/styles.ts";
 import { requestCart, withCartCookie } from "@/lib/cart/cart_request.ts";
 import {
   addItem,
+  cartLimits,
   getCartView,
   MAX_QUANTITY,
   ProductIdSchema,
@@ -64,9 +65,10 @@ export const handler: Handlers<Data, ShopState> = {
       const fields = Object.fromEntries(await readForm(req));
       const input = parseInput(CartForm, fields, "Choose a whole number from 1 to 99");
       action = input.action;
-      if (input.action === "add") await addItem(state.kv, cart.id, input);
+      const limits = cartLimits(state.config);
+      if (input.action === "add") await addItem(state.kv, cart.id, input, limits);
       else if (input.action === "set") {
-        await setQuantity(state.kv, cart.id, input.productId, input.quantity);
+        await setQuantity(state.kv, cart.id, input.productId, input.quantity, limits);
       } else await removeItem(state.kv, cart.id, input.productId);
     } catch (thrown) {
       const err = toAppError(thrown);

@@ -10,10 +10,14 @@ import { availableUnits } from "../stock/stock.ts";
 import { BusinessRuleError, NotFoundError } from "../http/errors.ts";
 import { assertPurchasable } from "../catalog/purchasable.ts";
 import { parseInput } from "../http/json_body.ts";
+import type { Config } from "../config.ts";
 import type { CartLine, CartView } from "./types.ts";
 
 export const MAX_QUANTITY = 99;
 export const MAX_CART_LINES = 50;
+/** Units in a cart's lines, all products together. */
+const unitsOf = (items: { quantity: number }[]) => items.reduce((n, i) => n + i.quantity, 0);
+
 /** The currency an empty cart reports. */
 export const DEFAULT_CURRENCY = "nzd";
 
@@ -38,7 +42,32 @@ export async function getCartView(
 /** Sum of quantities, without reading the catalog (for the header badge). */
 export async function getCartCount(kv: Deno.Kv, cartId: string | null): Promise<number> {
   const cart = cartId ? await getCart(kv, cartId) : null;
-  return cart?.items.reduce((sum, item) => sum + item.quantity, 0) ?? 0;
+  return cart ? unitsOf(cart.items) : 0;
+}
+
+/** Limits the shop sets on what one cart may hold. */
+export interface CartLimits {
+  /**
+   * Units in all (config.holdLimits.units, 0 = none): the most one client may hold unpaid,
+   * so the cart refuses what Pay would refuse later.
+   */
+  maxUnits: number;
+}
+
+const NO_LIMITS: CartLimits = { maxUnits: 0 };
+
+/** The shop's cart limits from its settings. */
+export const cartLimits = (config: Config): CartLimits => ({ maxUnits: config.holdLimits.units });
+
+/** Refuses a cart of `units` in all when it breaks `limits`. */
+function requireWithinUnits(units: number, limits: CartLimits, productId: string): void {
+  if (limits.maxUnits <= 0 || units <= limits.maxUnits) return;
+  throw new BusinessRuleError(
+    "cart_unit_limit",
+    `A cart can hold at most ${limits.maxUnits} items at a time, so every shopper gets a fair ` +
+      "chance at the stock. Pay for these first, then come back for more.",
+    { productId, maxUnits: limits.maxUnits, requested: units },
+  );
 }
 
 /** Adds `quantity` units, onto the existing line when the product is already in the cart. */
@@ -46,6 +75,7 @@ export async function addItem(
   kv: Deno.Kv,
   cartId: string,
   input: CartItemInput,
+  limits: CartLimits = NO_LIMITS,
 ): Promise<CartView> {
   const { productId, quantity } = parseInput(CartItemInputSchema, input, "Invalid cart item");
   const cart = await updateCart(kv, cartId, async ({ items }) => {
@@ -58,6 +88,7 @@ export async function addItem(
       );
     }
     const next = (line?.quantity ?? 0) + quantity;
+    requireWithinUnits(unitsOf(items) + quantity, limits, productId);
     const product = await requirePurchasable(kv, productId, next, Boolean(line));
     if (next > MAX_QUANTITY) {
       throw new BusinessRuleError(
@@ -81,6 +112,7 @@ export async function setQuantity(
   cartId: string,
   productId: string,
   quantity: number,
+  limits: CartLimits = NO_LIMITS,
 ): Promise<CartView> {
   parseInput(CartItemInputSchema, { productId, quantity }, "Invalid cart item");
   const cart = await updateCart(kv, cartId, async ({ items }) => {
@@ -89,6 +121,9 @@ export async function setQuantity(
       throw new NotFoundError(`Product ${productId} is not in the cart`, { productId });
     }
     if (quantity === line.quantity) return null;
+    if (quantity > line.quantity) {
+      requireWithinUnits(unitsOf(items) - line.quantity + quantity, limits, productId);
+    }
     await requirePurchasable(kv, productId, quantity > line.quantity ? quantity : 0, true);
     return withQuantity(items, productId, quantity);
   });

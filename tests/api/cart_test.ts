@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { createTestApp, type TestApp } from "../support/app.ts";
-import { assertUnchanged, productBySlug, snapshot } from "../support/shop.ts";
+import { assertUnchanged, productBySlug, snapshot, stockedProducts } from "../support/shop.ts";
 
 async function testApp() {
   const app = await createTestApp();
@@ -328,4 +328,43 @@ Deno.test("a refused form shows the cart with the reason; cross-site and oversiz
   assert.equal(json.status, 400);
   await json.body?.cancel();
   await assertUnchanged(app.kv, before);
+});
+
+Deno.test("the cart refuses more units than one client may hold unpaid, as Pay would", async () => {
+  const app = await createTestApp({ env: { HOLD_LIMIT_UNITS_PER_CLIENT: "5" } });
+  try {
+    const [a, b] = (await stockedProducts(app, 10)).map((p) => p.id);
+    const first = await add(app, a, 3);
+    assert.equal(first.status, 200);
+    const cookie = cookieOf(first);
+    assert.equal((await add(app, b, 2, cookie)).status, 200);
+    const before = await snapshot(app.kv);
+    const over = await add(app, b, 1, cookie);
+    assert.equal(over.status, 422);
+    const { error } = await over.json();
+    assert.equal(error.code, "cart_unit_limit");
+    assert.match(error.message, /at most 5 items at a time/);
+    const raise = await send(app, "PATCH", `/api/cart/items/${a}`, {
+      body: { quantity: 4 },
+      cookie,
+    });
+    assert.equal(raise.status, 422);
+    await raise.body?.cancel();
+    const form = await app.app.request("/cart", {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded", cookie },
+      body: new URLSearchParams({ action: "add", productId: b, quantity: "1" }).toString(),
+    });
+    assert.equal(form.status, 422);
+    assert.match(await form.text(), /at most 5 items at a time/);
+    await assertUnchanged(app.kv, before);
+    const lower = await send(app, "PATCH", `/api/cart/items/${a}`, {
+      body: { quantity: 1 },
+      cookie,
+    });
+    assert.equal(lower.status, 200, "lowering is always allowed");
+    await lower.body?.cancel();
+  } finally {
+    await app.close();
+  }
 });

@@ -7,6 +7,7 @@ import { z } from "zod";
 import type { FreshContext, Handlers } from "$fresh/types.ts";
 import { withCartCookie } from "@/lib/cart/cart_request.ts";
 import {
+  cartLimits,
   getCartView,
   ProductIdSchema,
   QuantitySchema,
@@ -29,7 +30,13 @@ export const handler: Handlers<unknown, State> = {
     const { quantity } = await readJson(req, QuantityBody);
     const cartId = await readCartId(req, ctx.state.secret);
     if (!cartId) throw new NotFoundError(`Product ${productId} is not in the cart`, { productId });
-    const view = await setQuantity(ctx.state.kv, cartId, productId, quantity);
+    const view = await setQuantity(
+      ctx.state.kv,
+      cartId,
+      productId,
+      quantity,
+      cartLimits(ctx.state.config),
+    );
     return await withCartCookie(Response.json(view), req, ctx.state, cartId);
   },
 
