@@ -142,12 +142,48 @@ export interface Fulfillment {
   error: string | null;
 }
 
+/** Where the goods go. `country` is ISO 3166-1 alpha-2, upper case ("NZ"). */
+export interface Address {
+  name: string;
+  line1: string;
+  line2?: string;
+  city: string;
+  region?: string;
+  postalCode: string;
+  country: string;
+}
+
+/** Who bought it. A forgotten customer's fields read FORGOTTEN (the money records stay). */
+export interface Customer {
+  email: string;
+  name?: string;
+  phone?: string;
+}
+
+/** The delivery chosen at checkout: the address and the rate, priced when the order was placed. */
+export interface Shipping {
+  address: Address;
+  rateId: string;
+  /** The rate's label as the shopper saw it, e.g. "Standard (3–5 days)". */
+  label: string;
+  /** Minor units, in the order's currency; 0 for a free rate. */
+  amount: number;
+}
+
+/** What replaces personal data when an admin forgets a customer. */
+export const FORGOTTEN = "[forgotten]";
+
 export interface Order {
   id: string;
   number: string;
   items: OrderItem[];
+  /** The items alone; `total` = subtotal + shipping.amount. */
   subtotal: number;
   total: number;
+  /** Absent on orders placed before checkout asked (and on API orders that sent none). */
+  customer?: Customer | null;
+  /** Absent when nothing in the order ships (or on older orders). */
+  shipping?: Shipping | null;
   currency: string;
   status: OrderStatus;
   payment: Payment;
