@@ -1,60 +1,69 @@
 /**
- * The checkout page's "Pay" button. Without JavaScript it is a form posting to /checkout,
- * which answers 303 to the payment page; with it, the island calls create-checkout-session
- * and goes to the session's page. The idempotency key is fixed for the page view, so a
- * double click, or a second click after an error, reaches the same order and session.
+ * The checkout page's "Pay" button. It submits the page's details form (routes/checkout),
+ * which saves the details, opens the payment session and answers 303 to the payment page,
+ * or renders the page again saying what to fix: with or without JavaScript, the same post.
+ * Once hydrated it says it is opening the payment page, ignores a second click while the
+ * first is on its way (the idempotency key would reach the same session anyway), and shows
+ * the amount the chosen delivery method makes (ShippingChoice).
  */
-import { useState } from "preact/hooks";
+import { useRef, useState } from "preact/hooks";
 import { Button } from "../components/Button.tsx";
 import { MESSAGE_BOX, TEXT_LINK } from "../components/styles.ts";
-import { openPaymentPage, startCheckout } from "../lib/checkout/checkout_client.ts";
+import { payAmount } from "../lib/checkout/pay_amount_signal.ts";
 
 interface Props {
-  /** Made by the server for this page view; the no-JS form posts the same one. */
+  /** Made by the server for this page view; posted with the form. */
   idempotencyKey: string;
   /** The total as shown, e.g. "$37.80". */
   amount: string;
   /** The cart has lines that cannot be bought as they stand. */
   disabled?: boolean;
+  /** Why the last Pay was refused, from the server's render of the page. */
+  message?: { title?: string; text: string; toCart?: boolean } | null;
 }
 
 type Message = { tone: "error" | "info"; title?: string; text: string; toCart?: boolean };
 
-export default function PayButton({ idempotencyKey, amount, disabled = false }: Props) {
+export default function PayButton(
+  { idempotencyKey, amount, disabled = false, message: refused = null }: Props,
+) {
   const [busy, setBusy] = useState(false);
-  const [message, setMessage] = useState<Message | null>(null);
+  const sent = useRef(false);
+  const [message, setMessage] = useState<Message | null>(
+    refused ? { tone: "error", ...refused } : null,
+  );
 
-  async function pay(event: Event) {
-    event.preventDefault();
-    if (busy || disabled) return;
+  function pay(event: Event) {
+    if (disabled || sent.current) {
+      event.preventDefault();
+      return;
+    }
+    // The form goes on its way; the page leaves (303) or comes back saying what to fix.
+    sent.current = true;
     setBusy(true);
     setMessage({ tone: "info", text: "Opening the secure payment page…" });
-    const failure = openPaymentPage(await startCheckout(idempotencyKey));
-    if (!failure) return;
-    setBusy(false);
-    if (failure.status === 422) {
-      setMessage({
-        tone: "error",
-        title: "Something in your cart can’t be bought right now",
-        text: `${failure.message}. Update your cart, then pay.`,
-        toCart: true,
-      });
-    } else {
-      setMessage({ tone: "error", title: "Payment not started", text: failure.message });
-    }
+    // A page restored from the back-forward cache may be paid again.
+    addEventListener("pageshow", () => {
+      sent.current = false;
+      setBusy(false);
+      setMessage(null);
+    }, { once: true });
   }
 
   return (
-    <form method="post" action="/checkout" onSubmit={pay}>
+    <div>
       <input type="hidden" name="idempotencyKey" value={idempotencyKey} />
       <Button
         type="submit"
+        name="intent"
+        value="pay"
         size="lg"
         block
         disabled={disabled}
         aria-disabled={busy ? "true" : undefined}
+        onClick={pay}
       >
-        {busy ? "Opening payment…" : `Pay ${amount}`}
+        {busy ? "Opening payment…" : `Pay ${payAmount.value ?? amount}`}
       </Button>
       <div role="status" aria-live="polite">
         <div
@@ -70,6 +79,6 @@ export default function PayButton({ idempotencyKey, amount, disabled = false }: 
           </p>
         </div>
       </div>
-    </form>
+    </div>
   );
 }

@@ -6,6 +6,11 @@ import { z } from "zod";
 import { LOG_LEVELS, type LogLevel } from "./log.ts";
 
 export const DEFAULT_SHOP_TIME_ZONE = "Pacific/Auckland";
+export const DEFAULT_TAX_LABEL = "incl. GST";
+/** shop/shipping.json of this checkout, whatever the working directory. */
+export const DEFAULT_SHIPPING_RATES_FILE = decodeURIComponent(
+  new URL("../shop/shipping.json", import.meta.url).pathname,
+);
 
 const intFrom = (fallback: number, min = 0, max = 1_000_000) =>
   z.coerce.number().int().min(min).max(max).default(fallback);
@@ -114,6 +119,13 @@ const EnvSchema = z.object({
   EMULATOR_PORT: intFrom(0, 0, 65535),
   /** Quietest log level written; default info (warn under SETTLE_ENV=test). */
   LOG_LEVEL: z.enum(LOG_LEVELS).optional(),
+  /** The shop's shipping rates file (lib/shipping/rates.ts); default shop/shipping.json. */
+  SHIPPING_RATES_FILE: z.string().trim().min(1).optional(),
+  /**
+   * How prices name the tax they include, e.g. "incl. GST". Settle shows prices
+   * tax-inclusive and computes no tax. Set it empty for none (unset gives the default).
+   */
+  TAX_LABEL: z.string().trim().max(40, "at most 40 characters").optional(),
   /** The IANA time zone admin pages show times in (UTC stays on hover). */
   SHOP_TIME_ZONE: z.string().trim().refine(
     isTimeZone,
@@ -169,6 +181,10 @@ export interface Config {
   logLevel: LogLevel;
   /** SHOP_TIME_ZONE: where admin pages put their times. */
   shopTimeZone: string;
+  /** SHIPPING_RATES_FILE: the shop's zones and rates (lib/shipping/rates.ts). */
+  shippingRatesFile: string;
+  /** TAX_LABEL: shown beside tax-inclusive prices ("incl. GST"); "" shows nothing. */
+  taxLabel: string;
   /** True when no STRIPE_SECRET_KEY is set: the embedded Stripe emulator serves payments. */
   useEmulator: boolean;
 }
@@ -250,6 +266,9 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     emulatorPort: e.EMULATOR_PORT,
     logLevel: e.LOG_LEVEL ?? (e.SETTLE_ENV === "test" ? "warn" : "info"),
     shopTimeZone: e.SHOP_TIME_ZONE,
+    shippingRatesFile: e.SHIPPING_RATES_FILE ?? DEFAULT_SHIPPING_RATES_FILE,
+    // An empty TAX_LABEL is "none"; `present` above drops empty values, so read it here.
+    taxLabel: env.TAX_LABEL === undefined ? DEFAULT_TAX_LABEL : e.TAX_LABEL ?? "",
     useEmulator: !e.STRIPE_SECRET_KEY,
   };
   assertIntegrations(config);

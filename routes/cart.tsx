@@ -92,7 +92,8 @@ export const handler: Handlers<Data, ShopState> = {
   },
 };
 
-export default function CartPage({ data: { view, error } }: PageProps<Data, ShopState>) {
+export default function CartPage({ data: { view, error }, state }: PageProps<Data, ShopState>) {
+  const taxLabel = state.config.taxLabel;
   const needsAttention = view.items.some((line) => lineProblem(line) !== null);
   return (
     <Page heading="Your cart">
@@ -115,7 +116,12 @@ export default function CartPage({ data: { view, error } }: PageProps<Data, Shop
                 ))}
               </ul>
             </section>
-            <CartSummary subtotal={view.subtotal} total={view.total} currency={view.currency}>
+            <CartSummary
+              subtotal={view.subtotal}
+              total={view.total}
+              currency={view.currency}
+              taxLabel={taxLabel}
+            >
               {needsAttention && (
                 <p class="text-sm font-medium text-amber-700">
                   Some items need a change before checkout.

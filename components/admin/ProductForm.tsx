@@ -6,7 +6,7 @@
  */
 import type { Issue } from "../../lib/http/json_body.ts";
 import { formatMoney, toMajorUnits } from "../../lib/orders/money.ts";
-import type { Product } from "../../lib/db/products.ts";
+import { isShippable, type Product } from "../../lib/db/products.ts";
 import { isTracked } from "../../lib/stock/stock.ts";
 import { Button } from "../Button.tsx";
 import { FIELD, LABEL } from "./styles.ts";
@@ -24,6 +24,7 @@ export const PRODUCT_FORM_FIELDS = [
   "active",
   "unique",
   "trackStock",
+  "shippable",
 ] as const;
 
 const yes = (on: boolean) => on ? "yes" : "";
@@ -39,6 +40,7 @@ export function productFormValues(product: Product): ProductFormValues {
     active: yes(product.active),
     unique: yes(product.unique),
     trackStock: yes(isTracked(product)),
+    shippable: yes(isShippable(product)),
   };
 }
 
@@ -47,6 +49,7 @@ export const NEW_PRODUCT_VALUES: ProductFormValues = {
   image: "/images/placeholder.svg",
   active: "yes",
   trackStock: "yes",
+  shippable: "yes",
 };
 
 export interface ProductFormProps {
@@ -207,6 +210,13 @@ export function ProductForm(
           name="trackStock"
           label="Track stock"
           help="Count units on hand; without it the product never sells out."
+        />
+        <input type="hidden" name="shippableShown" value="yes" />
+        <Checkbox
+          {...field}
+          name="shippable"
+          label="Ships to the shopper"
+          help="Checkout asks for a delivery address and a shipping method. Untick for digital goods."
         />
       </fieldset>
       <div>

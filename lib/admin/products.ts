@@ -188,6 +188,9 @@ export async function saveProductForm(
     active: ticked(fields.active),
     unique: ticked(fields.unique),
     trackStock: ticked(fields.trackStock),
+    // The form marks that it showed the box: a form without it (an older page, a script)
+    // leaves the flag as it is, rather than reading a missing box as unticked.
+    shippable: fields.shippableShown === "yes" ? ticked(fields.shippable) : undefined,
   };
   // A new product gets its own id, so a create never takes over a product by its slug.
   const id = existing?.id ?? newProductId();

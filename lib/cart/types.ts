@@ -2,6 +2,7 @@
  * The cart as the shopper sees it. Client-safe (no Deno APIs): islands import these types
  * for the JSON the cart API returns.
  */
+import type { Address, Customer } from "../orders/types.ts";
 
 export interface CartLine {
   productId: string;
@@ -30,4 +31,15 @@ export interface CartView {
   currency: string;
   /** Sum of quantities over all lines. */
   count: number;
+}
+
+/**
+ * What the shopper told checkout, kept with the cart (`saveCheckoutDetails` in
+ * lib/cart/details.ts) so Back, a decline and a retry never ask twice. Each part is
+ * optional: the form saves what it has.
+ */
+export interface CheckoutDetails {
+  customer?: Customer;
+  shipping?: Address;
+  shippingRateId?: string;
 }

@@ -3,7 +3,7 @@
  * spreadsheet: importing an export changes nothing. Every product (inactive too), by slug;
  * stock is the level on hand now, and empty for products whose stock is not tracked.
  */
-import { getStock, listProducts, type Product } from "../db/products.ts";
+import { getStock, isShippable, listProducts, type Product } from "../db/products.ts";
 import { toMajorUnits } from "../orders/money.ts";
 import { isTracked } from "../stock/stock.ts";
 import { toCsv } from "./csv.ts";
@@ -21,6 +21,7 @@ export interface ExportedProduct {
   unique: boolean;
   trackStock: boolean;
   stock?: number;
+  shippable: boolean;
 }
 
 export async function exportCatalog(kv: Deno.Kv, format: CatalogFormat): Promise<string> {
@@ -42,6 +43,7 @@ export async function exportCatalog(kv: Deno.Kv, format: CatalogFormat): Promise
       String(r.unique),
       String(r.trackStock),
       r.stock === undefined ? "" : String(r.stock),
+      String(r.shippable),
     ]),
   ]);
 }
@@ -59,5 +61,6 @@ function exported(p: Product, level: number): ExportedProduct {
     unique: p.unique,
     trackStock,
     ...(trackStock ? { stock: level } : {}),
+    shippable: isShippable(p),
   };
 }

@@ -12,7 +12,7 @@
  *    Running it again after a crash finishes the job.
  */
 import { z } from "zod";
-import { getStock, listProducts, type Product } from "../db/products.ts";
+import { getStock, isShippable, listProducts, type Product } from "../db/products.ts";
 import { minorUnitDigits, parseMajorUnits } from "../orders/money.ts";
 import { isTracked } from "../stock/stock.ts";
 import { CsvSyntaxError, parseCsv } from "./csv.ts";
@@ -39,9 +39,11 @@ export const CSV_COLUMNS = [
   "unique",
   "trackStock",
   "stock",
+  "shippable",
 ] as const;
 type CsvColumn = typeof CSV_COLUMNS[number];
-const OPTIONAL_COLUMNS: ReadonlySet<CsvColumn> = new Set(["description", "stock"]);
+/** A file without `shippable` (one written before it) leaves each product's flag as it is. */
+const OPTIONAL_COLUMNS: ReadonlySet<CsvColumn> = new Set(["description", "stock", "shippable"]);
 
 /** More rows than this is not a small shop's catalog; the file is refused as a whole. */
 export const MAX_ROWS = 10_000;
@@ -241,7 +243,7 @@ function csvCellsToInput(
     const cell = cells[column];
     if (cell !== undefined && cell.trim() !== "") input[column] = cell;
   }
-  for (const column of ["active", "unique", "trackStock"] as const) {
+  for (const column of ["active", "unique", "trackStock", "shippable"] as const) {
     const cell = cells[column]?.trim().toLowerCase() ?? "";
     if (cell === "") continue;
     if (TRUE.has(cell)) input[column] = true;
@@ -404,7 +406,11 @@ export async function planImport(kv: Deno.Kv, rows: ImportRow[]): Promise<Import
 function diff(existing: Product, input: ValidProductInput, level: number): FieldChange[] {
   const changes: FieldChange[] = productChanges(existing, input).map((field) => ({
     field,
-    before: field === "trackStock" ? isTracked(existing) : existing[field],
+    before: field === "trackStock"
+      ? isTracked(existing)
+      : field === "shippable"
+      ? isShippable(existing)
+      : existing[field],
     after: input[field],
   }));
   // A level is set only for a tracked product; a product that becomes tracked starts from

@@ -414,10 +414,10 @@ Deno.test("export writes the import's shape: CSV in major units, JSON in minor u
   ok(await importCatalog(kv, csv(MUG, TOWEL, CUP), "csv"));
   const text = await exportCatalog(kv, "csv");
   assert.deepEqual(text.split("\n"), [
-    HEADER,
-    "studio-mug,Studio Mug,Thrown by hand.,65.00,NZD,/images/studio-mug.svg,true,true,true,1",
-    'tea-towel,"Tea Towel, linen","Printed with ""summer"" blossom.",18.90,NZD,/images/tea-towel.svg,true,false,false,',
-    "yen-cup,Yunomi,,1890,JPY,/images/cup.png,false,false,true,7",
+    `${HEADER},shippable`,
+    "studio-mug,Studio Mug,Thrown by hand.,65.00,NZD,/images/studio-mug.svg,true,true,true,1,true",
+    'tea-towel,"Tea Towel, linen","Printed with ""summer"" blossom.",18.90,NZD,/images/tea-towel.svg,true,false,false,,true',
+    "yen-cup,Yunomi,,1890,JPY,/images/cup.png,false,false,true,7,true",
     "",
   ]);
   const json = JSON.parse(await exportCatalog(kv, "json"));
@@ -431,8 +431,25 @@ Deno.test("export writes the import's shape: CSV in major units, JSON in minor u
     active: true,
     unique: false,
     trackStock: false,
+    shippable: true,
   });
   assert.equal(json[2].stock, 7);
+});
+
+Deno.test("shippable: a column sets it, a file without the column keeps each product's flag", async () => {
+  await using kv = await Deno.openKv(":memory:");
+  const towel = TOWEL;
+  ok(await importCatalog(kv, `${HEADER},shippable\n${towel},false\n`, "csv"));
+  const [first] = await listProducts(kv, { includeInactive: true });
+  assert.equal(first.shippable, false);
+  const again = ok(await importCatalog(kv, csv(TOWEL), "csv"));
+  assert.equal(again.plan.counts.unchanged, 1);
+  assert.equal((await listProducts(kv, { includeInactive: true }))[0].shippable, false);
+  const back = ok(await importCatalog(kv, `${HEADER},shippable\n${towel},yes\n`, "csv"));
+  assert.equal(back.plan.counts.changed, 1);
+  assert.equal((await listProducts(kv, { includeInactive: true }))[0].shippable, true);
+  const bad = await importCatalog(kv, `${HEADER},shippable\n${towel},maybe\n`, "csv");
+  assert.ok(!bad.ok);
 });
 
 Deno.test("the sample catalog in the repo imports cleanly", async () => {

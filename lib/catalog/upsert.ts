@@ -10,7 +10,7 @@ import { z } from "zod";
 import { ulid } from "ulid";
 import { boundedAtomic, commitWithRetry } from "../db/atomic.ts";
 import { keys } from "../db/keys.ts";
-import { DuplicateProductError, type Product } from "../db/products.ts";
+import { DuplicateProductError, isShippable, type Product } from "../db/products.ts";
 import { isTracked, setStockLevel } from "../stock/stock.ts";
 
 /** Stripe's largest amount (8 digits in the minor unit: 999,999.99 in a 2-decimal currency). */
@@ -68,6 +68,11 @@ export const ProductInputSchema = z.strictObject({
   active: z.boolean({ error: required("true or false") }),
   unique: z.boolean({ error: required("true or false") }),
   trackStock: z.boolean({ error: required("true or false") }),
+  /**
+   * Whether the product is sent to the shopper (checkout asks for an address). Left out: a
+   * new product ships, an existing one keeps its flag.
+   */
+  shippable: z.boolean({ error: "must be true or false" }).optional(),
   stock: z.number({ error: required("a number") })
     .int("must be a whole number")
     .min(0, "must not be negative")
@@ -102,15 +107,20 @@ export const PRODUCT_FIELDS = [
   "active",
   "unique",
   "trackStock",
+  "shippable",
 ] as const;
 export type ProductField = typeof PRODUCT_FIELDS[number];
 
 /**
  * The names of the product fields (not stock) that `input` would change on `existing`.
- * Products stored before `trackStock` existed are tracked.
+ * Products stored before `trackStock` existed are tracked, before `shippable` ship; a
+ * `shippable` left out changes nothing.
  */
 export function productChanges(existing: Product, input: ValidProductInput): ProductField[] {
   return PRODUCT_FIELDS.filter((field) => {
+    if (field === "shippable") {
+      return input.shippable !== undefined && input.shippable !== isShippable(existing);
+    }
     const before = field === "trackStock" ? isTracked(existing) : existing[field];
     return before !== input[field];
   });
@@ -196,6 +206,7 @@ async function stageProduct(
     active: value.active,
     unique: value.unique,
     trackStock: value.trackStock,
+    shippable: value.shippable ?? (entry.value ? isShippable(entry.value) : true),
   };
   const op = boundedAtomic(kv);
   if (!entry.value) {

@@ -12,11 +12,21 @@ import { ulid } from "ulid";
 import { boundedAtomic, commitWithRetry } from "../db/atomic.ts";
 import { CHECKOUT_REQUEST_TTL_MS, keys } from "../db/keys.ts";
 import { writeNewOrder } from "../db/orders.ts";
-import { getProducts } from "../db/products.ts";
+import { getProducts, isShippable } from "../db/products.ts";
 import { getCart } from "../db/carts.ts";
 import { BusinessRuleError, ConflictError } from "../http/errors.ts";
 import { log } from "../log.ts";
 import { newOrder } from "../orders/order.ts";
+import { sumLines } from "../orders/money.ts";
+import type { CheckoutDetails } from "../cart/types.ts";
+import { getCheckoutDetails } from "../cart/details.ts";
+import {
+  type Delivery,
+  hasDetails,
+  parseCheckoutDetails,
+  resolveDelivery,
+} from "../shipping/delivery.ts";
+import { shopRates } from "../shipping/service.ts";
 import { formatOrderNumber, orderNumberDay } from "../orders/order_number.ts";
 import type { Order, OrderItem } from "../orders/types.ts";
 import type { AppDeps } from "../state.ts";
@@ -51,13 +61,21 @@ const MetadataSchema = z.record(
   z.string().max(500),
 ).refine((m) => Object.keys(m).length <= 20, "at most 20 metadata keys");
 
-/** The body of POST /api/payments/create-checkout-session. Extra fields (a price…) are dropped. */
+/**
+ * The body of POST /api/payments/create-checkout-session. Extra fields (a price…) are
+ * dropped. The shopper's details (`customer`, `shipping`, `shippingRateId`) are taken as
+ * given here and validated by the service (lib/shipping/delivery.ts), so a bad e-mail,
+ * postcode, country or rate is a 422 naming the field, like the other business rules.
+ */
 export const CheckoutRequestSchema = z.object({
   items: z.array(z.object({
     productId: z.string().min(1).max(100),
     quantity: z.number().int().min(1).max(99),
   })).min(1).max(MAX_CART_LINES).optional(),
   metadata: MetadataSchema.optional(),
+  customer: z.unknown().optional(),
+  shipping: z.unknown().optional(),
+  shippingRateId: z.unknown().optional(),
 });
 export type CheckoutRequest = z.infer<typeof CheckoutRequestSchema>;
 
@@ -84,6 +102,12 @@ export interface CheckoutInput extends CheckoutRequest {
 interface Quote {
   items: OrderItem[];
   currency: string;
+  /** The items alone, minor units. */
+  subtotal: number;
+  /** Whether any line is a product that ships (the order then needs an address and a rate). */
+  shippable: boolean;
+  /** The customer and the priced delivery, when the caller gave details. */
+  delivery: Delivery;
   /** Lines of products whose stock is tracked: these are reserved. */
   tracked: StockLine[];
   titles: Map<string, string>;
@@ -107,7 +131,8 @@ export async function createCheckout(deps: AppDeps, input: CheckoutInput): Promi
   const requestKey = input.idempotencyKey && input.owner
     ? keys.checkoutRequest(input.owner, input.idempotencyKey)
     : null;
-  const print = await fingerprint(input);
+  const details = await checkoutDetails(deps.kv, input);
+  const print = await fingerprint(input, details);
   // A key whose placement was abandoned is freed: place again (bounded).
   for (let round = 0; round < 3; round++) {
     if (requestKey) {
@@ -119,6 +144,9 @@ export async function createCheckout(deps: AppDeps, input: CheckoutInput): Promi
       }
     }
     const quote = await priceLines(deps.kv, await requestedLines(deps.kv, input));
+    if (details) {
+      quote.delivery = resolveDelivery(await shopRates(deps.config), details, quote);
+    }
     const placement: Placement = {
       orderId: ulid(deps.now().getTime()),
       requestKey,
@@ -272,6 +300,12 @@ function stageOrder(
     metadata: input.metadata ?? {},
     now,
   });
+  const { customer, shipping } = quote.delivery;
+  if (customer) order.customer = customer;
+  if (shipping) {
+    order.shipping = shipping;
+    order.total = order.subtotal + shipping.amount;
+  }
   writeNewOrder(op, order);
   const lapse = enqueue(op, {
     kind: TASK.lapseCheckout,
@@ -321,14 +355,42 @@ function oneAtATime<T>(kv: Deno.Kv, fn: () => Promise<T>): Promise<T> {
  */
 export async function cartCheckoutKey(kv: Deno.Kv, cartId: string | null): Promise<string> {
   const cart = cartId ? await getCart(kv, cartId) : null;
-  return cart ? `cart-${cart.updatedAt}` : `once-${crypto.randomUUID()}`;
+  if (!cart) return `once-${crypto.randomUUID()}`;
+  // Details changed after Pay (a new address on Back) make a new order, not a refused key.
+  return hasDetails(cart.details)
+    ? `cart-${cart.updatedAt}-${(await sha256(canonicalJson(cart.details))).slice(0, 16)}`
+    : `cart-${cart.updatedAt}`;
+}
+
+/**
+ * The shopper's details this checkout uses: what the request sent (validated: 422 naming
+ * each bad field), else, for a cart checkout, what the cart kept; null for none (the order
+ * is placed as before details existed).
+ */
+async function checkoutDetails(
+  kv: Deno.Kv,
+  input: CheckoutInput,
+): Promise<CheckoutDetails | null> {
+  const sent = {
+    customer: input.customer,
+    shipping: input.shipping,
+    shippingRateId: input.shippingRateId,
+  };
+  if (Object.values(sent).some((v) => v !== undefined)) return parseCheckoutDetails(sent);
+  if (input.items) return null;
+  const saved = await getCheckoutDetails(kv, input.cartId);
+  return hasDetails(saved) ? parseCheckoutDetails(saved) : null;
 }
 
 /**
  * What an Idempotency-Key is bound to: the items as asked for (merged, in a fixed order)
- * and the metadata, or "the cart" for a cart checkout (its page key follows the cart).
+ * and the metadata, or "the cart" for a cart checkout (its page key follows the cart), and
+ * the shopper's details.
  */
-async function fingerprint(input: CheckoutRequest): Promise<string> {
+async function fingerprint(
+  input: CheckoutRequest,
+  details: CheckoutDetails | null,
+): Promise<string> {
   const merged = new Map<string, number>();
   for (const { productId, quantity } of input.items ?? []) {
     merged.set(productId, (merged.get(productId) ?? 0) + quantity);
@@ -336,9 +398,26 @@ async function fingerprint(input: CheckoutRequest): Promise<string> {
   const canonical = JSON.stringify({
     items: input.items ? [...merged].sort(([a], [b]) => a < b ? -1 : a > b ? 1 : 0) : "cart",
     metadata: Object.entries(input.metadata ?? {}).sort(([a], [b]) => a < b ? -1 : 1),
+    // Absent for callers that send none, so their keys keep their old fingerprints.
+    ...(details ? { details: canonicalJson(details) } : {}),
   });
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(canonical));
+  return await sha256(canonical);
+}
+
+async function sha256(text: string): Promise<string> {
+  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
   return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/** JSON with object keys sorted at every level, so equal values give equal text. */
+function canonicalJson(value: unknown): string {
+  return JSON.stringify(
+    value,
+    (_key, v) =>
+      v && typeof v === "object" && !Array.isArray(v)
+        ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => a < b ? -1 : a > b ? 1 : 0))
+        : v,
+  );
 }
 
 /**
@@ -444,7 +523,16 @@ async function priceLines(kv: Deno.Kv, lines: StockLine[]): Promise<Quote> {
     );
   }
   const units = lines.reduce((sum, l) => sum + l.quantity, 0);
-  return { items, currency: [...currencies][0], tracked, titles, units };
+  return {
+    items,
+    currency: [...currencies][0],
+    subtotal: sumLines(items),
+    shippable: lines.some(({ productId }) => isShippable(products.get(productId)!)),
+    delivery: { customer: null, shipping: null },
+    tracked,
+    titles,
+    units,
+  };
 }
 
 /**

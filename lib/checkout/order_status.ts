@@ -10,7 +10,7 @@ import { keys, PROVIDER_CHECK_TTL_MS } from "../db/keys.ts";
 import { findOrderIdBySession, getOrder } from "../db/orders.ts";
 import { recordFact } from "../facts/record_fact.ts";
 import { NotFoundError } from "../http/errors.ts";
-import { metadataEmail } from "../notify/address.ts";
+import { knownEmail } from "../notify/address.ts";
 import { paymentUnderReview } from "../orders/attention.ts";
 import { normaliseOrder, type PublicOrderView, publicView } from "../orders/order.ts";
 import type { Order } from "../orders/types.ts";
@@ -34,7 +34,7 @@ export const PROVIDER_CHECK_WINDOW_MS = 5_000;
  * and recorded; only a person can say it is enough.
  */
 export function shopperView(stored: Order): ShopperOrderView {
-  const view = { ...publicView(stored), emailKnown: metadataEmail(stored) !== null };
+  const view = { ...publicView(stored), emailKnown: knownEmail(stored) !== null };
   if (!paymentUnderReview(normaliseOrder(stored))) return view;
   return { ...view, status: "under_review", paymentStatus: "under_review", amounts: null };
 }

@@ -19,9 +19,11 @@ import { ConflictError, NotFoundError } from "../http/errors.ts";
 import { log } from "../log.ts";
 import { paymentUnderReview } from "../orders/attention.ts";
 import { isPaid } from "../orders/order.ts";
-import type { FactSource, Order } from "../orders/types.ts";
+import { type FactSource, FORGOTTEN, type Order } from "../orders/types.ts";
 import {
   type CheckoutSession,
+  type CreateSessionInput,
+  type LineItemInput,
   ProviderError,
   ProviderRejectedError,
 } from "../payments/provider.ts";
@@ -202,17 +204,60 @@ async function createFor(deps: AppDeps, order: Order, plan: Plan): Promise<Check
     orderNumber: order.number,
     attempt: plan.attempt,
     try: plan.try,
-    items: order.items.map((i) => ({
-      title: i.title,
-      unitAmount: i.unitAmount,
-      quantity: i.quantity,
-    })),
+    items: providerLineItems(order),
     currency: order.currency,
     successUrl: `${origin}/checkout/success?session_id={CHECKOUT_SESSION_ID}`,
     cancelUrl: `${origin}/checkout/cancel?order=${order.id}&token=${token}`,
     expiresAt: plan.expiresAt,
     metadata: order.metadata,
+    ...providerPrefill(order),
   });
+}
+
+/**
+ * What the provider is asked to charge: the order's items and, when it ships for a fee,
+ * the shipping as a line of its own ("Shipping: Standard"), so the provider's total is the
+ * order's total. Every session of an order (first, resumed, retried) sends the same lines.
+ */
+export function providerLineItems(order: Order): LineItemInput[] {
+  const lines: LineItemInput[] = order.items.map((i) => ({
+    title: i.title,
+    unitAmount: i.unitAmount,
+    quantity: i.quantity,
+  }));
+  if (order.shipping && order.shipping.amount > 0) {
+    lines.push({
+      title: `Shipping: ${order.shipping.label}`,
+      unitAmount: order.shipping.amount,
+      quantity: 1,
+    });
+  }
+  return lines;
+}
+
+/** The e-mail and the address the payment page is prefilled with (a forgotten customer's are not sent). */
+export function providerPrefill(
+  order: Order,
+): Pick<CreateSessionInput, "customerEmail" | "shipping"> {
+  const prefill: Pick<CreateSessionInput, "customerEmail" | "shipping"> = {};
+  const email = order.customer?.email;
+  if (email && email !== FORGOTTEN) prefill.customerEmail = email;
+  const address = order.shipping?.address;
+  if (address && address.name !== FORGOTTEN) {
+    prefill.shipping = {
+      name: address.name,
+      line1: address.line1,
+      city: address.city,
+      postalCode: address.postalCode,
+      country: address.country,
+      ...(address.line2 ? { line2: address.line2 } : {}),
+      ...(address.region ? { region: address.region } : {}),
+      ...(order.customer?.phone && order.customer.phone !== FORGOTTEN
+        ? { phone: order.customer.phone }
+        : {}),
+    };
+  }
+  return prefill;
 }
 
 /** Ties the session to the order; a session that cannot be tied is closed at the provider. */

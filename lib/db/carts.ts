@@ -5,6 +5,7 @@
  */
 import { commitWithRetry } from "./atomic.ts";
 import { CART_TTL_MS, keys } from "./keys.ts";
+import type { CheckoutDetails } from "../cart/types.ts";
 
 export interface CartItem {
   productId: string;
@@ -14,8 +15,10 @@ export interface CartItem {
 export interface Cart {
   id: string;
   items: CartItem[];
-  /** ISO time of the last write. */
+  /** ISO time of the last change of the items (saving details leaves it alone). */
   updatedAt: string;
+  /** What the shopper told checkout (lib/cart/details.ts); kept while the cart lives. */
+  details?: CheckoutDetails;
 }
 
 /** A new unguessable cart id: the signed cookie holding it is the cart's only credential. */
@@ -57,11 +60,32 @@ export async function updateCart(
     const items = await change(current);
     if (items === null) return { op: null, result: current };
     const next: Cart = { id: cartId, items, updatedAt: now.toISOString() };
+    if (current.details) next.details = current.details;
     const op = kv.atomic().check(entry);
     guard?.(op);
     // An emptied cart is deleted rather than kept alive for another 30 days.
     if (items.length === 0) op.delete(key);
     else op.set(key, next, { expireIn: CART_TTL_MS });
     return { op, result: next };
+  });
+}
+
+/**
+ * Keeps the shopper's checkout details with the cart (checked against concurrent writes;
+ * the items and their `updatedAt` stay as they are). False when there is no cart to keep
+ * them with.
+ */
+export async function setCartDetails(
+  kv: Deno.Kv,
+  cartId: string,
+  details: CheckoutDetails,
+): Promise<boolean> {
+  const key = keys.cart(cartId);
+  return await commitWithRetry(async () => {
+    const entry = await kv.get<Cart>(key);
+    if (!entry.value) return { op: null, result: false };
+    const op = kv.atomic().check(entry)
+      .set(key, { ...entry.value, details }, { expireIn: CART_TTL_MS });
+    return { op, result: true };
   });
 }

@@ -29,11 +29,17 @@ export const ProductSchema = z.object({
    * lack it and are tracked (read it with `isTracked` from lib/stock/stock.ts).
    */
   trackStock: z.boolean().default(true),
+  /**
+   * Whether the product is sent to the shopper (a delivery address and a shipping rate at
+   * checkout). Digital goods are not. Products stored before the flag lack it and ship
+   * (read it with `isShippable`).
+   */
+  shippable: z.boolean().default(true),
 });
 
-/** A product as stored (and as read: `trackStock` may be missing on older records). */
+/** A product as stored (and as read: `trackStock`, `shippable` may be missing on older records). */
 export type Product = z.infer<typeof ProductSchema>;
-/** A product as written by callers: `trackStock` defaults to true. */
+/** A product as written by callers: `trackStock` and `shippable` default to true. */
 export type ProductInput = z.input<typeof ProductSchema>;
 
 /** The product's id or slug is taken (the edge answers 409). */
@@ -130,6 +136,13 @@ export async function getStock(kv: Deno.Kv, productIds: string[]): Promise<Map<s
   return new Map(unique.map((id, i) => [id, entries[i].value ?? 0]));
 }
 
+/** Whether the product ships; products stored before the flag existed do. */
+export function isShippable(
+  product: Pick<Product, "shippable"> | { shippable?: boolean },
+): boolean {
+  return product.shippable !== false;
+}
+
 /** A valid, active product with random id and slug, for tests. */
 export function randomProduct(overrides: Partial<Product> = {}): Product {
   const suffix = crypto.randomUUID().slice(0, 8);
@@ -144,6 +157,7 @@ export function randomProduct(overrides: Partial<Product> = {}): Product {
     active: true,
     unique: false,
     trackStock: true,
+    shippable: true,
     ...overrides,
   };
 }

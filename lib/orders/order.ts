@@ -4,7 +4,14 @@
  */
 import { fulfillmentHold } from "./attention.ts";
 import { assertQuantity, lineTotal, normaliseCurrency, sumLines } from "./money.ts";
-import type { LegacyOrderStatus, Order, OrderItem, OrderStatus, PaymentStatus } from "./types.ts";
+import type {
+  Address,
+  LegacyOrderStatus,
+  Order,
+  OrderItem,
+  OrderStatus,
+  PaymentStatus,
+} from "./types.ts";
 
 export interface NewOrderInput {
   /** Time-ordered id (ULID). */
@@ -104,8 +111,42 @@ export interface PublicOrderView {
   subtotal: number;
   total: number;
   currency: string;
+  /** Where the goods go and how, as chosen at checkout; null when nothing ships. */
+  delivery: { address: Address; method: string; amount: number } | null;
+  /** The e-mail the receipt goes to (the owner's own); null when none was given. */
+  email: string | null;
+  /** How it was paid, when the provider said: "card" with its brand and last four. */
+  paymentMethod: PublicPaymentMethod | null;
   createdAt: string;
   updatedAt: string;
+}
+
+/** The payment method as a shopper may see it: never more than a brand and four digits. */
+export interface PublicPaymentMethod {
+  type: string;
+  brand?: string;
+  last4?: string;
+}
+
+/**
+ * The payment method recorded on the order (`payment.method`, when the provider gave one),
+ * read defensively: only a short type, a brand and four digits ever leave.
+ */
+function paymentMethodOf(payment: Order["payment"]): PublicPaymentMethod | null {
+  const raw = (payment as { method?: unknown }).method;
+  if (typeof raw !== "object" || raw === null) return null;
+  const m = raw as Record<string, unknown>;
+  const word = (v: unknown) => typeof v === "string" && /^[\w -]{1,30}$/.test(v) ? v : undefined;
+  const card = typeof m.card === "object" && m.card !== null
+    ? m.card as Record<string, unknown>
+    : m;
+  const brand = word(card.brand);
+  const last4 = typeof card.last4 === "string" && /^\d{4}$/.test(card.last4)
+    ? card.last4
+    : undefined;
+  const type = word(m.type) ?? (brand || last4 ? "card" : undefined);
+  if (!type) return null;
+  return { type, ...(brand ? { brand } : {}), ...(last4 ? { last4 } : {}) };
 }
 
 export function publicView(stored: Order): PublicOrderView {
@@ -127,6 +168,15 @@ export function publicView(stored: Order): PublicOrderView {
     subtotal: order.subtotal,
     total: order.total,
     currency: order.currency,
+    delivery: order.shipping
+      ? {
+        address: order.shipping.address,
+        method: order.shipping.label,
+        amount: order.shipping.amount,
+      }
+      : null,
+    email: order.customer?.email ?? null,
+    paymentMethod: paymentMethodOf(order.payment),
     createdAt: order.createdAt,
     updatedAt: order.updatedAt,
   };

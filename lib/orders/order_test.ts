@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { canFulfill, isPaid, isPayable, newOrder, normaliseOrder, publicView } from "./order.ts";
 import { AT, orderIn, T0, TOTAL } from "./order_fixtures.ts";
 import { apply } from "./transitions.ts";
-import { ORDER_STATUSES, type OrderStatus } from "./types.ts";
+import { type Order, ORDER_STATUSES, type OrderStatus, type PaymentMethod } from "./types.ts";
 
 const input = () => ({
   id: "01JORDER0000000000000000BB",
@@ -89,6 +89,9 @@ Deno.test("publicView shows the order without cart, metadata or provider ids", (
     subtotal: TOTAL,
     total: TOTAL,
     currency: "nzd",
+    delivery: null,
+    email: null,
+    paymentMethod: null,
     createdAt: "2026-03-04T10:00:00.000Z",
     updatedAt: "2026-03-04T10:00:00.000Z",
   });
@@ -96,6 +99,38 @@ Deno.test("publicView shows the order without cart, metadata or provider ids", (
   for (const secret of ["cart_1", "spring", "cs_1", "pi_1", "p_tee", "task_dead"]) {
     assert.ok(!json.includes(secret), secret);
   }
+});
+
+Deno.test("publicView shows the owner's delivery, e-mail and card brand and last four, nothing more", () => {
+  const stored = orderIn("paid");
+  const address = {
+    name: "Kiri Tane",
+    line1: "12 Cuba Street",
+    city: "Wellington",
+    postalCode: "6011",
+    country: "NZ",
+  };
+  const withMethod = (method: unknown): Order => ({
+    ...stored,
+    customer: { email: "kiri@example.nz", phone: "+64 21 555 0123" },
+    shipping: { address, rateId: "express", label: "Express", amount: 1200 },
+    payment: { ...stored.payment, method: method as PaymentMethod },
+  });
+  const view = publicView(withMethod({ brand: "visa", last4: "4242", fingerprint: "fp_secret" }));
+  assert.deepEqual(view.delivery, { address, method: "Express", amount: 1200 });
+  assert.equal(view.email, "kiri@example.nz");
+  assert.deepEqual(view.paymentMethod, { type: "card", brand: "visa", last4: "4242" });
+  const json = JSON.stringify(view);
+  for (const secret of ["fp_secret", "+64 21", 'express"']) {
+    assert.ok(!json.includes(secret), secret);
+  }
+  // Whatever else the provider's record holds, only a plain brand and four digits leave.
+  assert.deepEqual(publicView(withMethod({ brand: "mastercard", last4: "44" })).paymentMethod, {
+    type: "card",
+    brand: "mastercard",
+  });
+  assert.equal(publicView(withMethod({ brand: "<script>", last4: "x" })).paymentMethod, null);
+  assert.equal(publicView(withMethod(null)).paymentMethod, null);
 });
 
 Deno.test("publicView's amounts are what was paid and refunded, none for a payment in another currency", () => {

@@ -30,6 +30,27 @@ export interface CreateSessionInput {
   expiresAt: number;
   /** Extra metadata; `order_id` and `order_number` are always set by the provider. */
   metadata: Record<string, string>;
+  /** Prefills the payment page's e-mail (Stripe `customer_email`). */
+  customerEmail?: string;
+  /**
+   * Where the goods go, for the provider's records (Stripe `payment_intent_data.shipping`).
+   * The shipping charge itself travels as a line item in `items`, so the provider's total
+   * equals the order's.
+   */
+  shipping?: ShippingAddressInput;
+}
+
+/** A delivery address as the provider is told it. */
+export interface ShippingAddressInput {
+  name: string;
+  phone?: string;
+  line1: string;
+  line2?: string;
+  city: string;
+  region?: string;
+  postalCode: string;
+  /** ISO 3166-1 alpha-2. */
+  country: string;
 }
 
 export type SessionStatus = "open" | "complete" | "expired";

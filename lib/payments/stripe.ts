@@ -14,6 +14,7 @@ import {
   ProviderUnavailableError,
   type RefundInput,
   type RefundResult,
+  type ShippingAddressInput,
 } from "./provider.ts";
 import { currencyConversion, stripeId, stripeMetadata } from "./stripe_events.ts";
 import { createWebhookVerifier } from "./webhook_signature.ts";
@@ -120,9 +121,11 @@ export function createStripeProvider(
         // decline from an earlier attempt (they name no session) from one of this attempt.
         payment_intent_data: {
           metadata: { ...ours, checkout_attempt: String(input.attempt) },
+          ...(input.shipping ? { shipping: stripeShipping(input.shipping) } : {}),
         },
         expires_at: input.expiresAt,
       };
+      if (input.customerEmail) params.customer_email = input.customerEmail;
       const tryNumber = input.try ?? 1;
       const idempotencyKey = `checkout:${input.orderId}:${input.attempt}` +
         (tryNumber > 1 ? `:${tryNumber}` : "");
@@ -180,6 +183,21 @@ export function createStripeProvider(
       return verifier.verify(rawBody, headers.get("stripe-signature"));
     },
   };
+}
+
+/** Stripe's shipping hash: the address the payment intent (and its charge) records. */
+function stripeShipping(
+  a: ShippingAddressInput,
+): Stripe.Checkout.SessionCreateParams.PaymentIntentData.Shipping {
+  const address: Stripe.Checkout.SessionCreateParams.PaymentIntentData.Shipping["address"] = {
+    line1: a.line1,
+    city: a.city,
+    postal_code: a.postalCode,
+    country: a.country,
+  };
+  if (a.line2) address.line2 = a.line2;
+  if (a.region) address.state = a.region;
+  return { name: a.name, address, ...(a.phone ? { phone: a.phone } : {}) };
 }
 
 function toSession(s: z.infer<typeof SessionObject>): CheckoutSession {

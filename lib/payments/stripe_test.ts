@@ -292,6 +292,7 @@ Deno.test("parseWebhook verifies a signed body and it maps to a fact", async () 
       paymentIntentId,
       amount: 8900,
       currency: "nzd",
+      customerEmail: "kiri@example.nz",
     },
   });
 });

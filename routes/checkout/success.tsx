@@ -7,6 +7,7 @@
  */
 import type { Handlers, PageProps } from "$fresh/types.ts";
 import { CartSummary } from "@/components/CartSummary.tsx";
+import { OrderDelivery } from "@/components/OrderDelivery.tsx";
 import { OrderItems } from "@/components/OrderItems.tsx";
 import { OrderProblem, orderProblemTitle } from "@/components/OrderProblem.tsx";
 import { Page, type PageMeta } from "@/components/Page.tsx";
@@ -21,7 +22,14 @@ import type { ShopState } from "../_middleware.ts";
 type Data =
   & PageMeta
   & (
-    | { found: true; sessionId: string; order: ShopperOrderView; token: string }
+    | {
+      found: true;
+      sessionId: string;
+      order: ShopperOrderView;
+      token: string;
+      statusUrl: string;
+      taxLabel: string;
+    }
     | { found: false }
   );
 
@@ -43,7 +51,7 @@ export const handler: Handlers<Data, ShopState> = {
       if (err instanceof NotFoundError) return await missing();
       throw err;
     }
-    const { token } = await orderLinks(ctx.state.secret, order.id);
+    const { token, statusUrl } = await orderLinks(ctx.state.secret, order.id);
     return ctx.render({
       title: `Order ${order.number}`,
       // A paid order's items leave the cart: the header's count follows.
@@ -52,13 +60,15 @@ export const handler: Handlers<Data, ShopState> = {
       sessionId: parsed.data,
       order,
       token,
+      statusUrl,
+      taxLabel: ctx.state.config.taxLabel,
     }, { headers: PRIVATE });
   },
 };
 
 export default function CheckoutSuccess({ data }: PageProps<Data>) {
   if (!data.found) return <OrderProblem kind="unknown_session" />;
-  const { order, sessionId, token } = data;
+  const { order, sessionId, token, statusUrl, taxLabel } = data;
   const placed = new Date(order.createdAt).toLocaleDateString("en-NZ", {
     day: "numeric",
     month: "long",
@@ -86,12 +96,18 @@ export default function CheckoutSuccess({ data }: PageProps<Data>) {
             emailKnown={order.emailKnown}
           />
           <OrderItems items={order.items} currency={order.currency} label="Items in this order" />
+          <OrderDelivery order={order} receiptUrl={statusUrl} />
         </div>
         <CartSummary
           heading="Order total"
           subtotal={order.subtotal}
           total={order.total}
           currency={order.currency}
+          shipping={order.delivery && {
+            label: order.delivery.method,
+            amount: order.delivery.amount,
+          }}
+          taxLabel={taxLabel}
         />
       </div>
     </Page>

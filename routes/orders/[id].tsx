@@ -7,6 +7,7 @@
 import type { Handlers, PageProps } from "$fresh/types.ts";
 import { LinkButton } from "@/components/Button.tsx";
 import { CartSummary } from "@/components/CartSummary.tsx";
+import { OrderDelivery } from "@/components/OrderDelivery.tsx";
 import { OrderItems } from "@/components/OrderItems.tsx";
 import {
   OrderProblem,
@@ -33,7 +34,13 @@ import type { ShopState } from "../_middleware.ts";
 type Data =
   & PageMeta
   & (
-    | { problem: null; order: ShopperOrderView; token: string; statusUrl: string }
+    | {
+      problem: null;
+      order: ShopperOrderView;
+      token: string;
+      statusUrl: string;
+      taxLabel: string;
+    }
     | { problem: OrderProblemKind }
   );
 
@@ -55,9 +62,13 @@ export const handler: Handlers<Data, ShopState> = {
       throw err;
     }
     const links = await orderLinks(ctx.state.secret, order.id);
-    return ctx.render({ title: `Order ${order.number}`, problem: null, order, ...links }, {
-      headers: PRIVATE,
-    });
+    return ctx.render({
+      title: `Order ${order.number}`,
+      problem: null,
+      order,
+      ...links,
+      taxLabel: ctx.state.config.taxLabel,
+    }, { headers: PRIVATE });
   },
 };
 
@@ -79,7 +90,7 @@ const dateTime = (iso: string) =>
 
 export default function OrderStatusPage({ data }: PageProps<Data>) {
   if (data.problem) return <OrderProblem kind={data.problem} />;
-  const { order, token, statusUrl } = data;
+  const { order, token, statusUrl, taxLabel } = data;
   const state = checkoutState(order.status);
   const payable = canRetry(order.status);
   return (
@@ -125,6 +136,7 @@ export default function OrderStatusPage({ data }: PageProps<Data>) {
             <p class="mt-4 text-sm leading-relaxed text-stone-700">{orderExplanation(order)}</p>
           </section>
           <OrderItems items={order.items} currency={order.currency} label="Items in this order" />
+          <OrderDelivery order={order} receiptUrl={statusUrl} />
         </div>
         <CartSummary
           heading="Order total"
@@ -132,6 +144,11 @@ export default function OrderStatusPage({ data }: PageProps<Data>) {
           total={order.total}
           currency={order.currency}
           amounts={order.amounts}
+          shipping={order.delivery && {
+            label: order.delivery.method,
+            amount: order.delivery.amount,
+          }}
+          taxLabel={taxLabel}
         >
           {payable && <RetryPayment orderId={order.id} token={token} />}
           {state === "pending" && (

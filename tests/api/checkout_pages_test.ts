@@ -67,9 +67,12 @@ Deno.test("/checkout reviews the cart with unit prices, quantities, total and cu
   assert.equal(review.status, 200);
   assert.match(review.html, /Flat White Blend, 250 g[\s\S]*Quantity<\/span> 2[\s\S]*\$18\.90/);
   assert.match(review.html, /Ethiopia Guji, 250 g[\s\S]*\$22\.90/);
-  assert.match(review.html, /data-cart-total="true">\$60\.70<\/span> <span[^>]*>NZD/);
+  // The items, then the cheapest rate of the shop's first country as its own line.
+  assert.match(review.html, /data-cart-subtotal="true">\$60\.70</);
+  assert.match(review.html, /data-shipping-amount="true">\$6\.00</);
+  assert.match(review.html, /data-cart-total="true">\$66\.70<\/span> <span[^>]*>NZD/);
   assert.match(review.html, /<form method="post" action="\/checkout">/);
-  assert.match(review.html, /Pay \$60\.70/);
+  assert.match(review.html, /Pay \$66\.70/);
   assert.match(review.html, /"PayButton":"\/_fresh\/js\/PayButton-[\w-]+\.js"/);
   const again = await page(app, "/checkout", cookie);
   assert.equal(keyOf(again.html), keyOf(review.html), "Back and Pay again resumes one order");

@@ -18,6 +18,7 @@ import {
   startShop,
 } from "../support/browser.ts";
 import {
+  fillCheckoutDetails,
   payOnHostedPage,
   statusTitle,
   STEP_MS,
@@ -102,8 +103,9 @@ async function shopperBuys(shop: Runtime, page: Page) {
   await expectAccessible(page, "the cart holding the new product");
   await page.getByRole("link", { name: "Checkout" }).click();
   await page.waitForURL(`${shop.url}/checkout`);
+  await fillCheckoutDetails(page);
   await expectAccessible(page, "the checkout review");
-  await page.getByRole("button", { name: "Pay $12.40" }).click();
+  await page.getByRole("button", { name: "Pay $18.40" }).click();
   await page.waitForURL(/\/pay\/cs_test_/);
   await expectAccessible(page, "the emulator's hosted payment page");
   await payOnHostedPage(page, "4242 4242 4242 4242");

@@ -71,17 +71,57 @@ export function journey(
   });
 }
 
-/** Puts `quantity` of the product at `slug` in the shopper's cart through the cart API. */
-export async function fillCart(shop: Runtime, page: Page, slug: string, quantity = 1) {
+/** The shopper every journey checks out as: a New Zealand address, standard delivery. */
+export const SHOPPER = {
+  email: "kiri@example.nz",
+  name: "Kiri Tane",
+  line1: "12 Cuba Street",
+  city: "Wellington",
+  postalCode: "6011",
+  country: "NZ",
+  shippingRateId: "standard",
+} as const;
+
+/**
+ * Puts `quantity` of the product at `slug` in the shopper's cart through the cart API, and
+ * keeps SHOPPER's details with the cart as the checkout form does (its no-JS "show delivery
+ * options" post), so /checkout opens pre-filled and Pay goes straight to the payment page.
+ */
+export async function fillCart(
+  shop: Runtime,
+  page: Page,
+  slug: string,
+  quantity = 1,
+  { details = true }: { details?: boolean } = {},
+) {
   const res = await page.request.post(`${shop.url}/api/cart/items`, {
     data: { productId: `prod_${slug.replaceAll("-", "_")}`, quantity },
   });
   assert.equal(res.status(), 200, await res.text());
+  if (!details) return;
+  const saved = await page.request.post(`${shop.url}/checkout`, {
+    form: { ...SHOPPER, intent: "update" },
+    maxRedirects: 0,
+  });
+  assert.equal(saved.status(), 303, await saved.text());
+}
+
+/** On /checkout: types SHOPPER's e-mail and address into the form, as a shopper would. */
+export async function fillCheckoutDetails(page: Page) {
+  await page.getByLabel("E-mail").fill(SHOPPER.email);
+  await page.getByLabel("Full name").fill(SHOPPER.name);
+  await page.getByLabel("Address line 1").fill(SHOPPER.line1);
+  await page.getByLabel("Town or city").fill(SHOPPER.city);
+  await page.getByLabel("Postcode").fill(SHOPPER.postalCode);
+  await page.getByLabel("Country").selectOption(SHOPPER.country);
 }
 
 /** On the emulator's hosted page: pay with a card number or pick the bank debit. */
 export async function payOnHostedPage(page: Page, card: string | "bank_debit") {
   await page.waitForURL(/\/pay\/cs_test_/);
+  // The page asks for an e-mail when checkout did not prefill one (customer_email).
+  const email = page.locator("input#email");
+  if (await email.count()) await email.fill("shopper@example.com");
   if (card === "bank_debit") {
     await page.getByLabel("Bank debit (settles later; test account succeeds)").check();
   } else {

@@ -6,7 +6,7 @@
 import { formatMoney } from "../../orders/money.ts";
 import { isCurrency, minimumCharge } from "./money.ts";
 import { invalidParam, type Params, StripeApiError } from "./params.ts";
-import type { NewSession } from "./store.ts";
+import type { IntentShipping, NewSession } from "./store.ts";
 
 const MIN_EXPIRY_SECONDS = 30 * 60;
 const MAX_EXPIRY_SECONDS = 24 * 60 * 60;
@@ -83,6 +83,7 @@ export function readNewSession(params: Params, nowSeconds: number): NewSession {
       metadata: params.metadata("payment_intent_data[metadata]"),
       description: params.string("payment_intent_data[description]", { max: 1000 }) ??
         null,
+      shipping: readShipping(params),
     },
   };
   params.assertAllRead();
@@ -149,6 +150,35 @@ function readLineItems(params: Params): NewSession["lineItems"] {
     );
   }
   return items;
+}
+
+/**
+ * `payment_intent_data[shipping]`: Stripe requires `name` and `address[line1]` once the
+ * hash is given; the rest is optional. Absent: null.
+ */
+function readShipping(params: Params): IntentShipping | null {
+  const at = "payment_intent_data[shipping]";
+  const given = ["[name]", "[phone]", "[address][line1]", "[address][line2]"]
+    .concat(["[address][city]", "[address][state]", "[address][postal_code]"])
+    .concat(["[address][country]"])
+    .some((field) => params.string(`${at}${field}`) !== undefined);
+  if (!given) return null;
+  const country = params.string(`${at}[address][country]`, { max: 2 }) ?? null;
+  if (country !== null && !/^[A-Z]{2}$/.test(country)) {
+    throw invalidParam(`${at}[address][country]`, `Country '${country}' is unknown.`);
+  }
+  return {
+    name: params.string(`${at}[name]`, { required: true, max: 5000 }),
+    phone: params.string(`${at}[phone]`, { max: 20 }) ?? null,
+    address: {
+      line1: params.string(`${at}[address][line1]`, { required: true, max: 5000 }),
+      line2: params.string(`${at}[address][line2]`, { max: 5000 }) ?? null,
+      city: params.string(`${at}[address][city]`, { max: 5000 }) ?? null,
+      state: params.string(`${at}[address][state]`, { max: 5000 }) ?? null,
+      postal_code: params.string(`${at}[address][postal_code]`, { max: 5000 }) ?? null,
+      country,
+    },
+  };
 }
 
 function readUrl(params: Params, key: string): string | null {
