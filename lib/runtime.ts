@@ -94,10 +94,11 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
         timeoutMs: config.fulfillment.timeoutMs,
       },
       receipt: {
-        mail: createMailTransport(config),
+        mail: createMailTransport(config, kv),
         provider,
         from: config.mail.from,
         publicOrigin: config.publicOrigin,
+        secret,
       },
       alert: {
         sink: createAlertSink({ slackWebhookUrl: config.slackWebhookUrl }),

@@ -18,6 +18,8 @@ export const TASK = {
   fulfil: "fulfil",
   /** E-mail the receipt of one payment, at most once (lib/notify/receipt_task.ts). */
   sendReceipt: "send_receipt",
+  /** E-mail the shopper that the order shipped, at most once per order (receipt_task.ts). */
+  sendShippedNotice: "send_shipped_notice",
   /** Tell people an order needs attention (lib/notify/alert_task.ts). */
   alert: "alert",
   /** Apply provider events kept until this order became known (lib/facts/kept_events.ts). */
@@ -65,6 +67,8 @@ function tasksFor(followUp: FollowUp, order: Order): string[] {
       return [TASK.fulfil];
     case "send_receipt":
       return [TASK.sendReceipt];
+    case "send_shipped_notice":
+      return [TASK.sendShippedNotice];
     case "alert":
       return [TASK.alert];
   }

@@ -9,7 +9,11 @@ import { getOrder } from "../db/orders.ts";
 import { removeOrderedItems } from "../cart/service.ts";
 import { fulfilHandler, type FulfilTaskOptions } from "../fulfilment/task.ts";
 import { alertHandler, type AlertTaskOptions } from "../notify/alert_task.ts";
-import { receiptHandler, type ReceiptTaskOptions } from "../notify/receipt_task.ts";
+import {
+  receiptHandler,
+  type ReceiptTaskOptions,
+  shippedNoticeHandler,
+} from "../notify/receipt_task.ts";
 import type { Order } from "../orders/types.ts";
 import { guardClaim, markDone, type Task } from "../tasks/outbox.ts";
 import { compensate } from "../stock/compensation.ts";
@@ -127,6 +131,7 @@ export const orderTaskHandlers: Record<string, TaskHandler> = {
 /** What the handlers that reach outside need: adapters and settings from the config. */
 export interface OperationsDeps {
   fulfil: FulfilTaskOptions;
+  /** Receipts and shipped notices: the mail transport and how to link the order. */
   receipt: ReceiptTaskOptions;
   alert: AlertTaskOptions;
 }
@@ -137,6 +142,7 @@ export function createOrderTaskHandlers(ops: OperationsDeps): Record<string, Tas
     ...orderTaskHandlers,
     [TASK.fulfil]: fulfilHandler(ops.fulfil),
     [TASK.sendReceipt]: receiptHandler(ops.receipt),
+    [TASK.sendShippedNotice]: shippedNoticeHandler(ops.receipt),
     [TASK.alert]: alertHandler(ops.alert),
   };
 }

@@ -4,7 +4,7 @@
  * after a timeout cannot ship twice at a supplier that honours the key. A 2xx answer with
  * `{externalId}` (or `{id}`) is success; anything else throws and the task retries.
  */
-import type { Order } from "../orders/types.ts";
+import type { Address, Customer, Order } from "../orders/types.ts";
 import { type FulfilmentAdapter, FulfilmentError } from "./adapter.ts";
 import { SIGNATURE_HEADER, signBody } from "./signature.ts";
 
@@ -25,6 +25,13 @@ export interface FulfilmentRequest {
   currency: string;
   metadata: Record<string, string>;
   createdAt: string;
+  /** Who bought it, or null when the order never said (an API order that sent none). */
+  customer: Customer | null;
+  /**
+   * Where it goes and how: the delivery address, the rate chosen and what it cost (minor
+   * units, in `currency`); null when nothing in the order ships.
+   */
+  shipping: { address: Address; rateId: string; label: string; amount: number } | null;
 }
 
 export function fulfilmentRequest(order: Order): FulfilmentRequest {
@@ -42,6 +49,21 @@ export function fulfilmentRequest(order: Order): FulfilmentRequest {
     currency: order.currency,
     metadata: order.metadata,
     createdAt: order.createdAt,
+    customer: order.customer
+      ? {
+        email: order.customer.email,
+        ...(order.customer.name ? { name: order.customer.name } : {}),
+        ...(order.customer.phone ? { phone: order.customer.phone } : {}),
+      }
+      : null,
+    shipping: order.shipping
+      ? {
+        address: { ...order.shipping.address },
+        rateId: order.shipping.rateId,
+        label: order.shipping.label,
+        amount: order.shipping.amount,
+      }
+      : null,
   };
 }
 

@@ -81,3 +81,35 @@ Deno.test("the demo adapter's failure switch: never, once per order, always", as
   await assert.rejects(always.fulfil(order, opts()), FulfilmentError);
   await assert.rejects(always.fulfil(order, opts()), FulfilmentError);
 });
+
+Deno.test("the payload carries the customer and the delivery address (null when absent)", async () => {
+  const shipped = {
+    ...orderIn("paid"),
+    customer: { email: "kiri@example.nz", name: "Kiri Tai", phone: "+64 21 000 000" },
+    shipping: {
+      address: {
+        name: "Kiri Tai",
+        line1: "1 Queen Street",
+        city: "Auckland",
+        region: "Auckland",
+        postalCode: "1010",
+        country: "NZ",
+      },
+      rateId: "nz_standard",
+      label: "Standard",
+      amount: 500,
+    },
+  };
+  await using supplier = startTestReceiver(() => Response.json({ externalId: "ship_1" }));
+  const adapter = createHttpAdapter({ url: supplier.url, secret: SECRET });
+  await adapter.fulfil(shipped, opts());
+  const body = supplier.requests[0].json as Record<string, unknown>;
+  assert.deepEqual(body.customer, shipped.customer);
+  assert.deepEqual(body.shipping, shipped.shipping);
+  const plain = fulfilmentRequest(orderIn("paid"));
+  assert.equal(plain.customer, null);
+  assert.equal(plain.shipping, null);
+  const demo = createDemoAdapter();
+  await demo.fulfil(shipped, opts());
+  assert.deepEqual(demo.received.get(shipped.id), fulfilmentRequest(shipped));
+});

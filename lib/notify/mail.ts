@@ -1,11 +1,13 @@
 /**
- * Mail transports for receipts: the log by default, or an HTTP mail API when MAIL_API_URL is
- * set (POST `{from, to, subject, text, html}` with `Authorization: Bearer MAIL_API_KEY` and
+ * Mail transports for receipts and shipped notices: an HTTP mail API when MAIL_API_URL is
+ * set; without it, the KV outbox (outbox.ts, read at /admin/mail) in development and test and
+ * the log in production. The HTTP API gets (POST `{from, to, subject, text, html}` with `Authorization: Bearer MAIL_API_KEY` and
  * an `Idempotency-Key` header, which providers such as Resend and Postmark honour).
  */
 import type { Config } from "../config.ts";
 import { log } from "../log.ts";
 import { postJson } from "./http_post.ts";
+import { createKvOutboxTransport } from "./outbox.ts";
 
 export interface MailMessage {
   from: string;
@@ -21,6 +23,8 @@ export interface SendOptions {
   /** What a log may name the message by: the order number. Never a link, which can be a
    * credential (a success URL's session id shows the order to whoever holds it). */
   reference: string;
+  /** The order the message is about (the outbox links it). */
+  orderId?: string;
   signal: AbortSignal;
 }
 
@@ -34,7 +38,8 @@ export interface MailTransport {
 export const logTransport: MailTransport = {
   name: "log",
   send(message, { idempotencyKey, reference }) {
-    log("info", "receipt (not e-mailed: no mail API configured)", {
+    const what = idempotencyKey.startsWith("shipped:") ? "shipped notice" : "receipt";
+    log("info", `${what} (not e-mailed: no mail API configured)`, {
       order: reference,
       to: message.to,
       subject: message.subject,
@@ -71,8 +76,16 @@ function readId(text: string): string | null {
   }
 }
 
-/** The configured transport: the HTTP mail API when MAIL_API_URL is set, else the log. */
-export function createMailTransport(config: Config): MailTransport {
+/**
+ * The configured transport: the HTTP mail API when MAIL_API_URL is set; else, outside
+ * production, the KV outbox (when `kv` is given); else the log.
+ */
+export function createMailTransport(config: Config, kv?: Deno.Kv): MailTransport {
   const { apiUrl, apiKey } = config.mail;
-  return apiUrl ? createHttpMailTransport({ url: apiUrl, apiKey }) : logTransport;
+  if (apiUrl) return createHttpMailTransport({ url: apiUrl, apiKey });
+  if (config.env !== "production" && kv) return createKvOutboxTransport(kv);
+  return logTransport;
 }
+
+/** The sender when MAIL_FROM is unset (only allowed without a mail API). */
+export const DEFAULT_FROM = "Settle <shop@localhost>";

@@ -55,6 +55,27 @@ function received(order: Order, fact: PaymentFact): Received {
   return { sessionId, paymentIntentId, ...counted, presentment: beside };
 }
 
+/**
+ * What the provider said about who paid and how, kept where the order has nothing yet: the
+ * e-mail it collected becomes the customer of an order that had none (one that was
+ * forgotten stays forgotten), and the card fills an empty payment method. Returns whether
+ * anything changed. Applied with the payment, and also for a repeat of it (see `apply`), as
+ * the session's event (with the e-mail) and the intent's (with the card) come in any order.
+ */
+export function recordPaymentDetails(order: Order, fact: PaymentFact): boolean {
+  let changed = false;
+  const email = fact.customerEmail?.trim();
+  if (email && !order.customer) {
+    order.customer = { email };
+    changed = true;
+  }
+  if (fact.method && !order.payment.method) {
+    order.payment.method = { brand: fact.method.brand, last4: fact.method.last4 };
+    changed = true;
+  }
+  return changed;
+}
+
 /** Counts money in without touching the order's status. */
 function receive(order: Order, payment: Received): void {
   const pay = order.payment;
@@ -123,6 +144,7 @@ export function paymentSucceeded(
   assertAmount(fact.amount, "payment amount");
   if (isDuplicatePayment(order, fact)) return duplicate();
   const payment = received(order, fact);
+  recordPaymentDetails(order, fact);
   if (isPaid(order)) {
     receive(order, payment);
     settleRefundStatus(order);

@@ -441,3 +441,68 @@ Deno.test("impossible amounts throw instead of being recorded", () => {
     assert.throws(() => apply(orderIn("paid"), issued("re_x", amount), AT), RangeError);
   }
 });
+
+Deno.test("who paid and how: the payment's e-mail and card fill what the order lacks, in either order", () => {
+  const card = { brand: "visa", last4: "4242" };
+  const rows: {
+    name: string;
+    order: Order;
+    facts: Fact[];
+    customer: Order["customer"];
+    method: Order["payment"]["method"];
+    outcomes: string[];
+  }[] = [
+    {
+      name: "session's e-mail first, then the intent's card (a duplicate) still records it",
+      order: pendingOrder(),
+      facts: [pay("pi_1", { customerEmail: "kiri@example.nz" }), pay("pi_1", { method: card })],
+      customer: { email: "kiri@example.nz" },
+      method: card,
+      outcomes: ["applied", "duplicate"],
+    },
+    {
+      name: "the intent's card first, then the session's e-mail",
+      order: pendingOrder(),
+      facts: [pay("pi_1", { method: card }), pay("pi_1", { customerEmail: "kiri@example.nz" })],
+      customer: { email: "kiri@example.nz" },
+      method: card,
+      outcomes: ["applied", "duplicate"],
+    },
+    {
+      name: "a customer asked at checkout is kept over the provider's e-mail",
+      order: { ...pendingOrder(), customer: { email: "asked@example.nz", name: "Kiri" } },
+      facts: [pay("pi_1", { customerEmail: "other@example.nz" })],
+      customer: { email: "asked@example.nz", name: "Kiri" },
+      method: undefined,
+      outcomes: ["applied"],
+    },
+    {
+      name: "a forgotten customer stays forgotten",
+      order: { ...orderIn("paid"), customer: { email: "[forgotten]" } },
+      facts: [pay("pi_1", { customerEmail: "kiri@example.nz", method: card })],
+      customer: { email: "[forgotten]" },
+      method: card,
+      outcomes: ["duplicate"],
+    },
+    {
+      name: "nothing named, nothing recorded",
+      order: pendingOrder(),
+      facts: [pay("pi_1")],
+      customer: undefined,
+      method: undefined,
+      outcomes: ["applied"],
+    },
+  ];
+  for (const row of rows) {
+    let order = row.order;
+    const outcomes: string[] = [];
+    for (const fact of row.facts) {
+      const t = apply(order, fact, AT);
+      outcomes.push(t.outcome.kind);
+      order = t.order;
+    }
+    assert.deepEqual(outcomes, row.outcomes, row.name);
+    assert.deepEqual(order.customer ?? undefined, row.customer ?? undefined, row.name);
+    assert.deepEqual(order.payment.method ?? undefined, row.method ?? undefined, row.name);
+  }
+});

@@ -11,16 +11,23 @@
 import { addAttention, fulfillmentHold, hasAttention, removeAttention } from "./attention.ts";
 import { canFulfill, isPaid, normaliseOrder } from "./order.ts";
 import { assertAmount, formatMoney } from "./money.ts";
-import { manuallyPaid, paymentSucceeded, refunded, refundIssued } from "./payment_facts.ts";
+import {
+  manuallyPaid,
+  paymentSucceeded,
+  recordPaymentDetails,
+  refunded,
+  refundIssued,
+} from "./payment_facts.ts";
 import { applied, duplicate, flagged, ignored, type Verdict } from "./verdict.ts";
-import type {
-  Fact,
-  FactKind,
-  FactSource,
-  FollowUp,
-  HistoryEntry,
-  Order,
-  Transition,
+import {
+  type Fact,
+  type FactKind,
+  type FactSource,
+  type FollowUp,
+  FORGOTTEN,
+  type HistoryEntry,
+  type Order,
+  type Transition,
 } from "./types.ts";
 
 type Rule<K extends FactKind> = (
@@ -191,7 +198,8 @@ const rules: { [K in FactKind]: Rule<K> } = {
     };
     // "Paid but fulfilment failed" stops being true once the goods are out.
     removeAttention(order, "fulfillment_failed");
-    return applied();
+    // Only the first success gets here (a repeat is a duplicate): one notice per order.
+    return applied(["send_shipped_notice"]);
   },
 
   fulfillment_failed(order, fact, at) {
@@ -256,7 +264,36 @@ const rules: { [K in FactKind]: Rule<K> } = {
     addAttention(order, { reason: fact.reason, at, detail: fact.detail });
     return flagged(fact.reason, ["alert"]);
   },
+
+  customer_forgotten(order) {
+    // Nothing personal left (already forgotten, or never given): nothing to record.
+    return forgetCustomer(order) ? applied() : duplicate();
+  },
 };
+
+/**
+ * Replaces the personal data of `order` in place with FORGOTTEN: the customer's e-mail,
+ * name and phone, the delivery address but its country (kept for tax records), and an
+ * e-mail an API caller put in the metadata. True when anything was replaced.
+ */
+export function forgetCustomer(order: Order): boolean {
+  let changed = false;
+  const forget = <T extends object>(record: T, fields: (keyof T)[]) => {
+    for (const field of fields) {
+      const value = record[field];
+      if (typeof value === "string" && value !== FORGOTTEN) {
+        (record as Record<keyof T, unknown>)[field] = FORGOTTEN;
+        changed = true;
+      }
+    }
+  };
+  if (order.customer) forget(order.customer, ["email", "name", "phone"]);
+  if (order.shipping) {
+    forget(order.shipping.address, ["name", "line1", "line2", "city", "region", "postalCode"]);
+  }
+  forget(order.metadata, ["email"]);
+  return changed;
+}
 
 /**
  * The next state of `order` after `fact`, at ISO time `at`. Never changes its arguments.
@@ -277,6 +314,11 @@ export function apply(order: Order, fact: Fact, at: string): Transition {
   const unchanged = normaliseOrder(structuredClone(order));
   unchanged.historySeq = next.historySeq;
   unchanged.updatedAt = at;
+  // The one exception: a repeat of a payment may name the shopper's e-mail or card that the
+  // first report of it did not (the session's event and the intent's each carry one).
+  if (fact.kind === "payment_succeeded" && verdict.outcome.kind === "duplicate") {
+    recordPaymentDetails(unchanged, fact);
+  }
   return { order: unchanged, ...verdict };
 }
 

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { AT, orderIn, TOTAL } from "./order_fixtures.ts";
 import { apply, historyEntry } from "./transitions.ts";
 import type { Fact, FactKind, FactSource, FollowUp, Order, Outcome } from "./types.ts";
-import { ORDER_STATUSES, PAYMENT_STATUSES } from "./types.ts";
+import { FORGOTTEN, ORDER_STATUSES, PAYMENT_STATUSES } from "./types.ts";
 
 /** One fact of each kind, as the table applies it to every status. */
 const FACTS: { [K in FactKind]: Extract<Fact, { kind: K }> } = {
@@ -47,6 +47,7 @@ const FACTS: { [K in FactKind]: Extract<Fact, { kind: K }> } = {
   stock_released: { kind: "stock_released" },
   task_dead: { kind: "task_dead", taskKind: "send_receipt", error: "smtp 550" },
   flag_raised: { kind: "flag_raised", reason: "metadata_mismatch", detail: "evt_1 names o_2" },
+  customer_forgotten: { kind: "customer_forgotten" },
 };
 
 /**
@@ -64,6 +65,11 @@ const DISPUTE: Cell = ["flagged:dispute", "=", ["alert"]];
 const TASK_DEAD: Cell = ["flagged:task_dead", "=", ["alert"]];
 const FLAG_RAISED: Cell = ["flagged:metadata_mismatch", "=", ["alert"]];
 const ACK: Cell = ["applied", "="];
+/**
+ * The fixtures hold no personal data, so there is nothing to forget; with a customer it
+ * applies in every state ("forgetting a customer" below).
+ */
+const FORGET: Cell = DUP;
 /** On an order holding no money: facts that need some, and shipping. */
 const UNPAID = {
   refunded: NOT_ALLOWED,
@@ -112,7 +118,7 @@ const STATES: Record<string, () => Order> = {
 
 const NA = "not_attempted";
 
-/** What every (state, fact kind) pair must do: 11 states × 19 kinds; "=" is unchanged. */
+/** What every (state, fact kind) pair must do: 11 states × 20 kinds; "=" is unchanged. */
 const TABLE: Record<string, Record<FactKind, Cell>> = {
   "pending/pending": {
     payment_succeeded: ["applied", `paid/paid/${NA}`, ["on_paid"]],
@@ -130,6 +136,7 @@ const TABLE: Record<string, Record<FactKind, Cell>> = {
     stock_released: ["applied", "="],
     task_dead: TASK_DEAD,
     flag_raised: FLAG_RAISED,
+    customer_forgotten: FORGET,
   },
   "pending/pending, no session": {
     payment_succeeded: ["applied", `paid/paid/${NA}`, ["on_paid"]],
@@ -146,6 +153,7 @@ const TABLE: Record<string, Record<FactKind, Cell>> = {
     stock_released: ["applied", "="],
     task_dead: TASK_DEAD,
     flag_raised: FLAG_RAISED,
+    customer_forgotten: FORGET,
   },
   "failed/failed": {
     payment_succeeded: ["applied", `paid/paid/${NA}`, ["on_paid"]],
@@ -162,6 +170,7 @@ const TABLE: Record<string, Record<FactKind, Cell>> = {
     stock_released: ["applied", "="],
     task_dead: TASK_DEAD,
     flag_raised: FLAG_RAISED,
+    customer_forgotten: FORGET,
   },
   "expired/expired": {
     payment_succeeded: ["flagged:paid_after_expiry", `paid/paid/${NA}`, ["alert"]],
@@ -178,6 +187,7 @@ const TABLE: Record<string, Record<FactKind, Cell>> = {
     stock_released: DUP,
     task_dead: TASK_DEAD,
     flag_raised: FLAG_RAISED,
+    customer_forgotten: FORGET,
   },
   "cancelled/pending": {
     payment_succeeded: ["flagged:paid_after_cancel", `paid/paid/${NA}`, ["alert"]],
@@ -194,6 +204,7 @@ const TABLE: Record<string, Record<FactKind, Cell>> = {
     stock_released: DUP,
     task_dead: TASK_DEAD,
     flag_raised: FLAG_RAISED,
+    customer_forgotten: FORGET,
   },
   "paid/paid": {
     payment_succeeded: ["flagged:second_payment", "=", ["alert"]],
@@ -203,11 +214,12 @@ const TABLE: Record<string, Record<FactKind, Cell>> = {
     dispute_opened: DISPUTE,
     attention_acknowledged: ACK,
     fulfillment_started: ["applied", "paid/paid/pending"],
-    fulfillment_succeeded: ["applied", "fulfilled/paid/success"],
+    fulfillment_succeeded: ["applied", "fulfilled/paid/success", ["send_shipped_notice"]],
     fulfillment_failed: ["flagged:fulfillment_failed", "paid/paid/failed", ["alert"]],
     stock_committed: ["applied", "=", ["fulfil", "send_receipt"]],
     task_dead: TASK_DEAD,
     flag_raised: FLAG_RAISED,
+    customer_forgotten: FORGET,
   },
   // A partial refund holds nothing: the order ships as if paid in full.
   "paid/partially_refunded": {
@@ -219,7 +231,9 @@ const TABLE: Record<string, Record<FactKind, Cell>> = {
     dispute_opened: DISPUTE,
     attention_acknowledged: ACK,
     fulfillment_started: ["applied", "paid/partially_refunded/pending"],
-    fulfillment_succeeded: ["applied", "fulfilled/partially_refunded/success"],
+    fulfillment_succeeded: ["applied", "fulfilled/partially_refunded/success", [
+      "send_shipped_notice",
+    ]],
     fulfillment_failed: [
       "flagged:fulfillment_failed",
       "paid/partially_refunded/failed",
@@ -228,6 +242,7 @@ const TABLE: Record<string, Record<FactKind, Cell>> = {
     stock_committed: ["applied", "=", ["fulfil", "send_receipt"]],
     task_dead: TASK_DEAD,
     flag_raised: FLAG_RAISED,
+    customer_forgotten: FORGET,
   },
   // A full refund before shipping holds it: nothing starts, but an attempt already under way
   // is still recorded, whatever the supplier says.
@@ -241,11 +256,12 @@ const TABLE: Record<string, Record<FactKind, Cell>> = {
     dispute_opened: DISPUTE,
     attention_acknowledged: ACK,
     fulfillment_started: NOT_ALLOWED,
-    fulfillment_succeeded: ["applied", "fulfilled/refunded/success"],
+    fulfillment_succeeded: ["applied", "fulfilled/refunded/success", ["send_shipped_notice"]],
     fulfillment_failed: ["flagged:fulfillment_failed", "paid/refunded/failed", ["alert"]],
     stock_committed: ["applied", "="],
     task_dead: TASK_DEAD,
     flag_raised: FLAG_RAISED,
+    customer_forgotten: FORGET,
   },
   "fulfilled/paid": {
     payment_succeeded: ["flagged:second_payment", "=", ["alert"]],
@@ -257,6 +273,7 @@ const TABLE: Record<string, Record<FactKind, Cell>> = {
     ...SHIPPED,
     task_dead: TASK_DEAD,
     flag_raised: FLAG_RAISED,
+    customer_forgotten: FORGET,
   },
   "fulfilled/partially_refunded": {
     payment_succeeded: ["flagged:second_payment", "=", ["alert"]],
@@ -269,6 +286,7 @@ const TABLE: Record<string, Record<FactKind, Cell>> = {
     ...SHIPPED,
     task_dead: TASK_DEAD,
     flag_raised: FLAG_RAISED,
+    customer_forgotten: FORGET,
   },
   "fulfilled/refunded": {
     payment_succeeded: [
@@ -285,6 +303,7 @@ const TABLE: Record<string, Record<FactKind, Cell>> = {
     ...SHIPPED,
     task_dead: TASK_DEAD,
     flag_raised: FLAG_RAISED,
+    customer_forgotten: FORGET,
   },
 };
 
@@ -380,4 +399,48 @@ Deno.test("historyEntry takes the new seq and the statuses either side", () => {
     from: "pending",
     to: "paid",
   });
+});
+
+Deno.test("forgetting a customer: personal fields read FORGOTTEN in every state, money stays", () => {
+  for (const [name, make] of Object.entries(STATES)) {
+    const before = make();
+    before.customer = { email: "ana@example.nz", name: "Ana Tūī", phone: "+64 21 000 0000" };
+    before.shipping = {
+      address: {
+        name: "Ana Tūī",
+        line1: "1 Queen St",
+        line2: "Flat 2",
+        city: "Auckland",
+        postalCode: "1010",
+        country: "NZ",
+      },
+      rateId: "nz_standard",
+      label: "Standard",
+      amount: 500,
+    };
+    before.metadata = { ...before.metadata, email: "ana@example.nz" };
+    const t = apply(before, FACTS.customer_forgotten, AT);
+    assert.equal(label(t.outcome), "applied", name);
+    assert.deepEqual(t.followUps, []);
+    assert.equal(statuses(t.order), statuses(before), name);
+    assert.deepEqual(t.order.customer, { email: FORGOTTEN, name: FORGOTTEN, phone: FORGOTTEN });
+    assert.deepEqual(t.order.shipping!.address, {
+      name: FORGOTTEN,
+      line1: FORGOTTEN,
+      line2: FORGOTTEN,
+      city: FORGOTTEN,
+      postalCode: FORGOTTEN,
+      country: "NZ",
+    });
+    assert.equal(t.order.metadata.email, FORGOTTEN);
+    assert.equal(t.order.metadata.campaign, "spring");
+    assert.deepEqual(t.order.payment, before.payment, "the money records stay");
+    assert.deepEqual([t.order.total, t.order.items], [before.total, before.items]);
+    assert.deepEqual(
+      { ...t.order.shipping, address: null },
+      { ...before.shipping, address: null },
+      "the rate and its price stay",
+    );
+    assert.equal(label(apply(t.order, FACTS.customer_forgotten, AT).outcome), DUP, "once only");
+  }
 });

@@ -124,6 +124,17 @@ export interface Payment {
    * stored before it existed still type-check.
    */
   refunds?: RefundRecord[];
+  /**
+   * The card that paid (brand and last four) when the provider said; null or absent when it
+   * did not (a bank debit, a manual payment, an older order).
+   */
+  method?: PaymentMethod | null;
+}
+
+/** How a payment was made, as the provider names it: `{brand: "visa", last4: "4242"}`. */
+export interface PaymentMethod {
+  brand: string;
+  last4: string;
 }
 
 /** One refund made through the provider, as it numbered it. */
@@ -222,6 +233,10 @@ export type Fact =
      * the domain compares whichever side is in the order's currency.
      */
     presentment?: Money;
+    /** The e-mail the provider collected from the shopper, when it names one. */
+    customerEmail?: string;
+    /** The card that paid, when the provider names it. */
+    method?: PaymentMethod;
   }
   /** Checkout completed but the (async) payment has not settled yet. */
   | { kind: "payment_processing"; sessionId: string | null; paymentIntentId: string | null }
@@ -269,7 +284,12 @@ export type Fact =
     kind: "flag_raised";
     reason: Extract<AttentionReason, "metadata_mismatch" | "unverified_payment">;
     detail: string;
-  };
+  }
+  /**
+   * An admin forgot the order's customer: e-mail, name, phone and the delivery address (all
+   * but its country) read FORGOTTEN; money, items and shipping price stay.
+   */
+  | { kind: "customer_forgotten" };
 
 export type FactKind = Fact["kind"];
 
@@ -293,6 +313,8 @@ export type FollowUp =
   | "release_stock"
   | "fulfil"
   | "send_receipt"
+  /** The shopper hears their order shipped (once: only the first fulfilment success asks). */
+  | "send_shipped_notice"
   | "alert";
 
 export interface Transition {

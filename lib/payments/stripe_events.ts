@@ -8,7 +8,7 @@
  * and answers 200.
  */
 import { z } from "zod";
-import type { Fact, Money } from "../orders/types.ts";
+import type { Fact, Money, PaymentMethod } from "../orders/types.ts";
 import type { VerifiedEvent } from "./provider.ts";
 
 /** What the webhook service uses to find the order, most specific first. */
@@ -63,6 +63,27 @@ const presentmentDetails = z.object({
   presentment_currency: currency,
 }).nullish();
 
+/**
+ * Who paid and how: read leniently, as extras. A missing or odd value is simply not
+ * recorded; it never makes the payment's event malformed.
+ */
+const EMAIL = /^[^\s@<>,]+@[^\s@<>,]+\.[^\s@<>,]+$/;
+const optionalEmail = z.unknown().transform((v) => {
+  const email = typeof v === "string" ? v.trim() : "";
+  return email.length <= 254 && EMAIL.test(email) ? email : undefined;
+}).optional();
+const cardDetails = z.object({
+  card: z.object({
+    brand: z.string().min(1).max(32),
+    last4: z.string().regex(/^[0-9]{4}$/),
+  }),
+}).transform((d): PaymentMethod => ({ brand: d.card.brand, last4: d.card.last4 }));
+/** `payment_method_details.card` of a charge (or of an emulator PaymentIntent). */
+const optionalCard = z.unknown().transform((v) => {
+  const parsed = cardDetails.safeParse(v);
+  return parsed.success ? parsed.data : undefined;
+}).optional();
+
 const SessionObject = z.object({
   id: providerId,
   payment_status: z.enum(["paid", "unpaid", "no_payment_required"]),
@@ -72,6 +93,8 @@ const SessionObject = z.object({
   presentment_details: presentmentDetails,
   payment_intent: stripeId.nullish(),
   metadata: stripeMetadata,
+  customer_details: z.object({ email: optionalEmail }).nullish().catch(null),
+  customer_email: optionalEmail,
 });
 type Session = z.infer<typeof SessionObject>;
 
@@ -81,6 +104,10 @@ const PaymentIntentObject = z.object({
   currency,
   presentment_details: presentmentDetails,
   metadata: stripeMetadata,
+  receipt_email: optionalEmail,
+  /** The emulator copies the charge's here; Stripe has it on an expanded `latest_charge`. */
+  payment_method_details: optionalCard,
+  latest_charge: z.unknown().optional(),
   last_payment_error: z.object({
     message: providerText.nullish(),
     code: providerText.nullish(),
@@ -154,6 +181,22 @@ function presentment(
   };
 }
 
+/** The shopper's e-mail as the session reports it, when it is a plausible one. */
+function sessionEmail(s: Session): { customerEmail?: string } {
+  const email = s.customer_details?.email ?? s.customer_email;
+  return email ? { customerEmail: email } : {};
+}
+
+/** The card of a payment intent: its own details, else its expanded latest charge's. */
+function intentMethod(pi: z.infer<typeof PaymentIntentObject>): { method?: PaymentMethod } {
+  const charge = pi.latest_charge as { payment_method_details?: unknown } | null | undefined;
+  const method = pi.payment_method_details ??
+    (typeof charge === "object" && charge !== null
+      ? optionalCard.parse(charge.payment_method_details)
+      : undefined);
+  return method ? { method } : {};
+}
+
 function sessionPaid(s: Session, zero = false): Fact {
   const amount = zero ? 0 : s.currency_conversion?.amount_total ?? s.amount_total;
   const currency = s.currency_conversion?.source_currency ?? s.currency;
@@ -171,6 +214,7 @@ function sessionPaid(s: Session, zero = false): Fact {
     amount,
     currency,
     ...(zero ? {} : presentment(shopper, currency)),
+    ...sessionEmail(s),
   };
 }
 
@@ -218,6 +262,8 @@ const MAPPERS: Record<string, Mapper> = {
       amount: pi.amount_received,
       currency: pi.currency,
       ...presentment(pi.presentment_details, pi.currency),
+      ...(pi.receipt_email ? { customerEmail: pi.receipt_email } : {}),
+      ...intentMethod(pi),
     };
     return { orderRef: ref(pi.metadata?.order_id, undefined, pi.id), fact };
   },

@@ -34,6 +34,7 @@ Deno.test("checkout.session.completed, paid → payment_succeeded with every ref
       paymentIntentId: PI,
       amount: 8900,
       currency: "nzd",
+      customerEmail: "kiri@example.nz",
     },
   });
 });
@@ -88,6 +89,7 @@ Deno.test("checkout.session.completed, no_payment_required → payment_succeeded
         paymentIntentId: null,
         amount: 0,
         currency: "nzd",
+        customerEmail: "kiri@example.nz",
       },
     });
   }
@@ -134,6 +136,7 @@ Deno.test("async_payment_succeeded → payment_succeeded; async_payment_failed �
     paymentIntentId: PI,
     amount: 8900,
     currency: "nzd",
+    customerEmail: "kiri@example.nz",
   });
   const failed = toFact(
     event(
@@ -379,4 +382,61 @@ Deno.test("the handled types are exactly the ones Settle subscribes to", () => {
     "payment_intent.payment_failed",
     "payment_intent.succeeded",
   ]);
+});
+
+Deno.test("who paid and how: the session's e-mail, the intent's card; odd values are dropped", () => {
+  const rows: [string, unknown, Record<string, unknown>][] = [
+    // [event, object, what the payment fact adds]
+    ["checkout.session.completed", session(), { customerEmail: "kiri@example.nz" }],
+    [
+      "checkout.session.completed",
+      session({ customer_details: null, customer_email: " ana@example.com " }),
+      { customerEmail: "ana@example.com" },
+    ],
+    [
+      "checkout.session.completed",
+      session({ customer_details: { email: "not an address" } }),
+      {},
+    ],
+    ["checkout.session.completed", session({ customer_details: "junk" }), {}],
+    [
+      "payment_intent.succeeded",
+      paymentIntent({
+        receipt_email: "kiri@example.nz",
+        payment_method_details: { type: "card", card: { brand: "visa", last4: "4242" } },
+      }),
+      { customerEmail: "kiri@example.nz", method: { brand: "visa", last4: "4242" } },
+    ],
+    [
+      "payment_intent.succeeded",
+      paymentIntent({
+        latest_charge: {
+          id: "ch_1",
+          payment_method_details: { card: { brand: "amex", last4: "0005" } },
+        },
+      }),
+      { method: { brand: "amex", last4: "0005" } },
+    ],
+    [
+      "payment_intent.succeeded",
+      paymentIntent({
+        payment_method_details: { type: "card", card: { brand: "visa", last4: "42" } },
+      }),
+      {},
+    ],
+    [
+      "payment_intent.succeeded",
+      paymentIntent({ payment_method_details: { type: "bank_debit" } }),
+      {},
+    ],
+  ];
+  for (const [type, object, extra] of rows) {
+    const mapped = toFact(event(type, object));
+    assert.ok("fact" in mapped, `${type}: ${JSON.stringify(mapped)}`);
+    const fact = mapped.fact as Record<string, unknown>;
+    const got = Object.fromEntries(
+      ["customerEmail", "method"].filter((k) => k in fact).map((k) => [k, fact[k]]),
+    );
+    assert.deepEqual(got, extra, JSON.stringify(object).slice(0, 120));
+  }
 });

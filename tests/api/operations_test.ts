@@ -86,9 +86,12 @@ Deno.test("a paid order is fulfilled and its receipt e-mailed once", async () =>
     "fulfil",
     "lapse_checkout",
     "send_receipt",
+    "send_shipped_notice",
   ]);
-  assertEquals(mail.requests.length, 1);
-  const email = mail.requests[0].json as Record<string, string>;
+  // The receipt and, once fulfilled, the shipped notice.
+  assertEquals(mail.requests.length, 2);
+  const email = mail.requests.find((r) => r.headers.get("idempotency-key")?.startsWith("receipt:"))!
+    .json as Record<string, string>;
   assertEquals([email.from, email.to], ["shop@example.com", "kiri@example.nz"]);
   ok(email.subject.includes(s.orderNumber), email.subject);
 });

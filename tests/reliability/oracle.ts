@@ -63,7 +63,8 @@ function expectedTasks(exp: Expected, placed: PlacedOrder): string[] {
   if (exp.state === "expired") kinds.push("release_stock");
   if (exp.state !== "paid") return kinds.sort();
   // The suite's refunds are partial: a full one would hold shipping, depending on timing.
-  kinds.push("commit_stock", "fulfil", "send_receipt");
+  // Fulfilled once, so one shipped notice (it ends "no address" without metadata.email).
+  kinds.push("commit_stock", "fulfil", "send_receipt", "send_shipped_notice");
   if (placed.viaCart) kinds.push("trim_cart");
   // Each extra payment and each dispute is flagged, and a flag raises an alert.
   const alerts = exp.paidIntents.length - 1 + exp.disputes;

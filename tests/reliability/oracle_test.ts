@@ -26,8 +26,8 @@ Deno.test("the oracle passes a paid order and catches money counted twice, a los
     app.emulator!.pay(placed.id, TEST_CARDS.success);
     await eventually(async () => {
       const tasks = await listOrderTasks(app.kv, placed.orderId);
-      // The paid flow's three, beside the checkout's retired lapse.
-      const paidFlow = ["commit_stock", "fulfil", "send_receipt"];
+      // The paid flow's four, beside the checkout's retired lapse.
+      const paidFlow = ["commit_stock", "fulfil", "send_receipt", "send_shipped_notice"];
       return paidFlow.every((k) => tasks.some((t) => t.kind === k)) &&
         tasks.every((t) => t.status === "done");
     });

@@ -8,21 +8,28 @@ import { html } from "hono/html";
 import type { HtmlEscapedString } from "hono/utils/html";
 import { BANK_DEBIT, TEST_CARDS } from "./cards.ts";
 import { formatMoney } from "../../orders/money.ts";
-import { type PayResult, successRedirect } from "./payments.ts";
+import { type PayerDetails, type PayResult, successRedirect } from "./payments.ts";
 import type { SessionRecord, Store } from "./store.ts";
 
 export interface PageOptions {
   store: Store;
   /** Runs a payment attempt exactly as `emulator.pay()` does. */
-  pay: (sessionId: string, choice: string) => PayResult;
+  pay: (sessionId: string, choice: string, payer?: PayerDetails) => PayResult;
 }
+
+/** What Stripe Checkout accepts as an e-mail, near enough: one plausible address. */
+const EMAIL = /^[^\s@<>,]+@[^\s@<>,]+\.[^\s@<>,]+$/;
 
 type Markup = HtmlEscapedString | Promise<HtmlEscapedString>;
 
 interface FormState {
   method: string;
   cardNumber: string;
+  /** What the shopper typed in the e-mail field (shown only when none was prefilled). */
+  email: string;
   error?: string;
+  /** The error is about the e-mail field. */
+  emailError?: boolean;
 }
 
 export function pageRoutes({ store, pay }: PageOptions): Hono {
@@ -32,7 +39,7 @@ export function pageRoutes({ store, pay }: PageOptions): Hono {
     const record = store.session(c.req.param("id"));
     if (!record) return notFound(c);
     if (record.session.status !== "open") return c.html(closedPage(record));
-    return c.html(formPage(record, { method: "card", cardNumber: "" }));
+    return c.html(formPage(record, { method: "card", cardNumber: "", email: "" }));
   });
 
   app.post("/pay/:id", async (c) => {
@@ -41,7 +48,18 @@ export function pageRoutes({ store, pay }: PageOptions): Hono {
     const form = await c.req.parseBody();
     const method = String(form.method ?? "card");
     const cardNumber = String(form.card_number ?? "");
-    const result = pay(id, method === "card" ? cardNumber : method);
+    const email = String(form.email ?? "").trim().slice(0, 800);
+    const asking = store.session(id)!.session.customer_email === null;
+    if (asking && !EMAIL.test(email)) {
+      const record = store.session(id)!;
+      if (record.session.status !== "open") return c.html(closedPage(record), 409);
+      const error = email ? "Enter a valid e-mail address." : "Enter your e-mail address.";
+      return c.html(
+        formPage(record, { method, cardNumber, email, error, emailError: true }),
+        400,
+      );
+    }
+    const result = pay(id, method === "card" ? cardNumber : method, asking ? { email } : {});
     const record = store.session(id)!;
     switch (result.status) {
       case "succeeded":
@@ -54,13 +72,14 @@ export function pageRoutes({ store, pay }: PageOptions): Hono {
           formPage(record, {
             method,
             cardNumber,
+            email,
             error: result.decline.message,
           }),
           402,
         );
       case "invalid":
         return c.html(
-          formPage(record, { method, cardNumber, error: result.message }),
+          formPage(record, { method, cardNumber, email, error: result.message }),
           400,
         );
       case "unavailable":
@@ -105,6 +124,7 @@ function formPage(record: SessionRecord, state: FormState): Markup {
           <p class="total"><span>Total</span> <span>${total}</span></p>
           ${error}
           <form method="post">
+        ${emailField(session.customer_email, state)}
         <fieldset>
           <legend>Payment method</legend>
           <label><input type="radio" name="method" value="card" ${checked(
@@ -125,7 +145,7 @@ function formPage(record: SessionRecord, state: FormState): Markup {
           <input id="card_number" name="card_number" inputmode="numeric"
             autocomplete="cc-number"
             placeholder="4242 4242 4242 4242" value="${state.cardNumber}"
-            aria-describedby="card-help${state.error ? " pay-error" : ""}">
+            aria-describedby="card-help${state.error && !state.emailError ? " pay-error" : ""}">
         </p>
         <p id="card-help" class="help">Test cards: ${TEST_CARDS
           .success} succeeds,
@@ -139,6 +159,26 @@ function formPage(record: SessionRecord, state: FormState): Markup {
             : ""}
     `,
   );
+}
+
+/**
+ * Stripe Checkout asks for the e-mail unless the session was created with `customer_email`,
+ * which it shows instead (read-only).
+ */
+function emailField(prefilled: string | null, state: FormState): Markup {
+  if (prefilled !== null) {
+    return html`<p class="help" id="paying-as">Paying as <strong>${prefilled}</strong></p>`;
+  }
+  const described = `email-help${state.emailError ? " pay-error" : ""}`;
+  return html`
+    <p>
+      <label for="email">Email</label>
+      <input id="email" name="email" type="email" required autocomplete="email"
+        value="${state.email}" aria-describedby="${described}"
+        ${state.emailError ? html`aria-invalid="true" autofocus` : ""}>
+    </p>
+    <p id="email-help" class="help">Your receipt and order updates go here.</p>
+  `;
 }
 
 function closedPage(record: SessionRecord): Markup {
@@ -195,7 +235,7 @@ function layout(title: string, body: Markup): Markup {
       fieldset { border: 1px solid #e3e8ee; border-radius: 6px; }
       fieldset label { display: block; }
       label[for] { display: block; font-weight: 600; }
-      input[name=card_number] { width: 100%; box-sizing: border-box; padding: 0.5rem; font: inherit; }
+      input[name=card_number], input[name=email] { width: 100%; box-sizing: border-box; padding: 0.5rem; font: inherit; }
       button { width: 100%; padding: 0.75rem; font: inherit; font-weight: 600; color: #fff;
         background: #635bff; border: 0; border-radius: 6px; cursor: pointer; }
       button:focus-visible, a:focus-visible, input:focus-visible { outline: 3px solid #0a2540; }

@@ -51,6 +51,7 @@ Deno.test("hosted page: 4242 pays, redirects to success_url and delivers verifie
     const session = await stripe.checkout.sessions.create(sessionParams());
     const res = await submitPage(emulator, session.id, {
       method: "card",
+      email: "shopper@example.com",
       card_number: "4242 4242 4242 4242",
     });
     assert.equal(res.status, 303);
@@ -108,6 +109,7 @@ Deno.test("hosted page: declines keep the session open and re-render with the re
     for (const [card, declineCode, message] of cases) {
       const res = await submitPage(emulator, session.id, {
         method: "card",
+        email: "shopper@example.com",
         card_number: card,
       });
       assert.equal(res.status, 402);
@@ -137,6 +139,7 @@ Deno.test("hosted page: declines keep the session open and re-render with the re
 
     const typo = await submitPage(emulator, session.id, {
       method: "card",
+      email: "shopper@example.com",
       card_number: "4242 4242",
     });
     assert.equal(typo.status, 400);
@@ -175,6 +178,7 @@ Deno.test("hosted page: bank debit completes unpaid, then settles by call or by 
     );
     const res = await submitPage(emulator, settledByCall.id, {
       method: BANK_DEBIT.succeeds,
+      email: "shopper@example.com",
     });
     assert.equal(res.status, 303);
     await res.body?.cancel();
@@ -263,6 +267,7 @@ Deno.test("hosted page: expired sessions show a clear page and take no payment",
     assert.ok(!page.includes("<form"));
     const res = await submitPage(emulator, session.id, {
       method: "card",
+      email: "shopper@example.com",
       card_number: TEST_CARDS.success,
     });
     assert.equal(res.status, 409);
@@ -272,6 +277,116 @@ Deno.test("hosted page: expired sessions show a clear page and take no payment",
     assert.equal(missing.status, 404);
     await missing.body?.cancel();
   } finally {
+    await emulator.close();
+  }
+});
+
+Deno.test("hosted page: asks for an e-mail only when none was prefilled, and requires it", async () => {
+  const emulator = await startTestEmulator();
+  try {
+    const stripe = sdk(emulator);
+    const asking = await stripe.checkout.sessions.create(sessionParams());
+    const page = await (await fetch(asking.url!)).text();
+    assert.match(page, /<label for="email">Email<\/label>/);
+    assert.match(page, /<input id="email" name="email" type="email" required autocomplete="email"/);
+    const missing = await submitPage(emulator, asking.id, {
+      method: "card",
+      card_number: TEST_CARDS.success,
+    });
+    assert.equal(missing.status, 400);
+    const again = await missing.text();
+    assert.match(again, /role="alert">Enter your e-mail address\.</);
+    assert.match(again, /aria-invalid="true"/);
+    const bad = await submitPage(emulator, asking.id, {
+      email: "<not an address>",
+      method: "card",
+      card_number: TEST_CARDS.success,
+    });
+    assert.equal(bad.status, 400);
+    assert.match(await bad.text(), /value="&lt;not an address&gt;"/);
+    assert.equal(emulator.sessions().find((s) => s.id === asking.id)?.payment_intent, null);
+
+    const prefilled = await stripe.checkout.sessions.create(
+      sessionParams({ customer_email: "kiri@example.nz" }),
+    );
+    const shown = await (await fetch(prefilled.url!)).text();
+    assert.ok(!shown.includes('name="email"'), "no e-mail field when prefilled");
+    assert.match(shown, /Paying as <strong>kiri@example\.nz<\/strong>/);
+    const paid = await submitPage(emulator, prefilled.id, {
+      method: "card",
+      card_number: TEST_CARDS.success,
+    });
+    assert.equal(paid.status, 303);
+  } finally {
+    await emulator.close();
+  }
+});
+
+Deno.test("hosted page: the completed session carries customer_details, shipping_details and the card", async () => {
+  const receiver = startReceiver();
+  const emulator = await startTestEmulator({ webhookUrl: receiver.url });
+  try {
+    const stripe = sdk(emulator);
+    const session = await stripe.checkout.sessions.create(sessionParams({
+      payment_intent_data: {
+        shipping: {
+          name: "Kiri Tai",
+          phone: "+6421000000",
+          address: {
+            line1: "1 Queen Street",
+            line2: "Flat 2",
+            city: "Auckland",
+            state: "Auckland",
+            postal_code: "1010",
+            country: "NZ",
+          },
+        },
+      },
+    }));
+    const res = await submitPage(emulator, session.id, {
+      email: " kiri@example.nz ",
+      method: "card",
+      card_number: TEST_CARDS.success,
+    });
+    assert.equal(res.status, 303);
+    const address = {
+      city: "Auckland",
+      country: "NZ",
+      line1: "1 Queen Street",
+      line2: "Flat 2",
+      postal_code: "1010",
+      state: "Auckland",
+    };
+    const done = await stripe.checkout.sessions.retrieve(session.id);
+    assert.deepEqual(done.customer_details, {
+      email: "kiri@example.nz",
+      name: "Kiri Tai",
+      phone: "+6421000000",
+      address,
+    });
+    assert.deepEqual(
+      (done as unknown as { shipping_details: unknown }).shipping_details,
+      { name: "Kiri Tai", address },
+    );
+    await waitFor(() => typesOf(receiver.received).includes("checkout.session.completed"));
+    const byType = (type: string) =>
+      receiver.received.find((r) => r.event.type === type)!.event.data.object as unknown as Record<
+        string,
+        unknown
+      >;
+    const completed = byType("checkout.session.completed");
+    assert.deepEqual((completed.customer_details as { email: string }).email, "kiri@example.nz");
+    const intent = byType("payment_intent.succeeded");
+    assert.deepEqual(intent.payment_method_details, {
+      type: "card",
+      card: { brand: "visa", last4: "4242" },
+    });
+    assert.equal(intent.receipt_email, "kiri@example.nz");
+    assert.deepEqual((intent.shipping as { address: unknown }).address, address);
+    const charge = byType("charge.succeeded");
+    assert.deepEqual(charge.payment_method_details, intent.payment_method_details);
+  } finally {
+    await receiver.close();
     await emulator.close();
   }
 });

@@ -15,7 +15,8 @@ export interface CheckoutSession {
   created: number;
   currency: string;
   customer: null;
-  customer_details: { email: string | null; name: string | null } | null;
+  /** Who paid: null until the session completes, as on Stripe. */
+  customer_details: CustomerDetails | null;
   customer_email: string | null;
   expires_at: number;
   livemode: false;
@@ -26,11 +27,41 @@ export interface CheckoutSession {
   payment_intent: string | null;
   payment_method_types: string[];
   payment_status: "paid" | "unpaid";
+  /** Where the goods go (`payment_intent_data[shipping]`); null when none was given. */
+  shipping_details: ShippingDetails | null;
   status: "open" | "complete" | "expired";
   success_url: string | null;
   ui_mode: "hosted";
   /** The hosted page; null once the session is no longer open, as on Stripe. */
   url: string | null;
+}
+
+/** Stripe's address hash: every field nullable. */
+export interface StripeAddress {
+  city: string | null;
+  country: string | null;
+  line1: string | null;
+  line2: string | null;
+  postal_code: string | null;
+  state: string | null;
+}
+
+export interface CustomerDetails {
+  email: string | null;
+  name: string | null;
+  phone: string | null;
+  address: StripeAddress | null;
+}
+
+export interface ShippingDetails {
+  name: string;
+  address: StripeAddress;
+}
+
+/** How a charge was paid: the card's brand and last four digits for a card. */
+export interface PaymentMethodDetails {
+  type: string;
+  card?: { brand: string; last4: string };
 }
 
 export interface LineItem {
@@ -82,6 +113,20 @@ export interface PaymentIntent {
   livemode: false;
   metadata: Metadata;
   payment_method_types: string[];
+  /**
+   * The latest attempt's method, copied from its charge. Not a field of Stripe's
+   * PaymentIntent (Stripe has it on the charge, `latest_charge`): the emulator adds it so
+   * `payment_intent.succeeded` alone names the card.
+   */
+  payment_method_details: PaymentMethodDetails | null;
+  /** The address Stripe e-mails its own receipt to: the shopper's, once they paid. */
+  receipt_email: string | null;
+  /** `payment_intent_data[shipping]`, as given when the session was created. */
+  shipping: {
+    name: string;
+    phone: string | null;
+    address: StripeAddress;
+  } | null;
   status: PaymentIntentStatus;
 }
 
@@ -108,10 +153,7 @@ export interface Charge {
   } | null;
   paid: boolean;
   payment_intent: string;
-  payment_method_details: {
-    type: string;
-    card?: { brand: string; last4: string };
-  };
+  payment_method_details: PaymentMethodDetails;
   refunded: boolean;
   status: "succeeded" | "pending" | "failed";
 }

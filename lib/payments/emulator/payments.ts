@@ -19,18 +19,26 @@ export type PayResult =
   /** The session is expired or already complete. */
   | { status: "unavailable"; session: CheckoutSession };
 
+/** What the shopper typed on the hosted page besides the payment method. */
+export interface PayerDetails {
+  /** Asked for when the session has no `customer_email`. */
+  email?: string;
+}
+
 export function attemptPayment(
   store: Store,
   record: SessionRecord,
   choice: PaymentChoice,
+  payer: PayerDetails = {},
 ): PayResult {
   const { session } = record;
   if (session.status !== "open") return { status: "unavailable", session };
+  if (payer.email && !session.customer_email) record.collectedEmail = payer.email;
   if (choice.kind === "bank_debit") {
     const { intent, charge } = startAttempt(store, record, {
       type: "bank_debit",
     });
-    complete(session);
+    complete(record, intent);
     intent.status = "processing";
     record.pendingSettlement = choice.settles;
     store.emit("charge.pending", charge);
@@ -58,7 +66,7 @@ export function attemptPayment(
     store.emit("payment_intent.payment_failed", intent);
     return { status: "declined", session, decline: card.decline };
   }
-  complete(session);
+  complete(record, intent);
   succeed(store, record, intent, charge);
   store.emit("checkout.session.completed", session);
   return {
@@ -128,12 +136,34 @@ function ensureIntent(store: Store, record: SessionRecord): PaymentIntent {
     livemode: false,
     metadata: { ...record.intentData.metadata },
     payment_method_types: session.payment_method_types,
+    payment_method_details: null,
+    receipt_email: null,
+    shipping: shippingOf(record),
     status: "requires_payment_method",
   };
   store.intents.set(intent.id, intent);
   session.payment_intent = intent.id;
   store.emit("payment_intent.created", intent, NO_REQUEST);
   return intent;
+}
+
+/** `payment_intent_data[shipping]` in the shape of Stripe's `shipping` hash. */
+function shippingOf(record: SessionRecord): PaymentIntent["shipping"] {
+  const given = record.intentData.shipping;
+  if (!given) return null;
+  const a = given.address;
+  return {
+    name: given.name,
+    phone: given.phone,
+    address: {
+      city: a.city,
+      country: a.country,
+      line1: a.line1,
+      line2: a.line2,
+      postal_code: a.postal_code,
+      state: a.state,
+    },
+  };
 }
 
 // Each attempt is a new Charge on the session's one PaymentIntent.
@@ -167,14 +197,31 @@ function startAttempt(
   };
   store.charges.set(charge.id, charge);
   intent.latest_charge = charge.id;
+  intent.payment_method_details = structuredClone(details);
   intent.last_payment_error = null;
   return { intent, charge };
 }
 
-function complete(session: CheckoutSession): void {
+/**
+ * Closes the session with what Stripe reports of the shopper: the e-mail (prefilled or typed
+ * on the page) and, from the shipping given at creation, the name, phone and address.
+ */
+function complete(record: SessionRecord, intent: PaymentIntent): void {
+  const { session } = record;
+  const shipping = intent.shipping;
+  const email = session.customer_email ?? record.collectedEmail ?? null;
   session.status = "complete";
   session.url = null;
-  session.customer_details = { email: session.customer_email, name: null };
+  session.customer_details = {
+    email,
+    name: shipping?.name ?? null,
+    phone: shipping?.phone ?? null,
+    address: shipping ? { ...shipping.address } : null,
+  };
+  session.shipping_details = shipping
+    ? { name: shipping.name, address: { ...shipping.address } }
+    : null;
+  intent.receipt_email = email;
 }
 
 function succeed(

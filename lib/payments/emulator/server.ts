@@ -10,7 +10,7 @@ import { DEFAULT_KNOBS, Delivery, type DeliveryAttempt, type DeliveryKnobs } fro
 import { type ArmedFault, type Fault, type FaultAction, Faults } from "./faults.ts";
 import { pageRoutes } from "./hosted_page.ts";
 import type { CheckoutSession, Dispute, StripeEvent } from "./objects.ts";
-import { attemptPayment, type PayResult, settle } from "./payments.ts";
+import { attemptPayment, type PayerDetails, type PayResult, settle } from "./payments.ts";
 import { dispute } from "./reversals.ts";
 import { generateWebhookSecret, Signer } from "./signature.ts";
 import { Store } from "./store.ts";
@@ -75,7 +75,7 @@ export interface Emulator {
    * Same as submitting the hosted page: `card` is a card number (spaces allowed) or
    * `BANK_DEBIT.succeeds` / `BANK_DEBIT.fails` for the async method.
    */
-  pay(sessionId: string, card: string): PayResult;
+  pay(sessionId: string, card: string, payer?: PayerDetails): PayResult;
   /** Opens a dispute on a paid PaymentIntent (`charge.dispute.created`). */
   dispute(paymentIntentId: string): Dispute;
   /** Every event created, oldest first. */
@@ -132,8 +132,8 @@ export async function startEmulator(
     if (!found) throw new Error(`No such checkout session: ${id}`);
     return found;
   };
-  const pay = (id: string, card: string): PayResult => {
-    const result = attemptPayment(store, record(id), parseChoice(card));
+  const pay = (id: string, card: string, payer?: PayerDetails): PayResult => {
+    const result = attemptPayment(store, record(id), parseChoice(card), payer);
     if (result.status === "processing" && options.asyncSettleMs !== undefined) {
       const timer = setTimeout(() => {
         settleTimers.delete(timer);

@@ -37,9 +37,30 @@ export interface SessionRecord {
   session: CheckoutSession;
   lineItems: LineItem[];
   /** `payment_intent_data[…]`, applied when the PaymentIntent is created. */
-  intentData: { metadata: Metadata; description: string | null };
+  intentData: {
+    metadata: Metadata;
+    description: string | null;
+    /** `payment_intent_data[shipping]`, as Stripe's PaymentIntent `shipping` holds it. */
+    shipping?: IntentShipping | null;
+  };
   /** Set while a bank debit is processing: the outcome its test account settles with. */
   pendingSettlement?: "succeeded" | "failed";
+  /** The e-mail the shopper typed on the hosted page (when none was prefilled). */
+  collectedEmail?: string;
+}
+
+/** Stripe's shipping hash (PaymentIntent `shipping`). */
+export interface IntentShipping {
+  name: string;
+  phone: string | null;
+  address: {
+    line1: string;
+    line2: string | null;
+    city: string | null;
+    state: string | null;
+    postal_code: string | null;
+    country: string | null;
+  };
 }
 
 export interface NewSession {
@@ -148,6 +169,7 @@ export class Store {
       payment_intent: null,
       payment_method_types: ["card", "bank_debit"],
       payment_status: "unpaid",
+      shipping_details: null,
       status: "open",
       success_url: input.successUrl,
       ui_mode: "hosted",
