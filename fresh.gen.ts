@@ -11,41 +11,48 @@ import * as $6 from "./routes/admin/events.tsx";
 import * as $7 from "./routes/admin/index.tsx";
 import * as $8 from "./routes/admin/login.tsx";
 import * as $9 from "./routes/admin/logout.ts";
-import * as $10 from "./routes/admin/orders/[id].tsx";
-import * as $11 from "./routes/admin/orders/[id]/confirm.tsx";
-import * as $12 from "./routes/admin/products/[id].tsx";
-import * as $13 from "./routes/admin/products/index.tsx";
-import * as $14 from "./routes/admin/products/new.tsx";
-import * as $15 from "./routes/api/admin/_middleware.ts";
-import * as $16 from "./routes/api/admin/orders/[id].ts";
-import * as $17 from "./routes/api/admin/orders/[id]/actions.ts";
-import * as $18 from "./routes/api/admin/products/[id].ts";
-import * as $19 from "./routes/api/admin/products/[id]/stock.ts";
-import * as $20 from "./routes/api/admin/products/index.ts";
-import * as $21 from "./routes/api/cart/index.ts";
-import * as $22 from "./routes/api/cart/items/[productId].ts";
-import * as $23 from "./routes/api/cart/items/index.ts";
-import * as $24 from "./routes/api/orders/[orderId]/retry-session.ts";
-import * as $25 from "./routes/api/orders/by-session/[sessionId].ts";
-import * as $26 from "./routes/api/payments/create-checkout-session.ts";
-import * as $27 from "./routes/api/payments/webhook.ts";
-import * as $28 from "./routes/api/products.ts";
-import * as $29 from "./routes/cart.tsx";
-import * as $30 from "./routes/checkout/cancel.tsx";
-import * as $31 from "./routes/checkout/index.tsx";
-import * as $32 from "./routes/checkout/success.tsx";
-import * as $33 from "./routes/healthz.ts";
-import * as $34 from "./routes/index.tsx";
-import * as $35 from "./routes/orders/[id].tsx";
-import * as $36 from "./routes/products/[slug].tsx";
-import * as $37 from "./routes/readyz.ts";
+import * as $10 from "./routes/admin/mail/[id].tsx";
+import * as $11 from "./routes/admin/mail/index.tsx";
+import * as $12 from "./routes/admin/orders/[id].tsx";
+import * as $13 from "./routes/admin/orders/[id]/confirm.tsx";
+import * as $14 from "./routes/admin/orders/export.csv.ts";
+import * as $15 from "./routes/admin/products/[id].tsx";
+import * as $16 from "./routes/admin/products/index.tsx";
+import * as $17 from "./routes/admin/products/new.tsx";
+import * as $18 from "./routes/api/admin/_middleware.ts";
+import * as $19 from "./routes/api/admin/orders/[id].ts";
+import * as $20 from "./routes/api/admin/orders/[id]/actions.ts";
+import * as $21 from "./routes/api/admin/orders/export.csv.ts";
+import * as $22 from "./routes/api/admin/products/[id].ts";
+import * as $23 from "./routes/api/admin/products/[id]/stock.ts";
+import * as $24 from "./routes/api/admin/products/index.ts";
+import * as $25 from "./routes/api/cart/index.ts";
+import * as $26 from "./routes/api/cart/items/[productId].ts";
+import * as $27 from "./routes/api/cart/items/index.ts";
+import * as $28 from "./routes/api/orders/[orderId]/retry-session.ts";
+import * as $29 from "./routes/api/orders/by-session/[sessionId].ts";
+import * as $30 from "./routes/api/payments/create-checkout-session.ts";
+import * as $31 from "./routes/api/payments/webhook.ts";
+import * as $32 from "./routes/api/products.ts";
+import * as $33 from "./routes/api/shipping-rates.ts";
+import * as $34 from "./routes/cart.tsx";
+import * as $35 from "./routes/checkout/cancel.tsx";
+import * as $36 from "./routes/checkout/index.tsx";
+import * as $37 from "./routes/checkout/success.tsx";
+import * as $38 from "./routes/healthz.ts";
+import * as $39 from "./routes/index.tsx";
+import * as $40 from "./routes/orders/[id].tsx";
+import * as $41 from "./routes/products/[slug].tsx";
+import * as $42 from "./routes/readyz.ts";
 import * as $$0 from "./islands/AddToCart.tsx";
 import * as $$1 from "./islands/CartBadge.tsx";
 import * as $$2 from "./islands/CheckoutStatus.tsx";
 import * as $$3 from "./islands/ConfirmAction.tsx";
-import * as $$4 from "./islands/PayButton.tsx";
-import * as $$5 from "./islands/QuantityStepper.tsx";
-import * as $$6 from "./islands/RetryPayment.tsx";
+import * as $$4 from "./islands/CopyText.tsx";
+import * as $$5 from "./islands/PayButton.tsx";
+import * as $$6 from "./islands/QuantityStepper.tsx";
+import * as $$7 from "./islands/RetryPayment.tsx";
+import * as $$8 from "./islands/ShippingChoice.tsx";
 import type { Manifest } from "$fresh/types.ts";
 
 const manifest = {
@@ -60,43 +67,50 @@ const manifest = {
     "./routes/admin/index.tsx": $7,
     "./routes/admin/login.tsx": $8,
     "./routes/admin/logout.ts": $9,
-    "./routes/admin/orders/[id].tsx": $10,
-    "./routes/admin/orders/[id]/confirm.tsx": $11,
-    "./routes/admin/products/[id].tsx": $12,
-    "./routes/admin/products/index.tsx": $13,
-    "./routes/admin/products/new.tsx": $14,
-    "./routes/api/admin/_middleware.ts": $15,
-    "./routes/api/admin/orders/[id].ts": $16,
-    "./routes/api/admin/orders/[id]/actions.ts": $17,
-    "./routes/api/admin/products/[id].ts": $18,
-    "./routes/api/admin/products/[id]/stock.ts": $19,
-    "./routes/api/admin/products/index.ts": $20,
-    "./routes/api/cart/index.ts": $21,
-    "./routes/api/cart/items/[productId].ts": $22,
-    "./routes/api/cart/items/index.ts": $23,
-    "./routes/api/orders/[orderId]/retry-session.ts": $24,
-    "./routes/api/orders/by-session/[sessionId].ts": $25,
-    "./routes/api/payments/create-checkout-session.ts": $26,
-    "./routes/api/payments/webhook.ts": $27,
-    "./routes/api/products.ts": $28,
-    "./routes/cart.tsx": $29,
-    "./routes/checkout/cancel.tsx": $30,
-    "./routes/checkout/index.tsx": $31,
-    "./routes/checkout/success.tsx": $32,
-    "./routes/healthz.ts": $33,
-    "./routes/index.tsx": $34,
-    "./routes/orders/[id].tsx": $35,
-    "./routes/products/[slug].tsx": $36,
-    "./routes/readyz.ts": $37,
+    "./routes/admin/mail/[id].tsx": $10,
+    "./routes/admin/mail/index.tsx": $11,
+    "./routes/admin/orders/[id].tsx": $12,
+    "./routes/admin/orders/[id]/confirm.tsx": $13,
+    "./routes/admin/orders/export.csv.ts": $14,
+    "./routes/admin/products/[id].tsx": $15,
+    "./routes/admin/products/index.tsx": $16,
+    "./routes/admin/products/new.tsx": $17,
+    "./routes/api/admin/_middleware.ts": $18,
+    "./routes/api/admin/orders/[id].ts": $19,
+    "./routes/api/admin/orders/[id]/actions.ts": $20,
+    "./routes/api/admin/orders/export.csv.ts": $21,
+    "./routes/api/admin/products/[id].ts": $22,
+    "./routes/api/admin/products/[id]/stock.ts": $23,
+    "./routes/api/admin/products/index.ts": $24,
+    "./routes/api/cart/index.ts": $25,
+    "./routes/api/cart/items/[productId].ts": $26,
+    "./routes/api/cart/items/index.ts": $27,
+    "./routes/api/orders/[orderId]/retry-session.ts": $28,
+    "./routes/api/orders/by-session/[sessionId].ts": $29,
+    "./routes/api/payments/create-checkout-session.ts": $30,
+    "./routes/api/payments/webhook.ts": $31,
+    "./routes/api/products.ts": $32,
+    "./routes/api/shipping-rates.ts": $33,
+    "./routes/cart.tsx": $34,
+    "./routes/checkout/cancel.tsx": $35,
+    "./routes/checkout/index.tsx": $36,
+    "./routes/checkout/success.tsx": $37,
+    "./routes/healthz.ts": $38,
+    "./routes/index.tsx": $39,
+    "./routes/orders/[id].tsx": $40,
+    "./routes/products/[slug].tsx": $41,
+    "./routes/readyz.ts": $42,
   },
   islands: {
     "./islands/AddToCart.tsx": $$0,
     "./islands/CartBadge.tsx": $$1,
     "./islands/CheckoutStatus.tsx": $$2,
     "./islands/ConfirmAction.tsx": $$3,
-    "./islands/PayButton.tsx": $$4,
-    "./islands/QuantityStepper.tsx": $$5,
-    "./islands/RetryPayment.tsx": $$6,
+    "./islands/CopyText.tsx": $$4,
+    "./islands/PayButton.tsx": $$5,
+    "./islands/QuantityStepper.tsx": $$6,
+    "./islands/RetryPayment.tsx": $$7,
+    "./islands/ShippingChoice.tsx": $$8,
   },
   baseUrl: import.meta.url,
 } satisfies Manifest;

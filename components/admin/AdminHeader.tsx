@@ -89,6 +89,15 @@ export function AdminHeader(
                   Unmatched events
                 </a>
               </li>
+              <li>
+                <a
+                  href="/admin/mail"
+                  class={NAV}
+                  aria-current={path.startsWith("/admin/mail") ? "page" : undefined}
+                >
+                  Mail
+                </a>
+              </li>
             </ul>
           </nav>
         )}

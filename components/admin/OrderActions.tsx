@@ -95,7 +95,8 @@ export function OrderActions({ order, allowed, token, draft }: OrderActionsProps
   const drafted = (action: ActionName, field: string) =>
     draft?.action === action ? draft[field] : undefined;
   const refund = refundFacts(order);
-  const shown = allowed.filter((a) => a !== "acknowledge");
+  // Acknowledging and resending have their own panels.
+  const shown = allowed.filter((a) => a !== "acknowledge" && a !== "resend_email");
   return (
     <Panel title="Actions" id="actions" class="divide-y divide-slate-100">
       {shown.length === 0 && (
@@ -193,6 +194,22 @@ export function OrderActions({ order, allowed, token, draft }: OrderActionsProps
             facts={cancelFacts(order)}
           />
         </>
+      )}
+      {can.has("forget_customer") && (
+        <ActionForm {...form} action="forget_customer" confirm>
+          <Reason
+            id="forget-reason"
+            label="Why forget? (e.g. the customer's request, ticket)"
+            value={drafted("forget_customer", "reason")}
+          />
+          <Help>
+            Replaces the customer's e-mail, name, phone and address on this order with
+            “[forgotten]”. Payments and refunds stay. You confirm it on the next step.
+          </Help>
+          <Button type="submit" size="sm" variant="danger" class="ring-1 ring-inset ring-red-200">
+            Forget customer
+          </Button>
+        </ActionForm>
       )}
     </Panel>
   );

@@ -1,9 +1,15 @@
 /**
- * The facts of one order on its admin page: items and totals, payment details (every
- * checkout session, the current one marked), fulfilment, timestamps and metadata.
+ * The facts of one order on its admin page: the customer and delivery (address lines with
+ * copy buttons, the shipping method and price), items and totals, payment details (every
+ * checkout session, the current one marked), fulfilment, the e-mails sent, timestamps and
+ * metadata.
  */
 import type { ComponentChildren } from "preact";
-import type { HistoryEntry, Order } from "../../lib/orders/types.ts";
+import CopyText from "../../islands/CopyText.tsx";
+import { MAIL_TASKS } from "../../lib/admin/resend.ts";
+import { FORGOTTEN, type HistoryEntry, type Order } from "../../lib/orders/types.ts";
+import type { Task } from "../../lib/tasks/outbox.ts";
+import { Button } from "../Button.tsx";
 import { Price } from "../Price.tsx";
 import { FulfilmentBadge, OrderStatusBadge, PaymentBadge } from "./Badge.tsx";
 import { ORDER_STATUS } from "./labels.ts";
@@ -256,5 +262,131 @@ export function StatusBadges({ order }: { order: Order }) {
       <span class="text-xs text-slate-600">fulfilment</span>
       <FulfilmentBadge status={order.fulfillment.status} />
     </span>
+  );
+}
+
+/** A value that can be copied: plain selectable text, with a Copy button once JS runs. */
+function Copyable({ text, label }: { text: string; label: string }) {
+  if (text === FORGOTTEN) return <span class="italic text-slate-500">{text}</span>;
+  return (
+    <>
+      <span class="select-all">{text}</span>
+      <CopyText text={text} label={label} />
+    </>
+  );
+}
+
+/** The address as one block of lines, the way a label prints it. */
+export function addressLines(order: Order): string[] {
+  const a = order.shipping?.address;
+  if (!a) return [];
+  const place = [a.city, a.region, a.postalCode].filter(Boolean).join(" ");
+  return [a.name, a.line1, a.line2 ?? "", place, a.country].filter(Boolean);
+}
+
+/** Who bought it and where it goes: each part copyable, then the shipping method and price. */
+export function CustomerPanel({ order }: { order: Order }) {
+  const c = order.customer;
+  const s = order.shipping;
+  const rows: FactRow[] = [];
+  if (c) {
+    rows.push({ label: "E-mail", value: <Copyable text={c.email} label="e-mail" /> });
+    if (c.name) rows.push({ label: "Name", value: <Copyable text={c.name} label="name" /> });
+    if (c.phone) rows.push({ label: "Phone", value: <Copyable text={c.phone} label="phone" /> });
+  }
+  if (s) {
+    const a = s.address;
+    const parts: [string, string | undefined][] = [
+      ["Ship to", a.name],
+      ["Line 1", a.line1],
+      ["Line 2", a.line2],
+      ["City", a.city],
+      ["Region", a.region],
+      ["Postcode", a.postalCode],
+      ["Country", a.country],
+    ];
+    for (const [label, text] of parts) {
+      if (text) rows.push({ label, value: <Copyable text={text} label={label.toLowerCase()} /> });
+    }
+    const whole = addressLines(order).join("\n");
+    if (!whole.includes(FORGOTTEN)) {
+      rows.push({
+        label: "Whole address",
+        value: (
+          <>
+            <span class="sr-only">{whole}</span>
+            <CopyText text={whole} label="whole address" />
+          </>
+        ),
+      });
+    }
+    rows.push({ label: "Shipping", value: s.label });
+    rows.push({
+      label: "Shipping price",
+      value: s.amount === 0 ? "Free" : money(s.amount, order.currency),
+    });
+  }
+  return (
+    <Panel title="Customer and delivery" id="customer">
+      {rows.length ? <Facts rows={rows} /> : (
+        <p class="px-4 py-2 text-sm text-slate-500">
+          No customer details: the order was placed without them.
+        </p>
+      )}
+    </Panel>
+  );
+}
+
+/** The e-mails Settle sent (or tried to) for the order, each with Resend once it has run. */
+export function EmailsPanel(
+  { tasks, token, orderId }: { tasks: Task[]; token: string; orderId: string },
+) {
+  const mails = tasks.filter((t) => t.kind in MAIL_TASKS).toReversed();
+  return (
+    <Panel title="E-mails" id="emails">
+      {mails.length === 0
+        ? <p class="px-4 py-2 text-sm text-slate-500">None sent yet.</p>
+        : (
+          <ul class="divide-y divide-slate-100 text-sm">
+            {mails.map((task) => (
+              <li
+                key={task.id}
+                class="flex flex-wrap items-start gap-2 px-4 py-2"
+                data-mail={task.kind}
+              >
+                <div class="min-w-0 flex-1">
+                  <p class="font-medium text-slate-900">
+                    {MAIL_TASKS[task.kind]}
+                    {"resend" in task.payload && (
+                      <span class="ml-1 text-xs font-normal text-slate-500">(resent)</span>
+                    )}
+                  </p>
+                  <p class="text-xs text-slate-600">
+                    {task.status === "done"
+                      ? (task.result ?? "sent")
+                      : task.status === "dead"
+                      ? `failed: ${task.lastError ?? "unknown error"}`
+                      : "queued"} · <AdminTime at={task.updatedAt} />
+                  </p>
+                </div>
+                {task.status !== "pending" && (
+                  <form
+                    method="post"
+                    action={`/admin/orders/${encodeURIComponent(orderId)}`}
+                    data-action="resend_email"
+                  >
+                    <input type="hidden" name="_token" value={token} />
+                    <input type="hidden" name="action" value="resend_email" />
+                    <input type="hidden" name="task" value={task.id} />
+                    <Button type="submit" size="sm" variant="secondary">
+                      Resend<span class="sr-only">{` ${MAIL_TASKS[task.kind].toLowerCase()}`}</span>
+                    </Button>
+                  </form>
+                )}
+              </li>
+            ))}
+          </ul>
+        )}
+    </Panel>
   );
 }

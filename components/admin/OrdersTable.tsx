@@ -1,6 +1,7 @@
 /**
  * The admin orders list, newest first: on wide screens a dense table, one row per order with
- * its three statuses side by side (order, payment, fulfilment: a refund shows under Payment);
+ * its customer and its three statuses side by side (order, payment, fulfilment: a refund
+ * shows under Payment);
  * on narrower ones a card per order, so nothing scrolls sideways on a phone. Orders with an
  * open needs-attention flag are tinted and say why under the order number.
  */
@@ -18,6 +19,27 @@ function itemsSummary(order: Order): string {
   if (!first) return "–";
   const more = rest.length ? `, +${rest.length} more` : "";
   return `${first.quantity} × ${first.title}${more}`;
+}
+
+/** Who bought it: the name, else the e-mail; null for an order placed without either. */
+export function customerLabel(order: Order): string | null {
+  const c = order.customer;
+  return c?.name?.trim() || c?.email || order.shipping?.address.name || null;
+}
+
+/** The customer's name with the e-mail under it (either alone when that is all there is). */
+function Customer({ order }: { order: Order }) {
+  const label = customerLabel(order);
+  if (!label) return <span class="text-slate-400">–</span>;
+  const email = order.customer?.email;
+  return (
+    <div class="max-w-[14rem]" data-customer>
+      <div class="truncate text-slate-900" title={label}>{label}</div>
+      {email && email !== label && (
+        <div class="truncate text-xs text-slate-500" title={email}>{email}</div>
+      )}
+    </div>
+  );
 }
 
 /** Why an order needs attention, under its number. */
@@ -65,6 +87,9 @@ function OrderRow({ order }: { order: Order }) {
       </td>
       <td class={`${TD} whitespace-nowrap text-slate-600`}>
         <AdminTime at={order.createdAt} />
+      </td>
+      <td class={TD}>
+        <Customer order={order} />
       </td>
       <td class={TD}>
         <OrderStatusBadge status={order.status} />
@@ -120,6 +145,14 @@ function OrderCard({ order }: { order: Order }) {
       <p class="text-xs text-slate-600">
         <AdminTime at={order.createdAt} />
       </p>
+      {customerLabel(order) && (
+        <p class="mt-0.5 break-words text-slate-800" data-card-customer>
+          {customerLabel(order)}
+          {order.customer?.email && order.customer.email !== customerLabel(order) && (
+            <span class="block break-all text-xs text-slate-500">{order.customer.email}</span>
+          )}
+        </p>
+      )}
       <AttentionReasons order={order} />
       <dl class="mt-2 flex flex-wrap gap-x-3 gap-y-1 text-xs">
         <Status label="Order">
@@ -153,6 +186,7 @@ export function OrdersTable({ orders }: { orders: Order[] }) {
             <tr>
               <th scope="col" class={`${TH} text-left`}>Number</th>
               <th scope="col" class={`${TH} text-left`}>Created</th>
+              <th scope="col" class={`${TH} text-left`}>Customer</th>
               <th scope="col" class={`${TH} text-left`}>Order</th>
               <th scope="col" class={`${TH} text-left`}>Payment</th>
               <th scope="col" class={`${TH} text-left`}>Fulfilment</th>

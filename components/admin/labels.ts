@@ -146,5 +146,7 @@ export function describeFact(fact: Fact | null): string {
       return `Task ${fact.taskKind} gave up: ${fact.error}`;
     case "flag_raised":
       return `Flagged: ${fact.detail}`;
+    case "customer_forgotten":
+      return "Customer forgotten (e-mail, name, phone and address)";
   }
 }

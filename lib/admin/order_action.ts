@@ -31,6 +31,8 @@ import {
   type RefundDone,
 } from "./actions.ts";
 import type { AdminSession } from "./auth.ts";
+import { forgetCustomer, hasPersonalData } from "./forget.ts";
+import { isMailTask, label as mailLabel, resendMail } from "./resend.ts";
 import {
   cancelDetail,
   cancelFacts,
@@ -48,6 +50,8 @@ export const ACTIONS = [
   "cancel",
   "acknowledge",
   "retry_fulfilment",
+  "resend_email",
+  "forget_customer",
 ] as const;
 export type ActionName = typeof ACTIONS[number];
 
@@ -81,6 +85,7 @@ const RefundInputSchema = z.object({
 });
 
 const CancelInputSchema = z.object({ action: z.literal("cancel"), reason: ReasonSchema });
+const ForgetInputSchema = z.object({ action: z.literal("forget_customer"), reason: ReasonSchema });
 
 export const ActionInputSchema = z.discriminatedUnion("action", [
   z.object({ action: z.literal("retry_session") }),
@@ -94,12 +99,19 @@ export const ActionInputSchema = z.discriminatedUnion("action", [
     note: ReasonSchema,
   }),
   z.object({ action: z.literal("retry_fulfilment") }),
+  z.object({ action: z.literal("resend_email"), task: z.string().trim().min(1).max(64) }),
+  ForgetInputSchema,
 ]);
 export type ActionInput = z.infer<typeof ActionInputSchema>;
 
 /** The actions the order page runs only after a confirm step that says what they will do. */
-const ConfirmInputSchema = z.discriminatedUnion("action", [RefundInputSchema, CancelInputSchema]);
-export const needsConfirm = (action: unknown) => action === "refund" || action === "cancel";
+const ConfirmInputSchema = z.discriminatedUnion("action", [
+  RefundInputSchema,
+  CancelInputSchema,
+  ForgetInputSchema,
+]);
+export const needsConfirm = (action: unknown) =>
+  action === "refund" || action === "cancel" || action === "forget_customer";
 
 export interface ActionResult {
   action: ActionName;
@@ -141,6 +153,8 @@ export function availableActions(order: Order, tasks: Task[]): Set<ActionName> {
     order.status === "paid" && order.fulfillment.status === "failed" &&
     fulfillmentHold(order) === null && !fulfilQueued
   ) allowed.add("retry_fulfilment");
+  if (tasks.some((t) => isMailTask(t) && t.status !== "pending")) allowed.add("resend_email");
+  if (hasPersonalData(order)) allowed.add("forget_customer");
   return allowed;
 }
 
@@ -234,6 +248,19 @@ export async function runAction(
     case "retry_fulfilment":
       await retryFulfilment(deps, orderId, admin.actor);
       return { action, message: "Fulfilment queued again." };
+    case "resend_email": {
+      const task = await resendMail(deps, orderId, input.task, who);
+      return { action, message: `The ${mailLabel(task)} is queued to be sent again.` };
+    }
+    case "forget_customer": {
+      const { outcome } = await forgetCustomer(deps, orderId, input.reason, who);
+      return {
+        action,
+        message: outcome.kind === "duplicate"
+          ? "Nothing to forget: the order holds no personal data."
+          : "Customer forgotten: their e-mail, name, phone and address now read “[forgotten]”.",
+      };
+    }
   }
 }
 
@@ -266,6 +293,19 @@ export async function confirmAction(
   const order = await load(deps, orderId);
   const input = parseInput(ConfirmInputSchema, fields, "Check the form and try again");
   const { reason } = input;
+  if (input.action === "forget_customer") {
+    if (!hasPersonalData(order)) {
+      throw new ConflictError("nothing_to_forget", "The order holds no personal data");
+    }
+    return {
+      order,
+      question: `Forget the customer of order ${order.number}?`,
+      detail: "Their e-mail, name, phone and delivery address (all but the country) are " +
+        "replaced with “[forgotten]” on this order. Payments, refunds, items and the shipping " +
+        "price stay. This cannot be undone.",
+      fields: { action: "forget_customer", reason },
+    };
+  }
   if (input.action === "cancel") {
     if (order.status === "cancelled") {
       throw new ConflictError("already_cancelled", "The order is already cancelled");

@@ -22,6 +22,11 @@ export const RATE_LIMIT_TTL_MS = 2 * 60 * 1000;
  * die within hours), so "at most once per payment" holds for good.
  */
 export const RECEIPT_MARKER_TTL_MS = 180 * 24 * 60 * 60 * 1000;
+/**
+ * The development mail outbox (lib/notify/outbox.ts): every e-mail Settle would have sent
+ * without MAIL_API_URL outside production, viewable at /admin/mail; kept 30 days.
+ */
+export const MAIL_OUTBOX_TTL_MS = 30 * 24 * 60 * 60 * 1000;
 /** Reconciliation summaries kept for the admin panel (one every 5 minutes ≈ 4,000 records). */
 export const RECONCILE_RUN_TTL_MS = 14 * 24 * 60 * 60 * 1000;
 /** A provider check's timestamp matters for seconds; KV drops it a minute later. */
@@ -83,6 +88,12 @@ export const keys = {
   orderByPaymentStatus: (status: string, id: string) =>
     ["orders_by_payment_status", status, id] as const,
   ordersByPaymentStatus: (status: string) => ["orders_by_payment_status", status] as const,
+  /**
+   * Orders by their customer's normalised e-mail (lib/db/customer_index.ts): the admin's
+   * search. Written with an order that has a customer; deleted when the customer is forgotten.
+   */
+  orderByCustomer: (email: string, id: string) => ["orders_by_customer", email, id] as const,
+  ordersByCustomer: (email: string) => ["orders_by_customer", email] as const,
   orderHistory: (orderId: string, seq: number) => ["order_history", orderId, seq] as const,
   orderHistoryAll: (orderId: string) => ["order_history", orderId] as const,
 
@@ -126,6 +137,17 @@ export const keys = {
   /** Receipt state of one payment (`paymentKey`: its intent, session, or "manual"). */
   receiptSent: (orderId: string, paymentKey: string) =>
     ["receipts_sent", orderId, paymentKey] as const,
+
+  /** A shipped notice's state for one order (at most one per order, like a receipt). */
+  shippedNoticeSent: (orderId: string) => ["shipped_notices_sent", orderId] as const,
+  /** The marker of an admin's resend of a mail task (lib/admin/resend.ts), by the new task. */
+  mailResent: (taskId: string) => ["mail_resends", taskId] as const,
+
+  /** One message of the development mail outbox, by a time-ordered id (MAIL_OUTBOX_TTL_MS). */
+  mailOutbox: (id: string) => ["mail_outbox", id] as const,
+  mailOutboxAll: () => ["mail_outbox"] as const,
+  /** The outbox message already written for one idempotency key, so a repeat is one message. */
+  mailOutboxByKey: (idempotencyKey: string) => ["mail_outbox_keys", idempotencyKey] as const,
 
   /** One reconciliation's summary; the latest is also under `reconcileLatest`. */
   reconcileRun: (runId: string) => ["reconcile_runs", runId] as const,

@@ -5,6 +5,7 @@
  */
 import type { HistoryEntry, Order } from "../orders/types.ts";
 import { keys } from "./keys.ts";
+import { customerIndexKey } from "./customer_index.ts";
 
 /** Ids are ULIDs; anything far from one (a 3,000-character path segment) is no order. */
 const PLAUSIBLE_ID = /^[\w-]{1,64}$/;
@@ -54,8 +55,8 @@ export function writeNewOrder(op: Deno.AtomicOperation, order: Order): void {
 }
 
 /**
- * Adds the writes for a changed order: the record, the status, payment-status and attention
- * indexes, the index of any new checkout session, and history entries. The caller checks the
+ * Adds the writes for a changed order: the record, the status, payment-status, attention and
+ * customer indexes, the index of any new checkout session, and history entries. The caller checks the
  * order's versionstamp on the same operation.
  */
 export function writeOrderChange(
@@ -91,6 +92,14 @@ export function writeOrderChange(
     if (intent && !knownIntents.has(intent)) {
       op.set(keys.orderByPaymentIntent(after.payment.provider, intent), after.id);
     }
+  }
+  // The admin's e-mail search follows the customer: given at checkout, learnt from the
+  // provider after payment, or forgotten.
+  const indexedBefore = before ? customerIndexKey(before) : null;
+  const indexedAfter = customerIndexKey(after);
+  if (indexedBefore?.join("\u0000") !== indexedAfter?.join("\u0000")) {
+    if (indexedBefore) op.delete(indexedBefore);
+    if (indexedAfter) op.set(indexedAfter, after.id);
   }
   for (const entry of history) op.set(keys.orderHistory(after.id, entry.seq), entry);
 }

@@ -1,48 +1,48 @@
 /**
  * The orders list: newest first, filtered by order status, refund (a payment status) or
- * "needs attention", searchable by order number, checkout session or payment intent, paged
- * by KV cursors in both directions (a page costs the same however many orders exist), with
- * the latest reconciliation.
+ * "needs attention" and by a date range (days in SHOP_TIME_ZONE), searchable by order
+ * number, checkout session, payment intent, or the customer's e-mail or name, paged by KV
+ * cursors in both directions (a page costs the same however many orders exist), with the
+ * list's total count (exact up to COUNT_CAP), a CSV export of it and the latest
+ * reconciliation.
  */
-import { z } from "zod";
 import type { Handlers, PageProps } from "$fresh/types.ts";
 import { AdminPage } from "@/components/admin/AdminPage.tsx";
 import { ORDER_STATUS, PAYMENT_STATUS } from "@/components/admin/labels.ts";
 import { OrdersTable } from "@/components/admin/OrdersTable.tsx";
 import { ReconcilePanel } from "@/components/admin/ReconcilePanel.tsx";
-import { FIELD_BASE } from "@/components/admin/styles.ts";
+import { FIELD_BASE, LINK } from "@/components/admin/styles.ts";
 import { Button, LinkButton } from "@/components/Button.tsx";
 import type { PageMeta } from "@/components/Page.tsx";
 import { FOCUS_RING } from "@/components/styles.ts";
-import { listOrders, type OrdersPage } from "@/lib/admin/orders_list.ts";
+import {
+  countOrders,
+  idRange,
+  listOrders,
+  ListParams,
+  type OrdersCount,
+  type OrdersPage,
+  toListQuery,
+} from "@/lib/admin/orders_list.ts";
 import { parseInput } from "@/lib/http/json_body.ts";
-import { ORDER_STATUSES, PAYMENT_STATUSES } from "@/lib/orders/types.ts";
+import { ORDER_STATUSES } from "@/lib/orders/types.ts";
 import { latestReconcile, type ReconcileSummary } from "@/lib/reconcile/run.ts";
 import type { AdminState } from "./_middleware.ts";
-
-const ListParams = z.object({
-  status: z.enum(ORDER_STATUSES).optional(),
-  payment: z.enum(PAYMENT_STATUSES).optional(),
-  attention: z.literal("1").optional(),
-  q: z.string().trim().max(200).optional(),
-  cursor: z.string().max(1000).optional(),
-  dir: z.enum(["older", "newer"]).optional(),
-});
-type ListParams = z.infer<typeof ListParams>;
 
 interface Data extends PageMeta {
   params: ListParams;
   page: OrdersPage;
+  count: OrdersCount;
   reconcile: ReconcileSummary | null;
   attentionCount: number;
 }
 
-/** The list's URL for `params` (empty values dropped). */
-function listHref(params: ListParams): string {
+/** The list's URL for `params` (empty values dropped), or another path's with them. */
+function listHref(params: Partial<ListParams>, path = "/admin"): string {
   const search = new URLSearchParams();
   for (const [key, value] of Object.entries(params)) if (value) search.set(key, value);
   const text = search.toString();
-  return text ? `/admin?${text}` : "/admin";
+  return text ? `${path}?${text}` : path;
 }
 
 export const handler: Handlers<Data, AdminState> = {
@@ -51,15 +51,11 @@ export const handler: Handlers<Data, AdminState> = {
     // An emptied search box or "All" sends empty values: they mean "no filter".
     const raw = [...ctx.url.searchParams].filter(([, value]) => value !== "");
     const params = parseInput(ListParams, Object.fromEntries(raw), "Unknown list filter");
-    const [page, reconcile] = await Promise.all([
-      listOrders(kv, {
-        status: params.status,
-        payment: params.payment,
-        attention: params.attention === "1",
-        q: params.q,
-        cursor: params.cursor,
-        direction: params.dir,
-      }, provider.name),
+    const query = toListQuery(params, ctx.state.config.shopTimeZone);
+    idRange(query);
+    const [page, count, reconcile] = await Promise.all([
+      listOrders(kv, query, provider.name),
+      countOrders(kv, query, provider.name),
       latestReconcile(kv),
     ]);
     const title = params.attention ? "Needs attention" : "Orders";
@@ -67,6 +63,7 @@ export const handler: Handlers<Data, AdminState> = {
       title,
       params,
       page,
+      count,
       reconcile,
       attentionCount: ctx.state.attentionCount ?? 0,
     });
@@ -83,11 +80,13 @@ const REFUND_FILTERS = ["partially_refunded", "refunded"] as const;
 
 function Filters({ params, attentionCount }: { params: ListParams; attentionCount: number }) {
   const all = !params.status && !params.payment && !params.attention && !params.q;
+  // The date range stays whichever tab is chosen.
+  const days = { from: params.from, to: params.to };
   return (
     <nav aria-label="Filter orders" class="flex flex-wrap items-center gap-1">
-      <a href="/admin" class={TAB} aria-current={all ? "true" : undefined}>All</a>
+      <a href={listHref(days)} class={TAB} aria-current={all ? "true" : undefined}>All</a>
       <a
-        href="/admin?attention=1"
+        href={listHref({ attention: "1", ...days })}
         class={TAB}
         aria-current={params.attention ? "true" : undefined}
       >
@@ -104,7 +103,7 @@ function Filters({ params, attentionCount }: { params: ListParams; attentionCoun
       {ORDER_STATUSES.map((status) => (
         <a
           key={status}
-          href={listHref({ status })}
+          href={listHref({ status, ...days })}
           class={TAB}
           aria-current={params.status === status && !params.attention ? "true" : undefined}
         >
@@ -115,7 +114,7 @@ function Filters({ params, attentionCount }: { params: ListParams; attentionCoun
       {REFUND_FILTERS.map((payment) => (
         <a
           key={payment}
-          href={listHref({ payment })}
+          href={listHref({ payment, ...days })}
           class={TAB}
           aria-current={params.payment === payment && !params.status && !params.attention
             ? "true"
@@ -128,41 +127,104 @@ function Filters({ params, attentionCount }: { params: ListParams; attentionCoun
   );
 }
 
+/** Search and date range in one GET form; the chosen tab rides along as hidden fields. */
+function SearchForm({ params }: { params: ListParams }) {
+  const hidden = { status: params.status, payment: params.payment, attention: params.attention };
+  return (
+    <form
+      method="get"
+      action="/admin"
+      role="search"
+      aria-label="Search orders"
+      class="flex w-full flex-wrap items-end gap-2 lg:w-auto"
+    >
+      {Object.entries(hidden).map(([name, value]) =>
+        value && <input key={name} type="hidden" name={name} value={value} />
+      )}
+      <div class="w-full sm:w-auto">
+        <label for="q" class="block text-xs font-medium text-slate-600">Search</label>
+        <input
+          id="q"
+          name="q"
+          type="search"
+          value={params.q ?? ""}
+          placeholder="E-mail, name, order number, cs_… or pi_…"
+          class={`${FIELD_BASE} mt-0.5 w-full sm:w-72`}
+        />
+      </div>
+      <div>
+        <label for="from" class="block text-xs font-medium text-slate-600">From</label>
+        <input
+          id="from"
+          name="from"
+          type="date"
+          value={params.from ?? ""}
+          class={`${FIELD_BASE} mt-0.5`}
+        />
+      </div>
+      <div>
+        <label for="to" class="block text-xs font-medium text-slate-600">To</label>
+        <input
+          id="to"
+          name="to"
+          type="date"
+          value={params.to ?? ""}
+          class={`${FIELD_BASE} mt-0.5`}
+        />
+      </div>
+      <Button type="submit" size="sm" variant="secondary">Search</Button>
+    </form>
+  );
+}
+
+/** "42 orders", "1,000+ orders": the whole filtered list, not this page. */
+function countText({ count, more }: OrdersCount): string {
+  const n = `${count.toLocaleString("en")}${more ? "+" : ""}`;
+  return `${n} ${count === 1 && !more ? "order" : "orders"}`;
+}
+
 export default function OrdersList({ data }: PageProps<Data, AdminState>) {
-  const { params, page, reconcile, attentionCount } = data;
-  const filter = { status: params.status, payment: params.payment, attention: params.attention };
+  const { params, page, count, reconcile, attentionCount } = data;
+  const filter = {
+    status: params.status,
+    payment: params.payment,
+    attention: params.attention,
+    q: params.q,
+    from: params.from,
+    to: params.to,
+  };
+  const range = params.from || params.to ? ` · ${params.from ?? "…"} to ${params.to ?? "…"}` : "";
   return (
     <AdminPage
       heading={data.title}
-      meta={params.q && <span class="text-sm text-slate-500">matching “{params.q}”</span>}
-      actions={
-        <form
-          method="get"
-          action="/admin"
-          role="search"
-          class="flex w-full items-center gap-2 sm:w-auto"
-        >
-          <label for="q" class="sr-only">Search orders</label>
-          <input
-            id="q"
-            name="q"
-            type="search"
-            value={params.q ?? ""}
-            placeholder="Order number, cs_… or pi_…"
-            class={`${FIELD_BASE} min-w-0 flex-1 sm:w-80 sm:flex-none`}
-          />
-          <Button type="submit" size="sm" variant="secondary">Search</Button>
-        </form>
+      meta={
+        <span class="text-sm text-slate-500" data-order-count={count.count}>
+          {countText(count)}
+          {params.q && <>{" "}matching “{params.q}”</>}
+          {range}
+        </span>
       }
+      actions={<SearchForm params={params} />}
     >
       <div class="mb-3 flex flex-col gap-3">
         <Filters params={params} attentionCount={attentionCount} />
         <ReconcilePanel summary={reconcile} />
       </div>
       <OrdersTable orders={page.orders} />
-      <nav aria-label="Pages" class="mt-3 flex items-center justify-between text-sm">
-        <span class="text-slate-500">
+      <nav
+        aria-label="Pages"
+        class="mt-3 flex flex-wrap items-center justify-between gap-2 text-sm"
+      >
+        <span class="flex flex-wrap items-center gap-3 text-slate-500">
           {page.orders.length} {page.orders.length === 1 ? "order" : "orders"} on this page
+          <a
+            href={listHref(filter, "/admin/orders/export.csv")}
+            class={LINK}
+            download
+            data-export
+          >
+            Export CSV ({countText(count)})
+          </a>
         </span>
         <span class="flex gap-2">
           {page.prevCursor && (

@@ -13,6 +13,7 @@ import { catalogBench } from "./catalog.ts";
 import { checkoutBench } from "./checkout.ts";
 import { coldStart } from "./cold_start.ts";
 import { jsBytes } from "./js_bytes.ts";
+import { ordersExport } from "./orders_export.ts";
 import { runDeno } from "./process.ts";
 import { type Machine, markdown, printResult } from "./report.ts";
 import { webhookIngest } from "./webhook/ingest.ts";
@@ -23,6 +24,7 @@ const BENCHES: Bench[] = [
   checkoutBench,
   catalogBench,
   withSizeFigures(adminList),
+  ordersExport,
   coldStart,
   jsBytes,
 ];

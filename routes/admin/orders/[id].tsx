@@ -1,10 +1,10 @@
 /**
- * One order for admins: items, totals, payment (every session), fulfilment, timestamps,
+ * One order for admins: the customer and delivery, items, totals, payment (every session), fulfilment, timestamps,
  * metadata, the provider's events, admin actions, Settle's own records and follow-up tasks.
  * POST runs one action (`action=…`, see lib/admin/order_action.ts) and answers 303 back
  * here with a flash saying what was done or, for a refusal, why not (with the form's fields
  * to fill in again). A refund or cancel runs only when it comes from its confirm step
- * (`confirmed=yes`, see ./[id]/confirm.tsx); without that it is sent there first.
+ * (`confirmed=yes`, see ./[id]/confirm.tsx); so does forgetting the customer; without that it is sent there first.
  */
 import type { Handlers, PageProps } from "$fresh/types.ts";
 import { AdminPage } from "@/components/admin/AdminPage.tsx";
@@ -16,6 +16,8 @@ import {
 } from "@/components/admin/HistoryTables.tsx";
 import { AttentionPanel, type Draft, OrderActions } from "@/components/admin/OrderActions.tsx";
 import {
+  CustomerPanel,
+  EmailsPanel,
   FulfilmentPanel,
   ItemsPanel,
   MetadataPanel,
@@ -151,6 +153,7 @@ export default function OrderPage({ data, state }: PageProps<Data, AdminState>) 
       <div class="grid gap-4 lg:grid-cols-[1fr_20rem] lg:items-start">
         <div class="flex min-w-0 flex-col gap-4">
           <AttentionPanel order={order} token={token} draft={draft} />
+          <CustomerPanel order={order} />
           <ItemsPanel order={order} />
           <div class="grid gap-4 xl:grid-cols-2 xl:items-start">
             <PaymentPanel order={order} />
@@ -162,6 +165,7 @@ export default function OrderPage({ data, state }: PageProps<Data, AdminState>) 
         </div>
         <div class="flex flex-col gap-4">
           <OrderActions order={order} allowed={allowed} token={token} draft={draft} />
+          <EmailsPanel tasks={tasks} token={token} orderId={order.id} />
           <MetadataPanel order={order} />
         </div>
       </div>

@@ -1,5 +1,5 @@
 /**
- * The confirm step of a refund or cancel without JavaScript: the order page's form arrives
+ * The confirm step of a refund, cancel or forget-customer without JavaScript: the order page's form arrives
  * here by GET (so a reload or Back changes nothing) and this page says what the action would
  * do ("Refund $10.00 of $84.80?") with Confirm, which posts the action to the order page
  * with this page's own form token, and Back. A refusal goes back to the order page with a
@@ -18,13 +18,20 @@ import type { AdminState } from "../../_middleware.ts";
 
 type Data = PageMeta & Confirmation;
 
+/** The confirm button (and page title) of each action that has a confirm step. */
+const VERBS: Record<string, string> = {
+  refund: "Confirm refund",
+  cancel: "Confirm cancel",
+  forget_customer: "Forget customer",
+};
+
 export const handler: Handlers<Data, AdminState> = {
   async GET(_req, ctx) {
     const { state, params } = ctx;
     const fields = Object.fromEntries(ctx.url.searchParams);
     try {
       const confirmation = await confirmAction(state, params.id, fields);
-      const title = confirmation.fields.action === "refund" ? "Confirm refund" : "Confirm cancel";
+      const title = VERBS[confirmation.fields.action] ?? "Confirm";
       return await ctx.render({ title, ...confirmation });
     } catch (thrown) {
       if (thrown instanceof NotFoundError) return ctx.renderNotFound();
@@ -43,7 +50,7 @@ export const handler: Handlers<Data, AdminState> = {
 export default function ConfirmPage({ data, state }: PageProps<Data, AdminState>) {
   const { order, question, detail, fields } = data;
   const orderPath = `/admin/orders/${encodeURIComponent(order.id)}`;
-  const verb = fields.action === "refund" ? "Confirm refund" : "Confirm cancel";
+  const verb = VERBS[fields.action] ?? "Confirm";
   return (
     <AdminPage
       eyebrow={<a href={orderPath} class={LINK}>← Order {order.number}</a>}
