@@ -32,18 +32,20 @@ import * as $27 from "./routes/api/cart/items/index.ts";
 import * as $28 from "./routes/api/orders/[orderId]/retry-session.ts";
 import * as $29 from "./routes/api/orders/by-session/[sessionId].ts";
 import * as $30 from "./routes/api/payments/create-checkout-session.ts";
-import * as $31 from "./routes/api/payments/webhook.ts";
-import * as $32 from "./routes/api/products.ts";
-import * as $33 from "./routes/api/shipping-rates.ts";
-import * as $34 from "./routes/cart.tsx";
-import * as $35 from "./routes/checkout/cancel.tsx";
-import * as $36 from "./routes/checkout/index.tsx";
-import * as $37 from "./routes/checkout/success.tsx";
-import * as $38 from "./routes/healthz.ts";
-import * as $39 from "./routes/index.tsx";
-import * as $40 from "./routes/orders/[id].tsx";
-import * as $41 from "./routes/products/[slug].tsx";
-import * as $42 from "./routes/readyz.ts";
+import * as $31 from "./routes/api/payments/create-order.ts";
+import * as $32 from "./routes/api/payments/verify.ts";
+import * as $33 from "./routes/api/payments/webhook.ts";
+import * as $34 from "./routes/api/products.ts";
+import * as $35 from "./routes/api/shipping-rates.ts";
+import * as $36 from "./routes/cart.tsx";
+import * as $37 from "./routes/checkout/cancel.tsx";
+import * as $38 from "./routes/checkout/index.tsx";
+import * as $39 from "./routes/checkout/success.tsx";
+import * as $40 from "./routes/healthz.ts";
+import * as $41 from "./routes/index.tsx";
+import * as $42 from "./routes/orders/[id].tsx";
+import * as $43 from "./routes/products/[slug].tsx";
+import * as $44 from "./routes/readyz.ts";
 import * as $$0 from "./islands/AddToCart.tsx";
 import * as $$1 from "./islands/CartBadge.tsx";
 import * as $$2 from "./islands/CheckoutStatus.tsx";
@@ -88,18 +90,20 @@ const manifest = {
     "./routes/api/orders/[orderId]/retry-session.ts": $28,
     "./routes/api/orders/by-session/[sessionId].ts": $29,
     "./routes/api/payments/create-checkout-session.ts": $30,
-    "./routes/api/payments/webhook.ts": $31,
-    "./routes/api/products.ts": $32,
-    "./routes/api/shipping-rates.ts": $33,
-    "./routes/cart.tsx": $34,
-    "./routes/checkout/cancel.tsx": $35,
-    "./routes/checkout/index.tsx": $36,
-    "./routes/checkout/success.tsx": $37,
-    "./routes/healthz.ts": $38,
-    "./routes/index.tsx": $39,
-    "./routes/orders/[id].tsx": $40,
-    "./routes/products/[slug].tsx": $41,
-    "./routes/readyz.ts": $42,
+    "./routes/api/payments/create-order.ts": $31,
+    "./routes/api/payments/verify.ts": $32,
+    "./routes/api/payments/webhook.ts": $33,
+    "./routes/api/products.ts": $34,
+    "./routes/api/shipping-rates.ts": $35,
+    "./routes/cart.tsx": $36,
+    "./routes/checkout/cancel.tsx": $37,
+    "./routes/checkout/index.tsx": $38,
+    "./routes/checkout/success.tsx": $39,
+    "./routes/healthz.ts": $40,
+    "./routes/index.tsx": $41,
+    "./routes/orders/[id].tsx": $42,
+    "./routes/products/[slug].tsx": $43,
+    "./routes/readyz.ts": $44,
   },
   islands: {
     "./islands/AddToCart.tsx": $$0,

@@ -93,6 +93,8 @@ export function createApp(deps: AppDeps, options: AppOptions): Hono {
   app.post("/checkout/cancel", fromShop(`Forms ${payForgery}`));
   app.on(["POST", "PATCH", "DELETE"], "/api/cart/*", withCookie(`Requests ${cartForgery}`));
   app.post("/api/payments/create-checkout-session", withCookie(`Requests ${payForgery}`));
+  app.post("/api/payments/create-order", withCookie(`Requests ${payForgery}`));
+  app.post("/api/payments/verify", withCookie(`Requests ${payForgery}`));
   app.post("/api/orders/:orderId/retry-session", withCookie(`Requests ${payForgery}`));
 
   // Each no-JavaScript form shares the limit of its JSON twin.
@@ -103,6 +105,9 @@ export function createApp(deps: AppDeps, options: AppOptions): Hono {
   const retry = limited("retry", rateLimits.retry);
   const cart = limited("cart", rateLimits.cart);
   app.post("/api/payments/create-checkout-session", checkout);
+  app.post("/api/payments/create-order", checkout);
+  // Each verify may ask Razorpay about a payment: limited like the status poll.
+  app.post("/api/payments/verify", limited("verify", rateLimits.status));
   app.post("/checkout", checkout);
   app.post("/api/orders/:orderId/retry-session", retry);
   app.post("/checkout/cancel", retry);

@@ -12,6 +12,9 @@ export const DEFAULT_SHIPPING_RATES_FILE = decodeURIComponent(
   new URL("../shop/shipping.json", import.meta.url).pathname,
 );
 
+export const PAYMENT_PROVIDER_NAMES = ["stripe", "razorpay"] as const;
+export type PaymentProviderName = (typeof PAYMENT_PROVIDER_NAMES)[number];
+
 const intFrom = (fallback: number, min = 0, max = 1_000_000) =>
   z.coerce.number().int().min(min).max(max).default(fallback);
 
@@ -52,6 +55,32 @@ const EnvSchema = z.object({
    * several Settle processes (tests/reliability). Never honoured in production.
    */
   STRIPE_API_BASE: z.url({ protocol: /^https?$/ }).optional(),
+  /**
+   * The payment providers the shop offers, e.g. `stripe,razorpay`. Default: both outside
+   * production (each emulated when its keys are unset), `stripe` in production.
+   */
+  PAYMENT_PROVIDERS: z.string().trim().transform((s, ctx) => {
+    const names = [...new Set(s.split(",").map((n) => n.trim().toLowerCase()).filter(Boolean))];
+    const unknown = names.filter((n) => !(PAYMENT_PROVIDER_NAMES as readonly string[]).includes(n));
+    if (unknown.length || names.length === 0) {
+      ctx.addIssue({
+        code: "custom",
+        message: `must list one or more of ${PAYMENT_PROVIDER_NAMES.join(", ")}` +
+          (unknown.length ? ` (unknown: ${unknown.join(", ")})` : ""),
+      });
+      return z.NEVER;
+    }
+    return names as PaymentProviderName[];
+  }).optional(),
+  RAZORPAY_KEY_ID: z.string().trim().regex(
+    /^rzp_(test|live)_\w+$/,
+    "must be rzp_test_… or rzp_live_…",
+  )
+    .optional(),
+  RAZORPAY_KEY_SECRET: z.string().min(8, "must be at least 8 characters").optional(),
+  RAZORPAY_WEBHOOK_SECRET: z.string().min(8, "must be at least 8 characters").optional(),
+  /** Port of the embedded Razorpay emulator; 0 picks a free one. */
+  RAZORPAY_EMULATOR_PORT: intFrom(0, 0, 65535),
   ADMIN_PASSWORD: z.string().min(8).optional(),
   ADMIN_PASSWORD_HASH: z.string().min(1).optional(),
   ADMIN_API_TOKEN: z.string().min(16).optional(),
@@ -151,6 +180,19 @@ export interface Config {
     /** STRIPE_API_BASE as the SDK's `host`/`port`/`protocol`; unset means api.stripe.com. */
     apiBase?: { host: string; port: number; protocol: "http" | "https" };
   };
+  /** PAYMENT_PROVIDERS: the providers the shop offers, in the order given. */
+  paymentProviders: PaymentProviderName[];
+  razorpay: {
+    keyId?: string;
+    keySecret?: string;
+    webhookSecret?: string;
+    /**
+     * True when Razorpay is offered and RAZORPAY_KEY_ID is unset: the embedded Razorpay
+     * emulator serves it (never in production), signing with the secrets when they are set.
+     */
+    useEmulator: boolean;
+    emulatorPort: number;
+  };
   admin: { password?: string; passwordHash?: string; apiToken?: string };
   currency: string;
   orderNumberPrefix: string;
@@ -207,6 +249,8 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
   }
   const e = parsed.data;
   const host = e.HOST ?? (e.SETTLE_ENV === "production" ? "0.0.0.0" : "127.0.0.1");
+  const providers: PaymentProviderName[] = e.PAYMENT_PROVIDERS ??
+    (e.SETTLE_ENV === "production" ? ["stripe"] : ["stripe", "razorpay"]);
   const config: Config = {
     port: e.PORT,
     host,
@@ -222,6 +266,15 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
       secretKey: e.STRIPE_SECRET_KEY,
       webhookSecret: e.STRIPE_WEBHOOK_SECRET,
       apiBase: e.STRIPE_API_BASE ? apiBase(e.STRIPE_API_BASE) : undefined,
+    },
+    paymentProviders: providers,
+    razorpay: {
+      keyId: e.RAZORPAY_KEY_ID,
+      keySecret: e.RAZORPAY_KEY_SECRET,
+      webhookSecret: e.RAZORPAY_WEBHOOK_SECRET,
+      useEmulator: providers.includes("razorpay") && !e.RAZORPAY_KEY_ID &&
+        e.SETTLE_ENV !== "production",
+      emulatorPort: e.RAZORPAY_EMULATOR_PORT,
     },
     admin: {
       password: e.ADMIN_PASSWORD,
@@ -269,7 +322,8 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     shippingRatesFile: e.SHIPPING_RATES_FILE ?? DEFAULT_SHIPPING_RATES_FILE,
     // An empty TAX_LABEL is "none"; `present` above drops empty values, so read it here.
     taxLabel: env.TAX_LABEL === undefined ? DEFAULT_TAX_LABEL : e.TAX_LABEL ?? "",
-    useEmulator: !e.STRIPE_SECRET_KEY,
+    // Production never emulates: Stripe is either configured or not offered.
+    useEmulator: !e.STRIPE_SECRET_KEY && e.SETTLE_ENV !== "production",
   };
   assertIntegrations(config);
   if (config.env === "production") assertProductionReady(config);
@@ -304,6 +358,10 @@ function assertIntegrations(c: Config): void {
       problems.push("STRIPE_API_BASE: requires a test STRIPE_SECRET_KEY (sk_test_…)");
     }
   }
+  // Production names it among the missing keys instead.
+  if (c.razorpay.keyId && !c.razorpay.keySecret && c.env !== "production") {
+    problems.push("RAZORPAY_KEY_SECRET: required with RAZORPAY_KEY_ID");
+  }
   if (c.testPausePlacement && c.env !== "test") {
     problems.push("SETTLE_TEST_PAUSE_PLACEMENT: only allowed with SETTLE_ENV=test");
   }
@@ -322,8 +380,15 @@ function assertIntegrations(c: Config): void {
 
 function assertProductionReady(c: Config): void {
   const missing: string[] = [];
-  if (!c.stripe.secretKey) missing.push("STRIPE_SECRET_KEY");
-  if (!c.stripe.webhookSecret) missing.push("STRIPE_WEBHOOK_SECRET");
+  if (c.paymentProviders.includes("stripe")) {
+    if (!c.stripe.secretKey) missing.push("STRIPE_SECRET_KEY");
+    if (!c.stripe.webhookSecret) missing.push("STRIPE_WEBHOOK_SECRET");
+  }
+  if (c.paymentProviders.includes("razorpay")) {
+    if (!c.razorpay.keyId) missing.push("RAZORPAY_KEY_ID");
+    if (!c.razorpay.keySecret) missing.push("RAZORPAY_KEY_SECRET");
+    if (!c.razorpay.webhookSecret) missing.push("RAZORPAY_WEBHOOK_SECRET");
+  }
   if (!c.admin.password && !c.admin.passwordHash) {
     missing.push("ADMIN_PASSWORD (or ADMIN_PASSWORD_HASH)");
   }
@@ -347,6 +412,14 @@ export function startupWarnings(c: Config): string[] {
   if (c.env === "production" && c.stripe.secretKey?.startsWith("sk_test_")) {
     warnings.push(
       "STRIPE_SECRET_KEY is a TEST key (sk_test_…) in production: no real payment will be taken",
+    );
+  }
+  if (
+    c.env === "production" && c.paymentProviders.includes("razorpay") &&
+    c.razorpay.keyId?.startsWith("rzp_test_")
+  ) {
+    warnings.push(
+      "RAZORPAY_KEY_ID is a TEST key (rzp_test_…) in production: no real payment will be taken",
     );
   }
   return warnings;

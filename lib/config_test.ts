@@ -224,3 +224,106 @@ Deno.test("operations settings: defaults need nothing; integrations need their s
   assert.match(refusal({ RECONCILE_CRON: "every five minutes" }), /RECONCILE_CRON/);
   assert.match(refusal({ FULFILLMENT_TIMEOUT_MS: "60000" }), /FULFILLMENT_TIMEOUT_MS/);
 });
+
+const RAZORPAY: Record<string, string> = {
+  RAZORPAY_KEY_ID: "rzp_live_abc123",
+  RAZORPAY_KEY_SECRET: "razorpay-key-secret",
+  RAZORPAY_WEBHOOK_SECRET: "razorpay-webhook-secret",
+};
+
+Deno.test("PAYMENT_PROVIDERS: both outside production, stripe in production; a list is read", () => {
+  assert.deepEqual(parseConfig({}).paymentProviders, ["stripe", "razorpay"]);
+  assert.deepEqual(parseConfig({ SETTLE_ENV: "test" }).paymentProviders, ["stripe", "razorpay"]);
+  assert.deepEqual(parseConfig(PRODUCTION).paymentProviders, ["stripe"]);
+  assert.deepEqual(
+    parseConfig({ PAYMENT_PROVIDERS: " Razorpay , stripe,razorpay" }).paymentProviders,
+    ["razorpay", "stripe"],
+  );
+  assert.deepEqual(parseConfig({ PAYMENT_PROVIDERS: "" }).paymentProviders, [
+    "stripe",
+    "razorpay",
+  ]);
+});
+
+Deno.test("PAYMENT_PROVIDERS naming an unknown provider, or none, is refused by name", () => {
+  assert.match(refusal({ PAYMENT_PROVIDERS: "stripe,paypal" }), /PAYMENT_PROVIDERS: .*paypal/);
+  assert.match(refusal({ PAYMENT_PROVIDERS: " , " }), /PAYMENT_PROVIDERS/);
+});
+
+Deno.test("the Razorpay emulator serves exactly when Razorpay is offered without a key, never in production", () => {
+  assert.equal(parseConfig({}).razorpay.useEmulator, true);
+  assert.equal(parseConfig({ PAYMENT_PROVIDERS: "stripe" }).razorpay.useEmulator, false);
+  const real = parseConfig({
+    RAZORPAY_KEY_ID: "rzp_test_1",
+    RAZORPAY_KEY_SECRET: "secret-123",
+  });
+  assert.equal(real.razorpay.useEmulator, false);
+  assert.equal(real.razorpay.keyId, "rzp_test_1");
+  const prod = parseConfig({ ...PRODUCTION, ...RAZORPAY, PAYMENT_PROVIDERS: "stripe,razorpay" });
+  assert.equal(prod.razorpay.useEmulator, false);
+  // Secrets without a key: the emulator signs with them.
+  const signed = parseConfig({
+    RAZORPAY_KEY_SECRET: "secret-123",
+    RAZORPAY_WEBHOOK_SECRET: "wh-123456",
+  });
+  assert.equal(signed.razorpay.useEmulator, true);
+  assert.equal(signed.razorpay.keySecret, "secret-123");
+});
+
+Deno.test("a Razorpay key without its secret, or a malformed key, is refused by name", () => {
+  assert.match(refusal({ RAZORPAY_KEY_ID: "rzp_test_1" }), /RAZORPAY_KEY_SECRET: required/);
+  assert.match(
+    refusal({ RAZORPAY_KEY_ID: "key_1", RAZORPAY_KEY_SECRET: "secret-123" }),
+    /RAZORPAY_KEY_ID/,
+  );
+});
+
+for (const name of Object.keys(RAZORPAY)) {
+  Deno.test(`production with razorpay listed refuses to start without ${name}`, () => {
+    const message = refusal({
+      ...PRODUCTION,
+      ...RAZORPAY,
+      PAYMENT_PROVIDERS: "stripe,razorpay",
+      [name]: undefined,
+    });
+    assert.match(message, /^SETTLE_ENV=production refuses to start without: /);
+    assert.match(message, new RegExp(name));
+  });
+}
+
+Deno.test("production names each missing key of each listed provider, and only theirs", () => {
+  const both = refusal({
+    ...PRODUCTION,
+    STRIPE_SECRET_KEY: undefined,
+    PAYMENT_PROVIDERS: "stripe,razorpay",
+  });
+  for (const name of ["STRIPE_SECRET_KEY", ...Object.keys(RAZORPAY)]) {
+    assert.match(both, new RegExp(name));
+  }
+  const razorpayOnly = parseConfig({
+    ...PRODUCTION,
+    ...RAZORPAY,
+    STRIPE_SECRET_KEY: undefined,
+    STRIPE_WEBHOOK_SECRET: undefined,
+    PAYMENT_PROVIDERS: "razorpay",
+  });
+  assert.deepEqual(razorpayOnly.paymentProviders, ["razorpay"]);
+  // Stripe unlisted: its keys are not asked for; Razorpay unlisted: neither are its.
+  assert.doesNotThrow(() => parseConfig(PRODUCTION));
+});
+
+Deno.test("production on a test Razorpay key starts with a warning", () => {
+  const c = parseConfig({
+    ...PRODUCTION,
+    ...RAZORPAY,
+    RAZORPAY_KEY_ID: "rzp_test_abc",
+    PAYMENT_PROVIDERS: "stripe,razorpay",
+  });
+  assert.ok(startupWarnings(c).some((w) => w.includes("RAZORPAY_KEY_ID")));
+  assert.equal(
+    startupWarnings(
+      parseConfig({ ...PRODUCTION, ...RAZORPAY, PAYMENT_PROVIDERS: "stripe,razorpay" }),
+    ).length,
+    0,
+  );
+});

@@ -1,7 +1,8 @@
 /**
- * Starts a whole Settle process from a Config: KV, secrets, the payment provider (the
+ * Starts a whole Settle process from a Config: KV, secrets, the payment providers (the
  * embedded Stripe emulator unless STRIPE_SECRET_KEY is set; STRIPE_API_BASE points the SDK
- * at an emulator running elsewhere), demo seeding, the islands, the outbox worker with its
+ * at an emulator running elsewhere; Razorpay when PAYMENT_PROVIDERS offers it, the embedded
+ * Razorpay emulator unless RAZORPAY_KEY_ID is set), demo seeding, the islands, the outbox worker with its
  * fulfilment, receipt and alert handlers, the reconciliation cron and the HTTP server.
  * main.ts, dev.ts and the tests that need a real server all come through here.
  */
@@ -19,8 +20,14 @@ import { type Emulator, startEmulator } from "./payments/emulator/server.ts";
 import { createAlertSink } from "./notify/alerts.ts";
 import { createMailTransport } from "./notify/mail.ts";
 import { createStripeProvider } from "./payments/stripe.ts";
+import { createRazorpayClient } from "./payments/razorpay/client.ts";
+import {
+  type RazorpayEmulator,
+  type RazorpayEmulatorOptions,
+  startRazorpayEmulator,
+} from "./payments/razorpay/emulator/server.ts";
 import { scheduleReconcile } from "./reconcile/schedule.ts";
-import type { AppDeps } from "./state.ts";
+import type { AppDeps, RazorpayDeps } from "./state.ts";
 import { adminCredential } from "./admin/auth.ts";
 import { createWorker, type Worker } from "./tasks/worker.ts";
 
@@ -29,6 +36,8 @@ export interface RuntimeOptions {
   islands?: IslandAssets;
   /** Options passed to the embedded emulator (delivery knobs in tests). */
   emulator?: Partial<Parameters<typeof startEmulator>[0]>;
+  /** Options passed to the embedded Razorpay emulator (autoCapture, retries in tests). */
+  razorpayEmulator?: Partial<RazorpayEmulatorOptions>;
   /** Do not listen; for tests that only need `app.request()`. */
   listen?: boolean;
   /** How long an API or webhook body may take to arrive (default BODY_TIMEOUT_MS). */
@@ -39,6 +48,8 @@ export interface Runtime {
   app: Hono;
   deps: AppDeps;
   emulator: Emulator | null;
+  /** The embedded Razorpay emulator, when Razorpay is offered without a key. */
+  razorpayEmulator: RazorpayEmulator | null;
   worker: Worker;
   /** The address actually bound, e.g. http://127.0.0.1:8000 (empty when not listening). */
   url: string;
@@ -78,11 +89,13 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
     });
   } else {
     provider = createStripeProvider({
-      secretKey: config.stripe.secretKey!,
+      // Unset only in production with Stripe not offered: its calls are refused (401).
+      secretKey: config.stripe.secretKey ?? "sk_live_not_configured",
       webhookSecret: config.stripe.webhookSecret ?? "",
       api: config.stripe.apiBase,
     });
   }
+  const { razorpay, razorpayEmulator } = await startRazorpay(config, kv, options);
   if (config.env !== "production") await seedDemoCatalog(kv);
   const islands = options.islands ?? await loadAssets(ASSETS_DIR) ?? await buildIslands();
   const worker = createWorker({
@@ -114,6 +127,7 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
     config,
     kv,
     provider,
+    razorpay,
     secret,
     now: () => new Date(),
     health: { workerLastTickAt: () => worker.lastTickAt() },
@@ -142,11 +156,15 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
     );
     url = listeningUrl(server.addr);
     emulator?.setWebhookUrl(`http://127.0.0.1:${server.addr.port}/api/payments/webhook`);
+    razorpayEmulator?.setWebhookUrl(
+      `http://127.0.0.1:${server.addr.port}/api/payments/webhook/razorpay`,
+    );
   }
   return {
     app,
     deps,
     emulator,
+    razorpayEmulator,
     worker,
     url,
     async close() {
@@ -154,6 +172,7 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
       await server?.shutdown();
       await worker.stop();
       await emulator?.close();
+      await razorpayEmulator?.close();
       kv.close();
     },
   };
@@ -163,4 +182,58 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
 export function listeningUrl(addr: Deno.NetAddr): string {
   const host = addr.hostname.includes(":") ? `[${addr.hostname}]` : addr.hostname;
   return `http://${host}:${addr.port}`;
+}
+
+/**
+ * Razorpay when PAYMENT_PROVIDERS offers it: the real API with RAZORPAY_KEY_ID, else the
+ * embedded emulator, signing with RAZORPAY_KEY_SECRET / RAZORPAY_WEBHOOK_SECRET when set and
+ * with generated dev secrets (kept per data folder) otherwise.
+ */
+async function startRazorpay(
+  config: Config,
+  kv: Deno.Kv,
+  options: RuntimeOptions,
+): Promise<{ razorpay: RazorpayDeps | null; razorpayEmulator: RazorpayEmulator | null }> {
+  if (!config.paymentProviders.includes("razorpay")) {
+    return { razorpay: null, razorpayEmulator: null };
+  }
+  const c = config.razorpay;
+  if (!c.useEmulator) {
+    const keyId = c.keyId!;
+    const keySecret = c.keySecret!;
+    return {
+      razorpay: {
+        keyId,
+        keySecret,
+        webhookSecret: c.webhookSecret ?? "",
+        client: createRazorpayClient({ keyId, keySecret }),
+      },
+      razorpayEmulator: null,
+    };
+  }
+  const keyId = "rzp_test_emulator";
+  const keySecret = c.keySecret ?? await devSecret(kv, "razorpay_key", () => randomSecret(24));
+  const webhookSecret = c.webhookSecret ??
+    await devSecret(kv, "razorpay_webhook", () => randomSecret(24));
+  const razorpayEmulator = startRazorpayEmulator({
+    env: config.env,
+    port: c.emulatorPort,
+    keyId,
+    keySecret,
+    webhookSecret,
+    ...options.razorpayEmulator,
+  });
+  return {
+    razorpay: {
+      keyId: razorpayEmulator.keyId,
+      keySecret: razorpayEmulator.keySecret,
+      webhookSecret: razorpayEmulator.webhookSecret,
+      client: createRazorpayClient({
+        keyId: razorpayEmulator.keyId,
+        keySecret: razorpayEmulator.keySecret,
+        baseUrl: razorpayEmulator.url,
+      }),
+    },
+    razorpayEmulator,
+  };
 }

@@ -3,11 +3,25 @@ import type { AdminCredential, AdminSession } from "./admin/auth.ts";
 import type { Config } from "./config.ts";
 import type { Health } from "./health.ts";
 import type { PaymentProvider } from "./payments/provider.ts";
+import type { RazorpayClient } from "./payments/razorpay/client.ts";
+
+/** Razorpay, when PAYMENT_PROVIDERS offers it: real, or the embedded emulator. */
+export interface RazorpayDeps {
+  /** Handed to the shopper's checkout (public). */
+  keyId: string;
+  /** Verifies the checkout's payment signatures. */
+  keySecret: string;
+  /** Verifies `X-Razorpay-Signature` on webhooks. */
+  webhookSecret: string;
+  client: RazorpayClient;
+}
 
 export interface AppDeps {
   config: Config;
   kv: Deno.Kv;
   provider: PaymentProvider;
+  /** Set when Razorpay is offered (config.paymentProviders); absent or null otherwise. */
+  razorpay?: RazorpayDeps | null;
   /** Signs cookies and owner tokens (config.sessionSecret or the dev secret). */
   secret: string;
   /** Injected clock, so tests can move time. */

@@ -5,7 +5,8 @@
  * bound to the request) and the task that lets the stock go if no session is ever tied to
  * the order. A bigger basket (up to the cart's 50 lines) is placed in steps, the placement
  * record and its compensation task first, then the lines in chunks, then the order (see
- * lib/stock/reservations.ts). Then payment_page.ts opens the provider session.
+ * lib/stock/reservations.ts). Then the provider's tail: payment_page.ts opens a Stripe
+ * session (createCheckout), razorpay_order.ts a Razorpay order (placeOrder is shared).
  */
 import { z } from "zod";
 import { ulid } from "ulid";
@@ -122,17 +123,48 @@ interface Placement {
   print: string;
   quote: Quote;
   input: CheckoutInput;
+  /** The order's `payment.provider`. */
+  provider: string;
 }
 
 export async function createCheckout(deps: AppDeps, input: CheckoutInput): Promise<CheckoutResult> {
+  const orderId = await placeOrder(deps, input);
+  return await openPaymentPage(deps, orderId, "resume");
+}
+
+export interface PlaceOptions {
+  /**
+   * Who the order is placed for: "stripe" (the default) or another provider, recorded as the
+   * order's `payment.provider`. A key used for one provider's request is refused for the
+   * other's (it is part of the key's fingerprint).
+   */
+  provider?: string;
+  /**
+   * The payment page cannot collect an address (Razorpay's popup): a shippable basket
+   * without one is a 422 naming `shipping` and `shippingRateId`.
+   */
+  requireDelivery?: boolean;
+}
+
+/**
+ * Places the order (pending, stock reserved) for a checkout request, or finds the one its
+ * Idempotency-Key placed (the same key with another request: 422), and returns its id. The
+ * provider-specific tail (a Stripe session, a Razorpay order) is the caller's.
+ */
+export async function placeOrder(
+  deps: AppDeps,
+  input: CheckoutInput,
+  options: PlaceOptions = {},
+): Promise<string> {
   if (input.idempotencyKey && !input.owner) {
     throw new Error("an Idempotency-Key needs an owner to scope it");
   }
+  const provider = options.provider ?? "stripe";
   const requestKey = input.idempotencyKey && input.owner
     ? keys.checkoutRequest(input.owner, input.idempotencyKey)
     : null;
   const details = await checkoutDetails(deps.kv, input);
-  const print = await fingerprint(input, details);
+  const print = await fingerprint(input, details, provider);
   // A key whose placement was abandoned is freed: place again (bounded).
   for (let round = 0; round < 3; round++) {
     if (requestKey) {
@@ -144,8 +176,8 @@ export async function createCheckout(deps: AppDeps, input: CheckoutInput): Promi
       }
     }
     const quote = await priceLines(deps.kv, await requestedLines(deps.kv, input));
-    if (details) {
-      quote.delivery = resolveDelivery(await shopRates(deps.config), details, quote);
+    if (details || (options.requireDelivery && quote.shippable)) {
+      quote.delivery = resolveDelivery(await shopRates(deps.config), details ?? {}, quote);
     }
     const placement: Placement = {
       orderId: ulid(deps.now().getTime()),
@@ -153,6 +185,7 @@ export async function createCheckout(deps: AppDeps, input: CheckoutInput): Promi
       print,
       quote,
       input,
+      provider,
     };
     const placed = await oneAtATime(
       deps.kv,
@@ -173,7 +206,7 @@ export async function createCheckout(deps: AppDeps, input: CheckoutInput): Promi
 /** The whole placement in one commit: the reservation goes into the order's commit. */
 async function placeInOneCommit(
   deps: AppDeps,
-  { orderId, requestKey, print, quote, input }: Placement,
+  { orderId, requestKey, print, quote, input, provider }: Placement,
 ): Promise<CheckoutRequestRecord> {
   // Allocated once the request is known to be valid, and kept across retries of the step.
   let number: string | null = null;
@@ -194,7 +227,7 @@ async function placeInOneCommit(
     const now = deps.now();
     const op = boundedAtomic(deps.kv);
     stageReservation(op, orderId, quote.tracked, levels, now);
-    stageOrder(deps, op, { orderId, number, quote, input, now });
+    stageOrder(deps, op, { orderId, number, quote, input, now, provider });
     if (requestKey) {
       op.check({ key: requestKey, versionstamp: null })
         .set(requestKey, { orderId, fingerprint: print }, { expireIn: CHECKOUT_REQUEST_TTL_MS });
@@ -211,7 +244,7 @@ async function placeInOneCommit(
  */
 async function placeInSteps(deps: AppDeps, placement: Placement): Promise<CheckoutRequestRecord> {
   const { kv } = deps;
-  const { orderId, requestKey, print, quote, input } = placement;
+  const { orderId, requestKey, print, quote, input, provider } = placement;
   const mine: CheckoutRequestRecord = { orderId, fingerprint: print };
   const holders = input.holders ?? [];
   const other = await commitWithRetry<CheckoutRequestRecord | null>(async () => {
@@ -260,7 +293,7 @@ async function placeInSteps(deps: AppDeps, placement: Placement): Promise<Checko
       const now = deps.now();
       const op = boundedAtomic(kv);
       stagePlaced(op, record, now);
-      stageOrder(deps, op, { orderId, number, quote, input, now });
+      stageOrder(deps, op, { orderId, number, quote, input, now, provider });
       return { op, result: mine };
     });
   } catch (err) {
@@ -283,12 +316,13 @@ async function placeInSteps(deps: AppDeps, placement: Placement): Promise<Checko
 function stageOrder(
   deps: AppDeps,
   op: Deno.AtomicOperation,
-  { orderId, number, quote, input, now }: {
+  { orderId, number, quote, input, now, provider }: {
     orderId: string;
     number: string;
     quote: Quote;
     input: CheckoutInput;
     now: Date;
+    provider: string;
   },
 ): void {
   const order = newOrder({
@@ -300,6 +334,7 @@ function stageOrder(
     metadata: input.metadata ?? {},
     now,
   });
+  order.payment.provider = provider;
   const { customer, shipping } = quote.delivery;
   if (customer) order.customer = customer;
   if (shipping) {
@@ -390,6 +425,7 @@ async function checkoutDetails(
 async function fingerprint(
   input: CheckoutRequest,
   details: CheckoutDetails | null,
+  provider = "stripe",
 ): Promise<string> {
   const merged = new Map<string, number>();
   for (const { productId, quantity } of input.items ?? []) {
@@ -400,6 +436,8 @@ async function fingerprint(
     metadata: Object.entries(input.metadata ?? {}).sort(([a], [b]) => a < b ? -1 : 1),
     // Absent for callers that send none, so their keys keep their old fingerprints.
     ...(details ? { details: canonicalJson(details) } : {}),
+    // Stripe's keys keep their old fingerprints; another provider's never match them.
+    ...(provider !== "stripe" ? { provider } : {}),
   });
   return await sha256(canonical);
 }
@@ -421,15 +459,15 @@ function canonicalJson(value: unknown): string {
 }
 
 /**
- * The order a key placed, with its payment page (found again, or opened anew when it can no
- * longer be paid). The same key with another request is refused, as Stripe refuses it. A
- * placement still in steps is waited for; null when it was abandoned (the key is free again).
+ * The order a key placed (its payment page is the caller's). The same key with another
+ * request is refused, as Stripe refuses it. A placement still in steps is waited for; null
+ * when it was abandoned (the key is free again).
  */
 async function resume(
   deps: AppDeps,
   record: CheckoutRequestRecord,
   print: string,
-): Promise<CheckoutResult | null> {
+): Promise<string | null> {
   if (record.fingerprint !== print) {
     throw new BusinessRuleError(
       "idempotency_key_reused",
@@ -438,7 +476,7 @@ async function resume(
     );
   }
   if (!(await placed(deps, record.orderId))) return null;
-  return await openPaymentPage(deps, record.orderId, "resume");
+  return record.orderId;
 }
 
 /** Whether the order exists, waiting (bounded) while its placement is still in steps. */
