@@ -19,8 +19,13 @@ import { securityHeaders } from "./http/security_headers.ts";
 import { log } from "./log.ts";
 import type { AppDeps, State } from "./state.ts";
 
-const WEBHOOK_PATH = "/api/payments/webhook";
-/** Stripe sends up to a few KiB; anything near this is not a real event. */
+/** Stripe's webhook (and its alias) and Razorpay's: signed provider calls, not shoppers'. */
+const WEBHOOK_PATHS = new Set([
+  "/api/payments/webhook",
+  "/api/payments/webhook/stripe",
+  "/api/payments/webhook/razorpay",
+]);
+/** Providers send up to a few KiB; anything near this is not a real event. */
 export const WEBHOOK_BODY_LIMIT = 1024 * 1024;
 /** Every other JSON API body. */
 export const API_BODY_LIMIT = 16 * 1024;
@@ -51,9 +56,9 @@ export function createApp(deps: AppDeps, options: AppOptions): Hono {
   );
   // gzip or deflate when the client accepts it, for text types only (images, fonts and
   // archives are compressed already) and bodies of 1 KiB or more when their length is known.
-  // Stripe's webhook calls get a few bytes of JSON: nothing to gain there.
+  // Webhook calls get a few bytes of JSON: nothing to gain there.
   const compressed = compress();
-  app.use("*", (c, next) => c.req.path === WEBHOOK_PATH ? next() : compressed(c, next));
+  app.use("*", (c, next) => WEBHOOK_PATHS.has(c.req.path) ? next() : compressed(c, next));
   // Admin pages and JSON show orders and customers: no cache may keep any of them, error
   // pages and redirects included (those are rendered outside the routes' own middleware).
   const noStore: MiddlewareHandler = async (c, next) => {
@@ -74,9 +79,9 @@ export function createApp(deps: AppDeps, options: AppOptions): Hono {
       onError: () => errorResponse(new PayloadTooLargeError(maxSize)),
     });
   app.use("/api/*", bodyTimeout({ ms: bodyTimeoutMs }));
-  app.use(WEBHOOK_PATH, limit(WEBHOOK_BODY_LIMIT));
+  for (const path of WEBHOOK_PATHS) app.use(path, limit(WEBHOOK_BODY_LIMIT));
   app.use("/api/*", async (c, next) => {
-    if (c.req.path === WEBHOOK_PATH) return await next();
+    if (WEBHOOK_PATHS.has(c.req.path)) return await next();
     return await limit(API_BODY_LIMIT)(c, next);
   });
   // A browser on another site must not spend the shopper's cookies here. Forms were

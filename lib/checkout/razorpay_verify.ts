@@ -139,7 +139,7 @@ export function paymentFact(payment: RazorpayPayment): Fact | null {
  * (verify and webhook at once, or a retry) is refused by Razorpay: the payment is fetched
  * again and whatever it now says is used.
  */
-async function capture(
+export async function capture(
   rzp: RazorpayDeps,
   order: Order,
   payment: RazorpayPayment,

@@ -51,6 +51,8 @@ async function testApp(razorpayEmulator: Partial<RazorpayEmulatorOptions> = {}) 
     // The Razorpay webhook route is not part of this suite: one quiet attempt per event.
     razorpayEmulator: { retryBaseMs: 20, maxAttempts: 1, ...razorpayEmulator },
   });
+  // Verify alone: no webhook reaches the app (tests/api/razorpay_webhook_test.ts has those).
+  runtime.razorpayEmulator?.setWebhookUrl(undefined);
   const app: TestApp = Object.assign(runtime, { kv: runtime.deps.kv });
   return Object.assign(app, { [Symbol.asyncDispose]: () => app.close() });
 }
