@@ -139,6 +139,20 @@ function arrivedRow(order: Order): FactRow[] {
   return [{ label: "Did not match", value }];
 }
 
+/** Razorpay's ids (order_…, pay_…) mark a Razorpay payment, whatever the order was placed with. */
+function isRazorpay(order: Order): boolean {
+  const pay = order.payment;
+  return pay.paymentIntentId?.startsWith("pay_") ??
+    (pay.sessionId ? pay.sessionId.startsWith("order_") : pay.provider === "razorpay");
+}
+
+/** The provider that took (or is taking) the payment; the one placed with when they differ. */
+function providerName(order: Order): string {
+  const placed = order.payment.provider;
+  const paying = isRazorpay(order) ? "razorpay" : placed === "razorpay" ? "stripe" : placed;
+  return paying === placed ? placed : `${paying} (placed for ${placed})`;
+}
+
 export function PaymentPanel({ order }: { order: Order }) {
   const pay = order.payment;
   const currency = pay.currency ?? order.currency;
@@ -159,9 +173,10 @@ export function PaymentPanel({ order }: { order: Order }) {
     )
     : "None yet";
   const intent = pay.paymentIntentId;
+  const razorpay = isRazorpay(order);
   const rows: FactRow[] = [
     { label: "Status", value: <PaymentBadge order={order} /> },
-    { label: "Provider", value: pay.provider },
+    { label: "Provider", value: providerName(order) },
     { label: "Amount received", value: amountReceived(order) },
     ...arrivedRow(order),
     ...(pay.presentment
@@ -172,9 +187,25 @@ export function PaymentPanel({ order }: { order: Order }) {
       label: "Currency",
       value: pay.currency?.toUpperCase() ?? `${order.currency.toUpperCase()} (order)`,
     },
-    { label: "Payment intent", value: intent && <span class={MONO}>{intent}</span> },
-    { label: "Checkout sessions", value: sessions },
+    {
+      label: razorpay ? "Razorpay payment" : "Payment intent",
+      value: intent && <span class={MONO}>{intent}</span>,
+    },
+    { label: razorpay ? "Razorpay orders" : "Checkout sessions", value: sessions },
   ];
+  const refunds = pay.refunds ?? [];
+  if (refunds.length) {
+    const value = (
+      <ul class="space-y-0.5">
+        {refunds.map((r) => (
+          <li key={r.id}>
+            <span class={`${MONO} break-all`}>{r.id}</span> {money(r.amount, currency)}
+          </li>
+        ))}
+      </ul>
+    );
+    rows.push({ label: "Refunds", value });
+  }
   if (pay.paidIntentIds.length > 1) {
     const value = <span class={MONO}>{pay.paidIntentIds.join(", ")}</span>;
     rows.push({ label: "Paid intents", value });

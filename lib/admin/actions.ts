@@ -18,12 +18,10 @@ import {
   type Order,
   type Outcome,
 } from "../orders/types.ts";
-import { ProviderError } from "../payments/provider.ts";
-import {
-  type CheckoutResult,
-  closeAllSessions,
-  openPaymentPage,
-} from "../checkout/payment_page.ts";
+import { ProviderError, type RefundResult } from "../payments/provider.ts";
+import { type CheckoutResult, closeSession, openPaymentPage } from "../checkout/payment_page.ts";
+import { isRazorpayOrderId, openRazorpayOrder, razorpayOf } from "../checkout/razorpay_order.ts";
+import { signOrderToken } from "../checkout/owner_token.ts";
 import { type HeldLease, releaseLease, takeLease } from "../reconcile/lease.ts";
 import { checkOrder } from "../reconcile/run.ts";
 import type { AppDeps } from "../state.ts";
@@ -97,14 +95,37 @@ async function act(
   return { order: result.order ?? order, outcome: result.outcome };
 }
 
-/** A new checkout session whose URL the admin can send to the customer. */
+/**
+ * A new checkout session whose URL the admin can send to the customer. An order whose
+ * current attempt is a Razorpay order gets a new Razorpay order (the popup has no URL of its
+ * own: the link is the order's page, where its owner pays).
+ */
 export async function createRetrySession(
   deps: AppDeps,
   orderId: string,
   who: Actor,
 ): Promise<CheckoutResult> {
-  await load(deps, orderId);
-  return await openPaymentPage(deps, orderId, "new", adminSource(who, "retry session"));
+  const order = await load(deps, orderId);
+  const source = adminSource(who, "retry session");
+  if (!isRazorpayOrder(order)) return await openPaymentPage(deps, orderId, "new", source);
+  const opened = await openRazorpayOrder(deps, razorpayOf(deps), orderId, source, {
+    fresh: true,
+  });
+  return {
+    id: opened.providerOrderId,
+    url: `${deps.config.publicOrigin}/orders/${order.id}?token=${
+      encodeURIComponent(await signOrderToken(deps.secret, order.id))
+    }`,
+    orderId: opened.orderId,
+    orderNumber: opened.orderNumber,
+    orderToken: opened.orderToken,
+  };
+}
+
+/** The order's current attempt is a Razorpay order (or it was placed for Razorpay). */
+function isRazorpayOrder(order: Order): boolean {
+  const current = order.payment.sessionId;
+  return current ? isRazorpayOrderId(current) : order.payment.provider === "razorpay";
 }
 
 /** Fetches the order's session from the provider and applies what it says. */
@@ -152,10 +173,20 @@ export async function markPaid(
 const receivedMoney = ({ payment, currency }: Order) =>
   formatMoney(payment.amountReceived, payment.currency ?? currency);
 
-/** closeAllSessions, with a provider that cannot close one turned into a clear refusal. */
+/**
+ * Closes every session the order ever had, newest first, stopping at one found paid; a
+ * provider that cannot close one is turned into a clear refusal. A Razorpay order cannot
+ * be closed at Razorpay: its payments are asked for instead and applied (captured, or
+ * authorized and then captured, means the customer paid), and one still being made (a UPI
+ * collect not yet approved) refuses the action, as a Stripe debit still settling does.
+ */
 async function closeEverySession(deps: AppDeps, order: Order, action: string): Promise<Order> {
   try {
-    return await closeAllSessions(deps, order);
+    for (const sessionId of [...order.payment.sessionIds].reverse()) {
+      order = await closeSession(deps, order, sessionId);
+      if (isPaid(order)) return order;
+    }
+    return order;
   } catch (err) {
     if (!(err instanceof ProviderError)) throw err;
     throw new ConflictError(
@@ -264,13 +295,15 @@ async function refundClaimed(
   // The n-th refund of this order: a retry after a lost answer or record carries the same
   // key, so the provider hands back the refund it made instead of making a second one.
   const nth = (pay.refunds ?? []).length + 1;
-  const made = await deps.provider.refund({
-    paymentIntentId,
-    amount,
-    idempotencyKey: `refund:${order.id}:n${nth}:${amount}`,
-    reason: "requested_by_customer",
-    metadata: { order_id: order.id },
-  });
+  const made = isRazorpayPaymentId(paymentIntentId)
+    ? await razorpayRefund(deps, order, paymentIntentId, amount, nth)
+    : await deps.provider.refund({
+      paymentIntentId,
+      amount,
+      idempotencyKey: `refund:${order.id}:n${nth}:${amount}`,
+      reason: "requested_by_customer",
+      metadata: { order_id: order.id },
+    });
   if (made.status === "failed" || made.status === "canceled") {
     throw new ConflictError(
       "refund_failed",
@@ -298,6 +331,37 @@ async function refundClaimed(
     adminSource(who, input.reason),
   );
   return { order: result.order ?? order, outcome: result.outcome, refund: refunded };
+}
+
+const isRazorpayPaymentId = (id: string) => id.startsWith("pay_");
+
+/**
+ * The n-th refund of the order through Razorpay: `POST /v1/payments/:id/refund` with an
+ * `X-Refund-Idempotency` key from the order, the refund's sequence and its amount, and a
+ * request identical on every retry, so a repeat after a lost answer or a failed record gets
+ * the refund already made. Razorpay's statuses are told as Stripe's: processed is
+ * succeeded; pending (money on its way) is recorded now, its webhook then a duplicate.
+ */
+async function razorpayRefund(
+  deps: AppDeps,
+  order: Order,
+  paymentId: string,
+  amount: number,
+  nth: number,
+): Promise<RefundResult> {
+  const made = await razorpayOf(deps).client.refund(paymentId, {
+    amount,
+    receipt: `${order.number}-r${nth}`.slice(0, 40),
+    notes: { order_id: order.id, order_number: order.number },
+    idempotencyKey: `refund-${order.id}-n${nth}-${amount}`,
+  });
+  return {
+    id: made.id,
+    status: made.status === "processed" ? "succeeded" : made.status,
+    amount: made.amount,
+    currency: made.currency.toLowerCase(),
+    paymentIntentId: made.payment_id ?? paymentId,
+  };
 }
 
 /** A paid order is refunded, never cancelled; the confirm step asks this too. */

@@ -224,6 +224,13 @@ async function search(
     ? () => findOrderIdBySession(kv, provider, q)
     : q.startsWith("pi_")
     ? () => findOrderIdByPaymentIntent(kv, provider, q)
+    // Razorpay's ids are indexed under the provider the order was placed with.
+    : q.startsWith("order_")
+    ? () => firstFound([RAZORPAY, provider], (p) => findOrderIdBySession(kv, p, q))
+    : q.startsWith("pay_")
+    ? () => firstFound([RAZORPAY, provider], (p) => findOrderIdByPaymentIntent(kv, p, q))
+    : q.startsWith("rfnd_") || q.startsWith("re_")
+    ? () => findOrderIdByRefund(kv, q)
     : ULID.test(q)
     ? () => Promise.resolve(q)
     : null;
@@ -233,6 +240,44 @@ async function search(
   // Part of a number that matches none may be part of a name ("Ana", "0042" never is).
   if (!exact && ids.length === 0 && !/^[\d-]+$/.test(q)) return null;
   return (await byIds(kv, ids)).map(normaliseOrder);
+}
+
+const RAZORPAY = "razorpay";
+
+async function firstFound(
+  providers: string[],
+  find: (provider: string) => Promise<string | null>,
+): Promise<string | null> {
+  for (const provider of new Set(providers)) {
+    const id = await find(provider);
+    if (id) return id;
+  }
+  return null;
+}
+
+/**
+ * The order that recorded the refund `refundId` (Razorpay's `rfnd_…`, Stripe's `re_…`):
+ * refunds have no index of their own, so the orders in the two refunded payment statuses
+ * are read, newest first and at most NAME_SCAN_LIMIT of them: a bounded scan.
+ */
+async function findOrderIdByRefund(kv: Deno.Kv, refundId: string): Promise<string | null> {
+  if (!/^[A-Za-z0-9_]{4,64}$/.test(refundId)) return null;
+  const ids: string[] = [];
+  for (const status of ["partially_refunded", "refunded"]) {
+    const iter = kv.list<string>({ prefix: keys.ordersByPaymentStatus(status) }, {
+      reverse: true,
+      limit: NAME_SCAN_LIMIT,
+      batchSize: 500,
+    });
+    for await (const e of iter) ids.push(e.value);
+  }
+  ids.sort().reverse();
+  for (let i = 0; i < Math.min(ids.length, NAME_SCAN_LIMIT); i += 100) {
+    const orders = await byIds(kv, ids.slice(i, i + 100));
+    const found = orders.find((o) => o.payment.refunds?.some((r) => r.id === refundId));
+    if (found) return found.id;
+  }
+  return null;
 }
 
 /** Ids of up to `limit` orders whose number contains `part`, among the newest numbers. */

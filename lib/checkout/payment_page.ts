@@ -34,6 +34,8 @@ import { abandonRetake, prepareRetake } from "../stock/retake.ts";
 import { attachSession } from "./attach_session.ts";
 import { UNDER_REVIEW_TEXT } from "./checkout_state.ts";
 import { signOrderToken } from "./owner_token.ts";
+import { isRazorpayOrderId } from "./razorpay_order.ts";
+import { settleRazorpayOrder } from "./razorpay_settle.ts";
 
 export interface CheckoutResult {
   id: string;
@@ -114,7 +116,8 @@ export async function openPaymentPage(
   await refuseUnpayable(deps, order);
   const current = order.payment.sessionId;
   if (current) {
-    if (mode === "resume") {
+    // A Razorpay order has no Stripe session to resume: paying by card closes it instead.
+    if (mode === "resume" && !isRazorpayOrderId(current)) {
       const session = await deps.provider.retrieveSession(current);
       if (usable(deps, session)) return await resultFor(deps, order, session);
     }
@@ -386,6 +389,7 @@ export async function closeSession(
   order: Order,
   sessionId: string,
 ): Promise<Order> {
+  if (isRazorpayOrderId(sessionId)) return await settleRazorpayOrder(deps, order, sessionId);
   try {
     await deps.provider.expireSession(sessionId);
     return order;

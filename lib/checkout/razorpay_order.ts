@@ -83,12 +83,17 @@ export async function createRazorpayOrder(
   return await openRazorpayOrder(deps, rzp, orderId);
 }
 
-/** The order's Razorpay order: its current one while usable, else a new one, tied to it. */
+/**
+ * The order's Razorpay order: its current one while usable, else a new one, tied to it.
+ * `fresh` (the admin's retry) always opens a new one, once the current one's payments
+ * are recorded.
+ */
 export async function openRazorpayOrder(
   deps: AppDeps,
   rzp: RazorpayDeps,
   orderId: string,
   source: FactSource = { kind: "system" },
+  { fresh = false }: { fresh?: boolean } = {},
 ): Promise<RazorpayOrderResult> {
   let order = (await getOrder(deps.kv, orderId)).value;
   if (!order) throw new NotFoundError("No such order", { orderId });
@@ -99,7 +104,7 @@ export async function openRazorpayOrder(
     // Money may have come meanwhile (the webhook is late): recorded, then 409 below.
     order = await applyRazorpayPayments(deps, rzp, order, existing.id);
     await refuseUnpayable(deps, order);
-    if (OPEN.has(existing.status) && matches(order, existing)) {
+    if (!fresh && OPEN.has(existing.status) && matches(order, existing)) {
       return await resultFor(deps, rzp, order, existing);
     }
   } else if (current) {

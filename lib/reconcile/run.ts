@@ -15,9 +15,11 @@ import type { Fact, FactSource, Order, OrderStatus } from "../orders/types.ts";
 import { ProviderRejectedError } from "../payments/provider.ts";
 import { sessionFact } from "../payments/session_fact.ts";
 import type { AppDeps } from "../state.ts";
+import { isRazorpayOrderId } from "../checkout/razorpay_order.ts";
 import { releaseLease, takeLease } from "./lease.ts";
+import { razorpayFindings } from "./razorpay.ts";
 
-export type ReconcileDeps = Pick<AppDeps, "kv" | "provider" | "now"> & {
+export type ReconcileDeps = Pick<AppDeps, "kv" | "provider" | "now" | "razorpay"> & {
   config: Pick<AppDeps["config"], "checkoutExpiresMinutes">;
 };
 
@@ -167,18 +169,50 @@ export async function checkOrder(
 ): Promise<Change | null> {
   const order = (await getOrder(deps.kv, orderId)).value;
   if (!order || !STATUSES.includes(order.status)) return null;
-  const fact = await providerFact(deps, order, now);
-  if (!fact) return "unchanged";
-  const result = await recordFact(
-    { kv: deps.kv, now: deps.now },
-    order.id,
-    fact,
-    source,
-  );
-  const acted = result.outcome.kind === "applied" || result.outcome.kind === "flagged";
-  if (!acted) return "unchanged";
-  if (fact.kind === "payment_succeeded") return "paid";
-  return fact.kind === "checkout_lapsed" ? "lapsed" : "expired";
+  const sessionId = order.payment.sessionId;
+  const facts = sessionId && isRazorpayOrderId(sessionId)
+    ? await razorpayFacts(deps, order, sessionId, now)
+    : [await providerFact(deps, order, now)].filter((f) => f !== null);
+  let change: Change = "unchanged";
+  for (const fact of facts) {
+    const result = await recordFact({ kv: deps.kv, now: deps.now }, order.id, fact, source);
+    const acted = result.outcome.kind === "applied" || result.outcome.kind === "flagged";
+    if (!acted || change === "paid") continue;
+    change = fact.kind === "payment_succeeded"
+      ? "paid"
+      : fact.kind === "checkout_lapsed"
+      ? "lapsed"
+      : fact.kind === "session_expired"
+      ? "expired"
+      : change;
+  }
+  return change;
+}
+
+/**
+ * A Razorpay order cannot be closed, nor does it expire: every Razorpay order the order had
+ * is asked for its payments (a missed webhook repaired), and once the current one's window
+ * (`checkoutExpiresMinutes` from its creation) has passed with no money and none on its way,
+ * the order expires and its stock goes back, as a Stripe session's expiry does. A payment
+ * made on it later still finds the order (it is then a late payment, as for Stripe).
+ */
+async function razorpayFacts(
+  deps: ReconcileDeps,
+  order: Order,
+  current: string,
+  now: Date,
+): Promise<Fact[]> {
+  const rzp = deps.razorpay;
+  if (!rzp) throw new Error("the order is at Razorpay, which this shop does not offer now");
+  const ids = order.payment.sessionIds.filter(isRazorpayOrderId);
+  const found = await razorpayFindings(rzp, order, ids.length ? ids : [current]);
+  const paid = found.facts.some((f) => f.kind === "payment_succeeded");
+  if (paid || found.inFlight) return found.facts;
+  const opened = await rzp.client.fetchOrder(current);
+  const openedAt = opened.created_at ? opened.created_at * 1000 : Date.parse(order.createdAt);
+  const windowEnd = openedAt + deps.config.checkoutExpiresMinutes * 60_000;
+  if (now.getTime() < windowEnd) return found.facts;
+  return [...found.facts, { kind: "session_expired", sessionId: current }];
 }
 
 /** What the provider's view of the order's current session adds, if anything. */

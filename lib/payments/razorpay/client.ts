@@ -102,6 +102,11 @@ export interface RefundParams {
   /** Razorpay's refund idempotency: the same receipt for the same payment is one refund. */
   receipt: string;
   notes?: Record<string, string>;
+  /**
+   * Sent as `X-Refund-Idempotency` (letters, digits, `-` and `_`, at least 10): the same key
+   * with the same request answers with the refund it made instead of making another.
+   */
+  idempotencyKey?: string;
 }
 
 export interface RazorpayClient {
@@ -112,6 +117,7 @@ export interface RazorpayClient {
   fetchPayment(id: string): Promise<RazorpayPayment>;
   capturePayment(id: string, amount: number, currency: string): Promise<RazorpayPayment>;
   refund(paymentId: string, params: RefundParams): Promise<RazorpayRefund>;
+  fetchRefund(id: string): Promise<RazorpayRefund>;
 }
 
 /** Ids travel in paths: anything but Razorpay's id alphabet is refused before a request. */
@@ -129,6 +135,7 @@ export function createRazorpayClient(options: RazorpayClientOptions): RazorpayCl
     path: string,
     schema: z.ZodType<T>,
     body?: unknown,
+    headers: Record<string, string> = {},
   ): Promise<T> {
     const details: ProviderErrorDetails = { provider: "razorpay", action };
     let res: Response;
@@ -139,6 +146,7 @@ export function createRazorpayClient(options: RazorpayClientOptions): RazorpayCl
           authorization: auth,
           accept: "application/json",
           ...(body === undefined ? {} : { "content-type": "application/json" }),
+          ...headers,
         },
         body: body === undefined ? undefined : JSON.stringify(body),
         signal: AbortSignal.timeout(timeoutMs),
@@ -237,6 +245,9 @@ export function createRazorpayClient(options: RazorpayClientOptions): RazorpayCl
           receipt: p.receipt,
           notes: p.notes ?? {},
         },
+        p.idempotencyKey ? { "x-refund-idempotency": p.idempotencyKey } : {},
       ),
+    fetchRefund: (refundId) =>
+      call("fetch_refund", "GET", `/refunds/${id("fetch_refund", refundId)}`, RazorpayRefundSchema),
   };
 }
