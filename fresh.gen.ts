@@ -35,17 +35,19 @@ import * as $30 from "./routes/api/payments/create-checkout-session.ts";
 import * as $31 from "./routes/api/payments/create-order.ts";
 import * as $32 from "./routes/api/payments/verify.ts";
 import * as $33 from "./routes/api/payments/webhook.ts";
-import * as $34 from "./routes/api/products.ts";
-import * as $35 from "./routes/api/shipping-rates.ts";
-import * as $36 from "./routes/cart.tsx";
-import * as $37 from "./routes/checkout/cancel.tsx";
-import * as $38 from "./routes/checkout/index.tsx";
-import * as $39 from "./routes/checkout/success.tsx";
-import * as $40 from "./routes/healthz.ts";
-import * as $41 from "./routes/index.tsx";
-import * as $42 from "./routes/orders/[id].tsx";
-import * as $43 from "./routes/products/[slug].tsx";
-import * as $44 from "./routes/readyz.ts";
+import * as $34 from "./routes/api/payments/webhook/razorpay.ts";
+import * as $35 from "./routes/api/payments/webhook/stripe.ts";
+import * as $36 from "./routes/api/products.ts";
+import * as $37 from "./routes/api/shipping-rates.ts";
+import * as $38 from "./routes/cart.tsx";
+import * as $39 from "./routes/checkout/cancel.tsx";
+import * as $40 from "./routes/checkout/index.tsx";
+import * as $41 from "./routes/checkout/success.tsx";
+import * as $42 from "./routes/healthz.ts";
+import * as $43 from "./routes/index.tsx";
+import * as $44 from "./routes/orders/[id].tsx";
+import * as $45 from "./routes/products/[slug].tsx";
+import * as $46 from "./routes/readyz.ts";
 import * as $$0 from "./islands/AddToCart.tsx";
 import * as $$1 from "./islands/CartBadge.tsx";
 import * as $$2 from "./islands/CheckoutStatus.tsx";
@@ -53,8 +55,9 @@ import * as $$3 from "./islands/ConfirmAction.tsx";
 import * as $$4 from "./islands/CopyText.tsx";
 import * as $$5 from "./islands/PayButton.tsx";
 import * as $$6 from "./islands/QuantityStepper.tsx";
-import * as $$7 from "./islands/RetryPayment.tsx";
-import * as $$8 from "./islands/ShippingChoice.tsx";
+import * as $$7 from "./islands/RazorpayPay.tsx";
+import * as $$8 from "./islands/RetryPayment.tsx";
+import * as $$9 from "./islands/ShippingChoice.tsx";
 import type { Manifest } from "$fresh/types.ts";
 
 const manifest = {
@@ -93,17 +96,19 @@ const manifest = {
     "./routes/api/payments/create-order.ts": $31,
     "./routes/api/payments/verify.ts": $32,
     "./routes/api/payments/webhook.ts": $33,
-    "./routes/api/products.ts": $34,
-    "./routes/api/shipping-rates.ts": $35,
-    "./routes/cart.tsx": $36,
-    "./routes/checkout/cancel.tsx": $37,
-    "./routes/checkout/index.tsx": $38,
-    "./routes/checkout/success.tsx": $39,
-    "./routes/healthz.ts": $40,
-    "./routes/index.tsx": $41,
-    "./routes/orders/[id].tsx": $42,
-    "./routes/products/[slug].tsx": $43,
-    "./routes/readyz.ts": $44,
+    "./routes/api/payments/webhook/razorpay.ts": $34,
+    "./routes/api/payments/webhook/stripe.ts": $35,
+    "./routes/api/products.ts": $36,
+    "./routes/api/shipping-rates.ts": $37,
+    "./routes/cart.tsx": $38,
+    "./routes/checkout/cancel.tsx": $39,
+    "./routes/checkout/index.tsx": $40,
+    "./routes/checkout/success.tsx": $41,
+    "./routes/healthz.ts": $42,
+    "./routes/index.tsx": $43,
+    "./routes/orders/[id].tsx": $44,
+    "./routes/products/[slug].tsx": $45,
+    "./routes/readyz.ts": $46,
   },
   islands: {
     "./islands/AddToCart.tsx": $$0,
@@ -113,8 +118,9 @@ const manifest = {
     "./islands/CopyText.tsx": $$4,
     "./islands/PayButton.tsx": $$5,
     "./islands/QuantityStepper.tsx": $$6,
-    "./islands/RetryPayment.tsx": $$7,
-    "./islands/ShippingChoice.tsx": $$8,
+    "./islands/RazorpayPay.tsx": $$7,
+    "./islands/RetryPayment.tsx": $$8,
+    "./islands/ShippingChoice.tsx": $$9,
   },
   baseUrl: import.meta.url,
 } satisfies Manifest;

@@ -15,12 +15,14 @@ export interface RetryPaymentFormProps {
   /** The order's signed token (the owner's proof on another device). */
   token: string;
   size?: ButtonSize;
+  /** Words after "Retry payment" when another provider is offered too ("with card"). */
+  words?: string;
 }
 
 type Message = { tone: "error" | "info"; text: string; link?: string };
 
 export function RetryPaymentForm(
-  { orderId, token, size = "lg" }: RetryPaymentFormProps,
+  { orderId, token, size = "lg", words }: RetryPaymentFormProps,
 ) {
   const [busy, setBusy] = useState(false);
   const [message, setMessage] = useState<Message | null>(null);
@@ -54,7 +56,11 @@ export function RetryPaymentForm(
         block
         aria-disabled={busy ? "true" : undefined}
       >
-        {busy ? "Opening payment…" : "Retry payment"}
+        {busy ? "Opening payment…" : (
+          <>
+            Retry payment{words && <span>{` ${words}`}</span>}
+          </>
+        )}
       </Button>
       <div role="status" aria-live="polite">
         <p hidden={!message} class={`mt-3 ${MESSAGE_BOX}`} data-tone={message?.tone}>

@@ -9,7 +9,9 @@
 import { useRef, useState } from "preact/hooks";
 import { Button } from "../components/Button.tsx";
 import { MESSAGE_BOX, TEXT_LINK } from "../components/styles.ts";
+import { openPaymentPage, retryPayment } from "../lib/checkout/checkout_client.ts";
 import { payAmount } from "../lib/checkout/pay_amount_signal.ts";
+import { placedOrder } from "../lib/checkout/placed_order_signal.ts";
 
 interface Props {
   /** Made by the server for this page view; posted with the form. */
@@ -20,12 +22,14 @@ interface Props {
   disabled?: boolean;
   /** Why the last Pay was refused, from the server's render of the page. */
   message?: { title?: string; text: string; toCart?: boolean } | null;
+  /** Words after the amount when the page offers more than one way to pay ("with card"). */
+  words?: string;
 }
 
 type Message = { tone: "error" | "info"; title?: string; text: string; toCart?: boolean };
 
 export default function PayButton(
-  { idempotencyKey, amount, disabled = false, message: refused = null }: Props,
+  { idempotencyKey, amount, disabled = false, message: refused = null, words }: Props,
 ) {
   const [busy, setBusy] = useState(false);
   const sent = useRef(false);
@@ -38,10 +42,23 @@ export default function PayButton(
       event.preventDefault();
       return;
     }
-    // The form goes on its way; the page leaves (303) or comes back saying what to fix.
     sent.current = true;
     setBusy(true);
     setMessage({ tone: "info", text: "Opening the secure payment page…" });
+    const placed = placedOrder.value;
+    if (placed) {
+      // A Razorpay attempt placed the order: a new card payment page for that same order.
+      event.preventDefault();
+      retryPayment(placed.orderId, placed.token).then((result) => {
+        const failure = openPaymentPage(result);
+        if (!failure) return;
+        sent.current = false;
+        setBusy(false);
+        setMessage({ tone: "error", title: "Payment not started", text: failure.message });
+      });
+      return;
+    }
+    // The form goes on its way; the page leaves (303) or comes back saying what to fix.
     // A page restored from the back-forward cache may be paid again.
     addEventListener("pageshow", () => {
       sent.current = false;
@@ -63,7 +80,7 @@ export default function PayButton(
         aria-disabled={busy ? "true" : undefined}
         onClick={pay}
       >
-        {busy ? "Opening payment…" : `Pay ${payAmount.value ?? amount}`}
+        {busy ? "Opening payment…" : `Pay ${payAmount.value ?? amount}${words ? ` ${words}` : ""}`}
       </Button>
       <div role="status" aria-live="polite">
         <div

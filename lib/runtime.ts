@@ -228,6 +228,7 @@ async function startRazorpay(
       keyId: razorpayEmulator.keyId,
       keySecret: razorpayEmulator.keySecret,
       webhookSecret: razorpayEmulator.webhookSecret,
+      checkoutUrl: razorpayEmulator.checkoutUrl,
       client: createRazorpayClient({
         keyId: razorpayEmulator.keyId,
         keySecret: razorpayEmulator.keySecret,

@@ -14,6 +14,8 @@ export interface RazorpayDeps {
   /** Verifies `X-Razorpay-Signature` on webhooks. */
   webhookSecret: string;
   client: RazorpayClient;
+  /** Razorpay Checkout's script for the shopper's page: the emulator's, else Razorpay's. */
+  checkoutUrl?: string;
 }
 
 export interface AppDeps {

@@ -18,6 +18,8 @@ import { ProviderError } from "../payments/provider.ts";
 import { sessionFact } from "../payments/session_fact.ts";
 import type { AppDeps } from "../state.ts";
 import type { ShopperOrderView } from "./checkout_state.ts";
+import { isRazorpayOrderId } from "./razorpay_order.ts";
+import { applyRazorpayPayments } from "./razorpay_verify.ts";
 import { ownedOrder, type Owner } from "./retry_session.ts";
 
 /**
@@ -41,7 +43,9 @@ export function shopperView(stored: Order): ShopperOrderView {
 
 export async function orderBySession(deps: AppDeps, sessionId: string): Promise<ShopperOrderView> {
   const { kv, provider } = deps;
-  const orderId = await findOrderIdBySession(kv, provider.name, sessionId);
+  // A Razorpay order id (order_…) is the session of an order paid through Razorpay Checkout.
+  const providerName = isRazorpayOrderId(sessionId) ? "razorpay" : provider.name;
+  const orderId = await findOrderIdBySession(kv, providerName, sessionId);
   const order = orderId ? (await getOrder(kv, orderId)).value : null;
   if (!order) throw new NotFoundError("No order for this checkout session", { sessionId });
   return shopperView(await confirmIfPaid(deps, order, sessionId));
@@ -77,6 +81,15 @@ async function ownedOrderChecked(deps: AppDeps, orderId: string, owner: Owner): 
 async function confirmIfPaid(deps: AppDeps, order: Order, sessionId: string): Promise<Order> {
   if (order.payment.status !== "pending" && order.payment.status !== "failed") return order;
   if (!await claimProviderCheck(deps, order.id, sessionId)) return order;
+  if (isRazorpayOrderId(sessionId)) {
+    if (!deps.razorpay) return order;
+    try {
+      return await applyRazorpayPayments(deps, deps.razorpay, order, sessionId);
+    } catch (err) {
+      if (err instanceof ProviderError) return order;
+      throw err;
+    }
+  }
   let session;
   try {
     session = await deps.provider.retrieveSession(sessionId);

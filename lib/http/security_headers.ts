@@ -11,6 +11,70 @@ import { NONCE, secureHeaders } from "hono/secure-headers";
 /** Stripe's hosted checkout: the checkout form's 303 lands there, and form-action covers redirects. */
 export const STRIPE_CHECKOUT_ORIGIN = "https://checkout.stripe.com";
 
+/** Razorpay Checkout's script in real mode; its popup frames and calls api.razorpay.com. */
+export const RAZORPAY_CHECKOUT_URL = "https://checkout.razorpay.com/v1/checkout.js";
+const RAZORPAY_API_ORIGIN = "https://api.razorpay.com";
+
+/**
+ * Internal response header a page sets to widen its own CSP (see `allowRazorpayCheckout`);
+ * the middleware reads it, widens the policy and removes it, so it never leaves the server.
+ */
+export const CSP_WIDEN_HEADER = "x-settle-csp-widen";
+
+/** Origins a page adds to its CSP, per directive. */
+export interface CspWidening {
+  script: string[];
+  connect: string[];
+  frame: string[];
+}
+
+/**
+ * Exactly what Razorpay Checkout at `checkoutUrl` needs: its script's origin, and in real
+ * mode api.razorpay.com for the popup's frame and calls; the emulator serves all of it from
+ * its own origin.
+ */
+export function razorpayCheckoutSources(checkoutUrl: string): CspWidening {
+  const origin = new URL(checkoutUrl).origin;
+  if (checkoutUrl === RAZORPAY_CHECKOUT_URL) {
+    const both = [origin, RAZORPAY_API_ORIGIN];
+    return { script: [origin], connect: both, frame: both };
+  }
+  return { script: [origin], connect: [origin], frame: [origin] };
+}
+
+/** `headers` plus the marker that lets this one page load Razorpay Checkout. */
+export function allowRazorpayCheckout(
+  headers: Record<string, string>,
+  checkoutUrl: string,
+): Record<string, string> {
+  return {
+    ...headers,
+    [CSP_WIDEN_HEADER]: JSON.stringify(razorpayCheckoutSources(checkoutUrl)),
+  };
+}
+
+const ORIGIN = /^https?:\/\/[a-z0-9.-]+(:\d{1,5})?$/i;
+
+/** `policy` with the widening's origins added (only well-formed origins; nothing else). */
+export function widenCsp(policy: string, widening: Partial<CspWidening>): string {
+  const directives = new Map<string, string[]>();
+  for (const part of policy.split(";")) {
+    const [name, ...values] = part.trim().split(/\s+/);
+    if (name) directives.set(name, values);
+  }
+  const add = (name: string, origins: unknown) => {
+    if (!Array.isArray(origins)) return;
+    const ok = origins.filter((o): o is string => typeof o === "string" && ORIGIN.test(o));
+    if (!ok.length) return;
+    const current = directives.get(name) ?? ["'self'"];
+    directives.set(name, [...new Set([...current, ...ok])]);
+  };
+  add("script-src", widening.script);
+  add("connect-src", widening.connect);
+  add("frame-src", widening.frame);
+  return [...directives].map(([name, values]) => [name, ...values].join(" ")).join("; ");
+}
+
 export interface SecurityHeadersOptions {
   /** config.env: HSTS is sent in production only (development runs on plain http). */
   env: "development" | "test" | "production";
@@ -48,8 +112,8 @@ export function securityHeaders(options: SecurityHeadersOptions): MiddlewareHand
     credentials: true,
     maxAge: 600,
   });
-  return (c, next) =>
-    secure(c, async () => {
+  return async (c, next) => {
+    await secure(c, async () => {
       const origin = c.req.header("origin");
       if (origin === options.publicOrigin) {
         const preflight = await allowCors(c, next);
@@ -62,6 +126,24 @@ export function securityHeaders(options: SecurityHeadersOptions): MiddlewareHand
       }
       mutableHeaders(c);
     });
+    widenForPage(c);
+  };
+}
+
+/** Applies and removes a page's CSP_WIDEN_HEADER (set by the route, never by a client). */
+function widenForPage(c: Context): void {
+  const asked = c.res.headers.get(CSP_WIDEN_HEADER);
+  if (asked === null) return;
+  c.res.headers.delete(CSP_WIDEN_HEADER);
+  const policy = c.res.headers.get("content-security-policy");
+  if (!policy) return;
+  let widening: Partial<CspWidening>;
+  try {
+    widening = JSON.parse(asked);
+  } catch {
+    return;
+  }
+  c.res.headers.set("content-security-policy", widenCsp(policy, widening));
 }
 
 /** Response.redirect() and fetched responses have immutable headers; re-wrap those once. */

@@ -17,7 +17,17 @@ import {
 } from "@/components/OrderProblem.tsx";
 import { Page, type PageMeta } from "@/components/Page.tsx";
 import { COLUMNS } from "@/components/styles.ts";
+import RazorpayPay from "@/islands/RazorpayPay.tsx";
 import RetryPayment from "@/islands/RetryPayment.tsx";
+import { SHOP_NAME } from "@/components/Page.tsx";
+import {
+  CARD_WORDS,
+  providerHeaders,
+  RAZORPAY_NEEDS_JS,
+  RAZORPAY_WORDS,
+  type ShopperProviders,
+  shopperProviders,
+} from "@/lib/checkout/shopper_providers.ts";
 import { shopperMessage } from "@/lib/checkout/checkout_client.ts";
 import {
   canRetry,
@@ -44,6 +54,7 @@ type Data =
       order: ShopperOrderView;
       token: string;
       statusUrl: string;
+      providers: ShopperProviders;
       error: string | null;
     }
     | { problem: OrderProblemKind }
@@ -73,13 +84,15 @@ async function renderOrder(
     throw err;
   }
   const links = await orderLinks(ctx.state.secret, order.id);
+  const providers = shopperProviders(ctx.state);
   return await ctx.render({
     title: `Order ${order.number} not paid`,
     problem: null,
     order,
     ...links,
+    providers,
     error: error?.message ?? null,
-  }, { status: error?.status ?? 200, headers: PRIVATE });
+  }, { status: error?.status ?? 200, headers: providerHeaders(providers, PRIVATE) });
 }
 
 export const handler: Handlers<Data, ShopState> = {
@@ -138,7 +151,7 @@ function words(state: CheckoutState, number: string): [string, string] {
 
 export default function CheckoutCancel({ data }: PageProps<Data>) {
   if (data.problem) return <OrderProblem kind={data.problem} />;
-  const { order, token, statusUrl, error } = data;
+  const { order, token, statusUrl, providers, error } = data;
   const state = checkoutState(order.status);
   const payable = canRetry(order.status);
   const [heading, lead] = words(state, order.number);
@@ -160,7 +173,7 @@ export default function CheckoutCancel({ data }: PageProps<Data>) {
           total={order.total}
           currency={order.currency}
         >
-          {payable && <RetryPayment orderId={order.id} token={token} />}
+          {payable && <RetryChoice orderId={order.id} token={token} providers={providers} />}
           <LinkButton href={statusUrl} variant={payable ? "secondary" : "primary"} block>
             View order status
           </LinkButton>
@@ -168,5 +181,33 @@ export default function CheckoutCancel({ data }: PageProps<Data>) {
         </CartSummary>
       </div>
     </Page>
+  );
+}
+
+/** "Retry payment" for each provider offered: by card (Stripe) and through Razorpay. */
+function RetryChoice(
+  { orderId, token, providers }: { orderId: string; token: string; providers: ShopperProviders },
+) {
+  const both = providers.card && providers.razorpay !== null;
+  return (
+    <>
+      {providers.card && (
+        <RetryPayment orderId={orderId} token={token} words={both ? CARD_WORDS : undefined} />
+      )}
+      {providers.razorpay && (
+        <>
+          <RazorpayPay
+            scriptUrl={providers.razorpay.scriptUrl}
+            shopName={SHOP_NAME}
+            label={`Retry payment ${RAZORPAY_WORDS}`}
+            orderId={orderId}
+            token={token}
+            variant={providers.card ? "secondary" : "primary"}
+            cardOffered={providers.card}
+            noScript={RAZORPAY_NEEDS_JS}
+          />
+        </>
+      )}
+    </>
   );
 }

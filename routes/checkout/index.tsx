@@ -21,9 +21,10 @@ import { lineProblem } from "@/components/CartLineItem.tsx";
 import { CartSummary } from "@/components/CartSummary.tsx";
 import { AddressFields, ContactFields, ErrorSummary } from "@/components/CheckoutDetails.tsx";
 import { OrderItems } from "@/components/OrderItems.tsx";
-import { Page, type PageMeta } from "@/components/Page.tsx";
+import { Page, type PageMeta, SHOP_NAME } from "@/components/Page.tsx";
 import { CARD, COLUMNS, TEXT_LINK } from "@/components/styles.ts";
 import PayButton from "@/islands/PayButton.tsx";
+import RazorpayPay from "@/islands/RazorpayPay.tsx";
 import ShippingChoice from "@/islands/ShippingChoice.tsx";
 import { getCheckoutDetails, saveCheckoutDetails } from "@/lib/cart/details.ts";
 import { getCartView } from "@/lib/cart/service.ts";
@@ -37,8 +38,22 @@ import {
   valuesOf,
 } from "@/lib/checkout/checkout_details.ts";
 import { shopperMessage } from "@/lib/checkout/checkout_client.ts";
-import { cartCheckoutKey, createCheckout } from "@/lib/checkout/create_session.ts";
+import {
+  cartCheckoutKey,
+  type CheckoutResult,
+  createCheckout,
+} from "@/lib/checkout/create_session.ts";
+import { retryCheckout } from "@/lib/checkout/retry_session.ts";
+import { keys } from "@/lib/db/keys.ts";
 import { checkoutOwner } from "@/lib/checkout/shopper_pages.ts";
+import {
+  CARD_WORDS,
+  providerHeaders,
+  RAZORPAY_NEEDS_JS,
+  RAZORPAY_WORDS,
+  type ShopperProviders,
+  shopperProviders,
+} from "@/lib/checkout/shopper_providers.ts";
 import { getProducts, isShippable } from "@/lib/db/products.ts";
 import { readCartId } from "@/lib/http/cart_cookie.ts";
 import { BadGatewayError, toAppError } from "@/lib/http/errors.ts";
@@ -65,12 +80,18 @@ interface Data extends PageMeta {
   idempotencyKey: string;
   form: DetailsForm;
   taxLabel: string;
+  /** The ways to pay this shop offers. */
+  providers: ShopperProviders;
   /** Why Pay was refused (sold out, provider down…), said beside the button. */
   error: { title: string; text: string; toCart?: boolean } | null;
 }
 
 const IdempotencyKey = z.string().min(1).max(255).regex(/^[\x21-\x7e]+$/);
-const Intent = z.enum(["pay", "update"]).catch("pay");
+/**
+ * "save" is Razorpay's first step: the details checked as for Pay and kept, answered in JSON
+ * with the idempotency key they make (the popup is opened by the RazorpayPay island).
+ */
+const Intent = z.enum(["pay", "update", "save"]).catch("pay");
 
 /** Refusals shown on the review itself; anything else goes to the error page. */
 const SHOWN_ON_PAGE = new Set([400, 409, 422, 429, 502]);
@@ -99,6 +120,27 @@ async function detailsForm(
   return { shippable, countries, values, errors, rates, rate };
 }
 
+/**
+ * A Razorpay attempt placed this cart's order under the same key (its request is a different
+ * one, so the key is refused for the card): the card pays that saved order instead.
+ */
+async function payPlacedOrder(
+  state: State,
+  err: unknown,
+  { cartId, owner, idempotencyKey }: {
+    cartId: string | null;
+    owner: string;
+    idempotencyKey: string;
+  },
+): Promise<CheckoutResult> {
+  if (toAppError(err)?.code !== "idempotency_key_reused") throw err;
+  const placed = await state.kv.get<{ orderId: string }>(
+    keys.checkoutRequest(owner, idempotencyKey),
+  );
+  if (!placed.value?.orderId) throw err;
+  return await retryCheckout(state, placed.value.orderId, { cartId, token: null });
+}
+
 export const handler: Handlers<Data, ShopState> = {
   async GET(req, ctx) {
     const { state } = ctx;
@@ -108,14 +150,16 @@ export const handler: Handlers<Data, ShopState> = {
     const table = await shopRates(state.config);
     const saved = await getCheckoutDetails(state.kv, cartId);
     const values = valuesOf(saved, servedCountries(table)[0] ?? "");
+    const providers = shopperProviders(state);
     return ctx.render({
       title: "Checkout",
       view,
       idempotencyKey: await cartCheckoutKey(state.kv, cartId),
       form: await detailsForm(state, view, shippable, values),
       taxLabel: state.config.taxLabel,
+      providers,
       error: null,
-    }, { headers: PRIVATE });
+    }, { headers: providerHeaders(providers, PRIVATE) });
   },
 
   async POST(req, ctx) {
@@ -128,6 +172,8 @@ export const handler: Handlers<Data, ShopState> = {
     const view = await getCartView(state.kv, cartId, state.config.currency);
     state.cartCount = view.count;
     const shippable = await basketShips(state.kv, view);
+    const providers = shopperProviders(state);
+    const wantsJson = (req.headers.get("accept") ?? "").includes("application/json");
     const render = async (
       status: number,
       form: DetailsForm,
@@ -139,8 +185,9 @@ export const handler: Handlers<Data, ShopState> = {
         idempotencyKey,
         form,
         taxLabel: state.config.taxLabel,
+        providers,
         error,
-      }, { status, headers: PRIVATE });
+      }, { status, headers: providerHeaders(providers, PRIVATE) });
 
     let values: DetailValues | null = null;
     if (posted.has("email") && view.items.length > 0) {
@@ -153,6 +200,15 @@ export const handler: Handlers<Data, ShopState> = {
         rateOptional: intent === "update",
       });
       values = result.values;
+      if (!result.ok && intent === "save" && wantsJson) {
+        return Response.json({
+          error: {
+            code: "invalid_checkout_details",
+            message: "Check your details",
+            details: result.errors,
+          },
+        }, { status: 422, headers: PRIVATE });
+      }
       if (!result.ok) {
         return await render(
           422,
@@ -164,7 +220,10 @@ export const handler: Handlers<Data, ShopState> = {
         // The key follows the details: the same ones resume one order, new ones place anew.
         idempotencyKey = await cartCheckoutKey(state.kv, cartId);
       }
-      if (intent === "update") {
+      if (intent === "save" && wantsJson) {
+        return Response.json({ idempotencyKey }, { headers: PRIVATE });
+      }
+      if (intent === "update" || intent === "save") {
         return new Response(null, {
           status: 303,
           headers: { location: "/checkout#delivery-method", ...PRIVATE },
@@ -172,7 +231,8 @@ export const handler: Handlers<Data, ShopState> = {
       }
     }
     try {
-      const session = await createCheckout(state, { cartId, owner, holders, idempotencyKey });
+      const session = await createCheckout(state, { cartId, owner, holders, idempotencyKey })
+        .catch((err) => payPlacedOrder(state, err, { cartId, owner, idempotencyKey }));
       if (!session.url) throw new BadGatewayError("The payment page has no address");
       return new Response(null, { status: 303, headers: { location: session.url } });
     } catch (thrown) {
@@ -198,7 +258,8 @@ export const handler: Handlers<Data, ShopState> = {
 };
 
 export default function Checkout({ data }: PageProps<Data>) {
-  const { view, idempotencyKey, form, taxLabel, error } = data;
+  const { view, idempotencyKey, form, taxLabel, providers, error } = data;
+  const both = providers.card && providers.razorpay !== null;
   const lines = view.items.map((line) => ({ ...line, problem: lineProblem(line) }));
   const blocked = lines.some((line) => line.problem !== null);
   const shipping = form.shippable && form.rate ? form.rate : null;
@@ -269,15 +330,38 @@ export default function Checkout({ data }: PageProps<Data>) {
                     <a href="/cart" class={TEXT_LINK}>Update your cart</a>
                   </p>
                 )}
-                <PayButton
-                  idempotencyKey={idempotencyKey}
-                  amount={formatMoney(total, view.currency)}
-                  disabled={blocked}
-                  message={error}
-                />
+                {providers.card && (
+                  <PayButton
+                    idempotencyKey={idempotencyKey}
+                    amount={formatMoney(total, view.currency)}
+                    disabled={blocked}
+                    message={error}
+                    words={both ? CARD_WORDS : undefined}
+                  />
+                )}
+                {providers.razorpay && (
+                  <>
+                    <RazorpayPay
+                      scriptUrl={providers.razorpay.scriptUrl}
+                      shopName={SHOP_NAME}
+                      label={RAZORPAY_WORDS}
+                      amount={formatMoney(total, view.currency)}
+                      idempotencyKey={idempotencyKey}
+                      disabled={blocked}
+                      variant={providers.card ? "secondary" : "primary"}
+                      cardOffered={providers.card}
+                      noScript={RAZORPAY_NEEDS_JS +
+                        (providers.card ? " You can pay by card on Stripe’s secure page." : "")}
+                    />
+                  </>
+                )}
                 <p class="text-xs leading-relaxed text-stone-600">
-                  You’ll pay on Stripe’s secure page. Your cart and your details are kept until the
-                  payment goes through.
+                  {both
+                    ? "Card payments open Stripe’s secure page; UPI, cards and netbanking open Razorpay’s secure window. "
+                    : providers.razorpay
+                    ? "You’ll pay in Razorpay’s secure window. "
+                    : "You’ll pay on Stripe’s secure page. "}
+                  Your cart and your details are kept until the payment goes through.
                 </p>
               </CartSummary>
             </div>

@@ -1,5 +1,6 @@
 /**
- * Where the payment page sends the shopper back: `/checkout/success?session_id=…`. The
+ * Where the payment page sends the shopper back: `/checkout/success?session_id=…` (a Stripe
+ * session, or the Razorpay order id after the popup's handler and verify). The
  * server asks the provider itself (orderBySession), so a paid session shows paid at once
  * even before its webhook; a pending one is polled by the CheckoutStatus island. A payment
  * that does not match the order shows under review, not paid. An unknown session is a 404
@@ -16,6 +17,7 @@ import CheckoutStatus from "@/islands/CheckoutStatus.tsx";
 import type { ShopperOrderView } from "@/lib/checkout/checkout_state.ts";
 import { orderBySession } from "@/lib/checkout/order_status.ts";
 import { orderLinks, SessionIdSchema } from "@/lib/checkout/shopper_pages.ts";
+import { z } from "zod";
 import { NotFoundError } from "@/lib/http/errors.ts";
 import type { ShopState } from "../_middleware.ts";
 
@@ -35,9 +37,15 @@ type Data =
 
 const PRIVATE = { "cache-control": "no-store" };
 
+/**
+ * A Stripe session (the hosted page's return), or a Razorpay order id (order_…): where the
+ * Razorpay popup's handler sends the shopper after verify; the index maps it to the order.
+ */
+const PaidWith = z.union([SessionIdSchema, z.string().regex(/^order_[A-Za-z0-9]{1,58}$/)]);
+
 export const handler: Handlers<Data, ShopState> = {
   async GET(_req, ctx) {
-    const parsed = SessionIdSchema.safeParse(ctx.url.searchParams.get("session_id"));
+    const parsed = PaidWith.safeParse(ctx.url.searchParams.get("session_id"));
     const missing = () =>
       ctx.render({ title: orderProblemTitle("unknown_session"), found: false }, {
         status: 404,

@@ -16,7 +16,17 @@ import {
 } from "@/components/OrderProblem.tsx";
 import { Page, type PageMeta } from "@/components/Page.tsx";
 import { CARD, COLUMNS } from "@/components/styles.ts";
+import RazorpayPay from "@/islands/RazorpayPay.tsx";
 import RetryPayment from "@/islands/RetryPayment.tsx";
+import { SHOP_NAME } from "@/components/Page.tsx";
+import {
+  CARD_WORDS,
+  providerHeaders,
+  RAZORPAY_NEEDS_JS,
+  RAZORPAY_WORDS,
+  type ShopperProviders,
+  shopperProviders,
+} from "@/lib/checkout/shopper_providers.ts";
 import {
   canRetry,
   type CheckoutState,
@@ -39,6 +49,7 @@ type Data =
       order: ShopperOrderView;
       token: string;
       statusUrl: string;
+      providers: ShopperProviders;
       taxLabel: string;
     }
     | { problem: OrderProblemKind }
@@ -62,13 +73,15 @@ export const handler: Handlers<Data, ShopState> = {
       throw err;
     }
     const links = await orderLinks(ctx.state.secret, order.id);
+    const providers = shopperProviders(ctx.state);
     return ctx.render({
       title: `Order ${order.number}`,
       problem: null,
       order,
       ...links,
+      providers,
       taxLabel: ctx.state.config.taxLabel,
-    }, { headers: PRIVATE });
+    }, { headers: providerHeaders(providers, PRIVATE) });
   },
 };
 
@@ -90,7 +103,7 @@ const dateTime = (iso: string) =>
 
 export default function OrderStatusPage({ data }: PageProps<Data>) {
   if (data.problem) return <OrderProblem kind={data.problem} />;
-  const { order, token, statusUrl, taxLabel } = data;
+  const { order, token, statusUrl, taxLabel, providers } = data;
   const state = checkoutState(order.status);
   const payable = canRetry(order.status);
   return (
@@ -150,7 +163,7 @@ export default function OrderStatusPage({ data }: PageProps<Data>) {
           }}
           taxLabel={taxLabel}
         >
-          {payable && <RetryPayment orderId={order.id} token={token} />}
+          {payable && <RetryChoice orderId={order.id} token={token} providers={providers} />}
           {state === "pending" && (
             <LinkButton href={statusUrl} variant="secondary" block>Check again</LinkButton>
           )}
@@ -160,5 +173,33 @@ export default function OrderStatusPage({ data }: PageProps<Data>) {
         </CartSummary>
       </div>
     </Page>
+  );
+}
+
+/** "Retry payment" for each provider offered: by card (Stripe) and through Razorpay. */
+function RetryChoice(
+  { orderId, token, providers }: { orderId: string; token: string; providers: ShopperProviders },
+) {
+  const both = providers.card && providers.razorpay !== null;
+  return (
+    <>
+      {providers.card && (
+        <RetryPayment orderId={orderId} token={token} words={both ? CARD_WORDS : undefined} />
+      )}
+      {providers.razorpay && (
+        <>
+          <RazorpayPay
+            scriptUrl={providers.razorpay.scriptUrl}
+            shopName={SHOP_NAME}
+            label={`Retry payment ${RAZORPAY_WORDS}`}
+            orderId={orderId}
+            token={token}
+            variant={providers.card ? "secondary" : "primary"}
+            cardOffered={providers.card}
+            noScript={RAZORPAY_NEEDS_JS}
+          />
+        </>
+      )}
+    </>
   );
 }

@@ -48,6 +48,10 @@ export function freePort(): number {
 export interface ShopOptions {
   /** Options of the embedded Stripe emulator, e.g. delivery knobs (`delayMs`, `dropRate`). */
   emulator?: RuntimeOptions["emulator"];
+  /** Options of the embedded Razorpay emulator (offered when `env` lists razorpay). */
+  razorpayEmulator?: RuntimeOptions["razorpayEmulator"];
+  /** Extra environment, e.g. `PAYMENT_PROVIDERS: "stripe,razorpay"`. */
+  env?: Record<string, string>;
 }
 
 /**
@@ -72,9 +76,16 @@ export async function startShop(
     // Seeding places many orders from one address; the caps have tests of their own.
     HOLD_LIMIT_UNITS_PER_CLIENT: "0",
     HOLD_LIMIT_ORDERS_PER_CLIENT: "0",
+    // Card only unless a journey asks for Razorpay (its popup needs a shop that offers it).
+    PAYMENT_PROVIDERS: "stripe",
+    ...options.env,
     ...env,
   });
-  return await startRuntime(config, { islands: await testIslands(), emulator: options.emulator });
+  return await startRuntime(config, {
+    islands: await testIslands(),
+    emulator: options.emulator,
+    razorpayEmulator: options.razorpayEmulator,
+  });
 }
 
 /** Saves a full-page screenshot as test-results/<name>.png and returns its path. */
