@@ -2,6 +2,7 @@
  * Development needs no variables: secrets that production must be given are generated once
  * per data folder and kept in KV, so restarts keep cookies and signed URLs valid.
  */
+import { commitRetryingLocks } from "./db/atomic.ts";
 import { keys } from "./db/keys.ts";
 
 export function randomSecret(bytes = 32): string {
@@ -18,6 +19,7 @@ export async function devSecret(kv: Deno.Kv, name: string, make: () => string): 
   const existing = await kv.get<string>(key);
   if (existing.value) return existing.value;
   const value = make();
-  const res = await kv.atomic().check(existing).set(key, value).commit();
+  // Processes starting together on one KV file take turns at it ("database is locked").
+  const res = await commitRetryingLocks(kv.atomic().check(existing).set(key, value));
   return res.ok ? value : (await kv.get<string>(key)).value!;
 }
