@@ -20,7 +20,8 @@ import { stageRetake } from "../stock/retake.ts";
 export async function attachSession(
   deps: AppDeps,
   orderId: string,
-  sessionId: string,
+  /** `provider` issued the session: an order paid by card after a Razorpay try moves over. */
+  { sessionId, provider }: { sessionId: string; provider: string },
   source: FactSource = { kind: "system" },
   alsoStage: (op: Deno.AtomicOperation) => Promise<void> | void = () => {},
 ): Promise<Order> {
@@ -35,7 +36,7 @@ export async function attachSession(
     const transition = stageFact(
       op,
       entry as Deno.KvEntry<Order>,
-      { kind: "session_created", sessionId },
+      { kind: "session_created", sessionId, provider },
       source,
       deps.now(),
     );

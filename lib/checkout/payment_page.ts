@@ -274,10 +274,16 @@ async function attach(
   const { recovering: _, lapseTaskId, ...rest } = plan;
   const attached: AttemptRecord = { ...rest, state: "attached" };
   try {
-    const after = await attachSession(deps, order.id, session.id, source, async (op) => {
-      op.set(keys.checkoutAttempt(order.id), attached, { expireIn: CHECKOUT_REQUEST_TTL_MS });
-      if (lapseTaskId) await retireLapse(deps, op, lapseTaskId);
-    });
+    const after = await attachSession(
+      deps,
+      order.id,
+      { sessionId: session.id, provider: deps.provider.name },
+      source,
+      async (op) => {
+        op.set(keys.checkoutAttempt(order.id), attached, { expireIn: CHECKOUT_REQUEST_TTL_MS });
+        if (lapseTaskId) await retireLapse(deps, op, lapseTaskId);
+      },
+    );
     return await resultFor(deps, after, session);
   } catch (err) {
     // Closed, and the try marked failed: a later replay of its create is not handed out.

@@ -158,20 +158,26 @@ async function attach(
   source: FactSource,
 ): Promise<Order> {
   const attemptKey = keys.checkoutAttempt(order.id);
-  return await attachSession(deps, order.id, providerOrderId, source, async (op) => {
-    op.set(keys.orderBySession("razorpay", providerOrderId), order.id);
-    const attempt = (await deps.kv.get<AttemptRecord>(attemptKey)).value;
-    if (attempt && attempt.state !== "attached") {
-      const { lapseTaskId, ...rest } = attempt;
-      op.set(attemptKey, { ...rest, state: "attached" }, { expireIn: CHECKOUT_REQUEST_TTL_MS });
-      if (lapseTaskId) {
-        const task = await deps.kv.get<Task>(keys.task(lapseTaskId));
-        if (task.value?.status === "pending") {
-          markDone(op, task as Deno.KvEntry<Task>, "a Razorpay order was attached", deps.now());
+  return await attachSession(
+    deps,
+    order.id,
+    { sessionId: providerOrderId, provider: "razorpay" },
+    source,
+    async (op) => {
+      op.set(keys.orderBySession("razorpay", providerOrderId), order.id);
+      const attempt = (await deps.kv.get<AttemptRecord>(attemptKey)).value;
+      if (attempt && attempt.state !== "attached") {
+        const { lapseTaskId, ...rest } = attempt;
+        op.set(attemptKey, { ...rest, state: "attached" }, { expireIn: CHECKOUT_REQUEST_TTL_MS });
+        if (lapseTaskId) {
+          const task = await deps.kv.get<Task>(keys.task(lapseTaskId));
+          if (task.value?.status === "pending") {
+            markDone(op, task as Deno.KvEntry<Task>, "a Razorpay order was attached", deps.now());
+          }
         }
       }
-    }
-  }).catch((err) => {
+    },
+  ).catch((err) => {
     // Razorpay orders cannot be closed: an unpaid one is left to lapse at Razorpay, and a
     // payment on it still finds the order through `notes.order_id`.
     log("warn", "a Razorpay order could not be tied to its order", {

@@ -131,6 +131,8 @@ const rules: { [K in FactKind]: Rule<K> } = {
     }
     pay.sessionId = fact.sessionId;
     pay.sessionIds.push(fact.sessionId);
+    // Paying by card after a Razorpay try (or the reverse) moves the order to that provider.
+    if (fact.provider) pay.provider = fact.provider;
     order.status = "pending";
     pay.status = "pending";
     pay.failureReason = null;

@@ -258,7 +258,8 @@ export type Fact =
    */
   | { kind: "checkout_lapsed" }
   /** A new checkout session now carries the order (a retry). */
-  | { kind: "session_created"; sessionId: string }
+  /** `provider`: who issued the session (absent in facts recorded before there were two). */
+  | { kind: "session_created"; sessionId: string; provider?: string }
   /** `amountRefunded` is cumulative, as Stripe's charge.amount_refunded. */
   | { kind: "refunded"; paymentIntentId: string | null; amountRefunded: number; currency: string }
   /** One refund Settle made, named by the provider's refund id; `amount` is its own. */

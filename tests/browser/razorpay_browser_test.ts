@@ -3,7 +3,8 @@
  * Razorpay opens the Razorpay emulator's stand-in checkout.js as a popup (the page's CSP
  * allows that one origin). Dismissed: the order is saved and Pay again reopens it; declined:
  * the reason is shown and the order stays payable; paid: verify, then the success page
- * paid; a pending UPI payment: pending, then paid in place once the emulator settles it.
+ * paid; a pending UPI payment: pending, then paid in place once the emulator settles it;
+ * declined at Razorpay, then paid by card on the same order.
  */
 import assert from "node:assert/strict";
 import type { Page } from "playwright-core";
@@ -14,6 +15,7 @@ import {
   fillCart,
   journey,
   markPage,
+  payOnHostedPage,
   statusTitle,
   STEP_MS,
   stillSamePage,
@@ -153,6 +155,28 @@ journey(
     assert.equal(await page.getByRole("button", { name: RAZORPAY }).count(), 0);
     await page.getByRole("button", { name: "Pay $24.90 with card" }).waitFor();
     // (axe needs JavaScript in the page: the same page is checked with it on in journey 1.)
+  },
+  BOTH,
+);
+
+journey(
+  "razorpay 6: a declined Razorpay payment is retried with card, and the same order is paid",
+  async ({ shop, shopper }) => {
+    const { page, errors } = await shopper();
+    await openPopup(shop, page);
+    await popup(page).getByRole("button", { name: "Decline" }).click();
+    await message(page).getByText("Your payment has been declined by the bank.").waitFor();
+    await popup(page).getByRole("button", { name: "Close" }).click();
+    await popup(page).waitFor({ state: "detached" });
+
+    const notes = shop.razorpayEmulator!.orders()[0].notes as Record<string, string>;
+    await page.goto(`${shop.url}/checkout/cancel?order=${notes.order_id}`);
+    await page.getByRole("button", { name: "Retry payment with card" }).click();
+    await payOnHostedPage(page, "4242 4242 4242 4242");
+    await page.waitForURL(/\/checkout\/success\?session_id=cs_test_/);
+    await waitForState(page, "paid");
+    assert.equal(shop.razorpayEmulator!.orders().length, 1, "no second Razorpay order");
+    assert.deepEqual(errors, []);
   },
   BOTH,
 );
