@@ -11,11 +11,8 @@
  * - failed, on the current Razorpay order and with nothing better: a failed payment.
  * - created (a UPI collect not yet approved): still being made, `inFlight`.
  */
-import { log } from "../log.ts";
 import type { Fact, Order } from "../orders/types.ts";
-import { ProviderRejectedError } from "../payments/provider.ts";
-import type { RazorpayPayment } from "../payments/razorpay/client.ts";
-import { paymentFact } from "../checkout/razorpay_verify.ts";
+import { capture, paymentFact } from "../checkout/razorpay_verify.ts";
 import type { RazorpayDeps } from "../state.ts";
 
 export interface RazorpayFindings {
@@ -52,28 +49,4 @@ export async function razorpayFindings(
   }
   if (facts.length === 0 && failed && !inFlight) facts.push(failed);
   return { facts, inFlight };
-}
-
-async function capture(
-  rzp: RazorpayDeps,
-  order: Order,
-  payment: RazorpayPayment,
-): Promise<RazorpayPayment> {
-  const right = payment.amount === order.total &&
-    payment.currency.toLowerCase() === order.currency.toLowerCase();
-  if (!right) {
-    log("warn", "an authorized Razorpay payment does not match its order; not captured", {
-      orderId: order.id,
-      paymentId: payment.id,
-      amount: payment.amount,
-      currency: payment.currency,
-    });
-    return payment;
-  }
-  try {
-    return await rzp.client.capturePayment(payment.id, payment.amount, payment.currency);
-  } catch (err) {
-    if (!(err instanceof ProviderRejectedError)) throw err;
-    return await rzp.client.fetchPayment(payment.id);
-  }
 }
