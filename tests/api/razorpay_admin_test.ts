@@ -9,49 +9,30 @@
 import assert from "node:assert/strict";
 import { cancel, createRetrySession, markPaid, refund } from "@/lib/admin/actions.ts";
 import { listOrders } from "@/lib/admin/orders_list.ts";
-import { parseConfig } from "@/lib/config.ts";
 import { getStock } from "@/lib/db/products.ts";
 import type { HistoryEntry, Order } from "@/lib/orders/types.ts";
 import type { RazorpayEmulatorOptions } from "@/lib/payments/razorpay/emulator/server.ts";
 import { reconcile } from "@/lib/reconcile/run.ts";
-import { startRuntime } from "@/lib/runtime.ts";
-import { eventually, type TestApp } from "../support/app.ts";
+import { createTestApp, eventually } from "../support/app.ts";
 import { ADMIN_PASSWORD, API_TOKEN, getPage, signIn } from "../support/admin.ts";
-import { testIslands } from "../support/islands.ts";
 import { orderOf, stockedProducts } from "../support/shop.ts";
 
 const MINUTE = 60_000;
 const ADMIN = { actor: "admin" };
 
 async function testApp(razorpayEmulator: Partial<RazorpayEmulatorOptions> = {}) {
-  const config = parseConfig({
-    SETTLE_ENV: "test",
-    KV_PATH: ":memory:",
-    PORT: "0",
-    SESSION_SECRET: "test-secret-test-secret-test-secret!",
-    STRIPE_WEBHOOK_SECRET: "whsec_test_secret",
-    PAYMENT_PROVIDERS: "stripe,razorpay",
-    RAZORPAY_KEY_SECRET: "razorpay-test-key-secret",
-    RAZORPAY_WEBHOOK_SECRET: "razorpay-test-webhook-secret",
-    ADMIN_PASSWORD,
-    ADMIN_API_TOKEN: API_TOKEN,
-    RATE_LIMIT_CHECKOUT_PER_MIN: "0",
-    RATE_LIMIT_RETRY_PER_MIN: "0",
-    RATE_LIMIT_CART_PER_MIN: "0",
-    RATE_LIMIT_LOGIN_PER_MIN: "0",
-    RATE_LIMIT_STATUS_PER_MIN: "0",
-    HOLD_LIMIT_UNITS_PER_CLIENT: "0",
-    HOLD_LIMIT_ORDERS_PER_CLIENT: "0",
-    LOG_LEVEL: "error",
-  });
-  const runtime = await startRuntime(config, {
-    islands: await testIslands(),
-    emulator: { retryBaseMs: 20 },
-    razorpayEmulator: { retryBaseMs: 20, maxAttempts: 1, ...razorpayEmulator },
+  const app = await createTestApp({
+    env: {
+      PAYMENT_PROVIDERS: "stripe,razorpay",
+      RAZORPAY_KEY_SECRET: "razorpay-test-key-secret",
+      RAZORPAY_WEBHOOK_SECRET: "razorpay-test-webhook-secret",
+      ADMIN_PASSWORD,
+      ADMIN_API_TOKEN: API_TOKEN,
+    },
+    razorpayEmulator: { maxAttempts: 1, ...razorpayEmulator },
   });
   // Webhooks are missed on purpose: what these tests prove must hold without them.
-  runtime.razorpayEmulator!.setWebhookUrl(undefined);
-  const app: TestApp = Object.assign(runtime, { kv: runtime.deps.kv });
+  app.razorpayEmulator!.setWebhookUrl(undefined);
   return Object.assign(app, { [Symbol.asyncDispose]: () => app.close() });
 }
 

@@ -5,15 +5,15 @@
  * POST /api/payments/verify (signatures, the provider asked, capture, applied once).
  */
 import assert from "node:assert/strict";
-import { parseConfig } from "@/lib/config.ts";
 import { keys } from "@/lib/db/keys.ts";
 import { getStock } from "@/lib/db/products.ts";
 import { recordFact } from "@/lib/facts/record_fact.ts";
 import { paymentSignature } from "@/lib/payments/razorpay/signature.ts";
 import type { RazorpayEmulatorOptions } from "@/lib/payments/razorpay/emulator/server.ts";
+import { parseConfig } from "@/lib/config.ts";
 import { startRuntime } from "@/lib/runtime.ts";
+import { createTestApp } from "../support/app.ts";
 import { testIslands } from "../support/islands.ts";
-import type { TestApp } from "../support/app.ts";
 import {
   assertUnchanged,
   checkout,
@@ -27,33 +27,16 @@ import {
 const KEY_SECRET = "razorpay-test-key-secret";
 
 async function testApp(razorpayEmulator: Partial<RazorpayEmulatorOptions> = {}) {
-  const config = parseConfig({
-    SETTLE_ENV: "test",
-    KV_PATH: ":memory:",
-    PORT: "0",
-    SESSION_SECRET: "test-secret-test-secret-test-secret!",
-    STRIPE_WEBHOOK_SECRET: "whsec_test_secret",
-    PAYMENT_PROVIDERS: "stripe,razorpay",
-    RAZORPAY_KEY_SECRET: KEY_SECRET,
-    RAZORPAY_WEBHOOK_SECRET: "razorpay-test-webhook-secret",
-    RATE_LIMIT_CHECKOUT_PER_MIN: "0",
-    RATE_LIMIT_RETRY_PER_MIN: "0",
-    RATE_LIMIT_CART_PER_MIN: "0",
-    RATE_LIMIT_LOGIN_PER_MIN: "0",
-    RATE_LIMIT_STATUS_PER_MIN: "0",
-    HOLD_LIMIT_UNITS_PER_CLIENT: "0",
-    HOLD_LIMIT_ORDERS_PER_CLIENT: "0",
-    LOG_LEVEL: "error",
-  });
-  const runtime = await startRuntime(config, {
-    islands: await testIslands(),
-    emulator: { retryBaseMs: 20 },
-    // The Razorpay webhook route is not part of this suite: one quiet attempt per event.
-    razorpayEmulator: { retryBaseMs: 20, maxAttempts: 1, ...razorpayEmulator },
+  const app = await createTestApp({
+    env: {
+      PAYMENT_PROVIDERS: "stripe,razorpay",
+      RAZORPAY_KEY_SECRET: KEY_SECRET,
+      RAZORPAY_WEBHOOK_SECRET: "razorpay-test-webhook-secret",
+    },
+    razorpayEmulator: { maxAttempts: 1, ...razorpayEmulator },
   });
   // Verify alone: no webhook reaches the app (tests/api/razorpay_webhook_test.ts has those).
-  runtime.razorpayEmulator?.setWebhookUrl(undefined);
-  const app: TestApp = Object.assign(runtime, { kv: runtime.deps.kv });
+  app.razorpayEmulator?.setWebhookUrl(undefined);
   return Object.assign(app, { [Symbol.asyncDispose]: () => app.close() });
 }
 

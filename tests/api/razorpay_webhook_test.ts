@@ -5,47 +5,28 @@
  * types and an early refund kept until its payment lands.
  */
 import assert from "node:assert/strict";
-import { parseConfig } from "@/lib/config.ts";
 import { keys } from "@/lib/db/keys.ts";
 import { listKeptEvents } from "@/lib/facts/kept_events.ts";
 import type { ProcessedEvent } from "@/lib/facts/record_fact.ts";
 import type { RazorpayEmulatorOptions } from "@/lib/payments/razorpay/emulator/server.ts";
 import { webhookSignature } from "@/lib/payments/razorpay/signature.ts";
-import { startRuntime } from "@/lib/runtime.ts";
-import { testIslands } from "../support/islands.ts";
-import { eventually, type TestApp } from "../support/app.ts";
+import { createTestApp, eventually } from "../support/app.ts";
 import { assertUnchanged, orderOf, outcomes, snapshot, stockedProducts } from "../support/shop.ts";
 
 const WEBHOOK_SECRET = "razorpay-test-webhook-secret";
 const PATH = "/api/payments/webhook/razorpay";
 
 async function testApp(razorpayEmulator: Partial<RazorpayEmulatorOptions> = {}) {
-  const config = parseConfig({
-    SETTLE_ENV: "test",
-    KV_PATH: ":memory:",
-    PORT: "0",
-    SESSION_SECRET: "test-secret-test-secret-test-secret!",
-    STRIPE_WEBHOOK_SECRET: "whsec_test_secret",
-    PAYMENT_PROVIDERS: "stripe,razorpay",
-    RAZORPAY_KEY_SECRET: "razorpay-test-key-secret",
-    RAZORPAY_WEBHOOK_SECRET: WEBHOOK_SECRET,
-    RATE_LIMIT_CHECKOUT_PER_MIN: "0",
-    RATE_LIMIT_RETRY_PER_MIN: "0",
-    RATE_LIMIT_CART_PER_MIN: "0",
-    RATE_LIMIT_LOGIN_PER_MIN: "0",
-    RATE_LIMIT_STATUS_PER_MIN: "0",
-    HOLD_LIMIT_UNITS_PER_CLIENT: "0",
-    HOLD_LIMIT_ORDERS_PER_CLIENT: "0",
-    LOG_LEVEL: "error",
+  const app = await createTestApp({
+    env: {
+      PAYMENT_PROVIDERS: "stripe,razorpay",
+      RAZORPAY_KEY_SECRET: "razorpay-test-key-secret",
+      RAZORPAY_WEBHOOK_SECRET: WEBHOOK_SECRET,
+    },
+    razorpayEmulator: { maxAttempts: 3, ...razorpayEmulator },
   });
-  const runtime = await startRuntime(config, {
-    islands: await testIslands(),
-    emulator: { retryBaseMs: 20 },
-    razorpayEmulator: { retryBaseMs: 20, maxAttempts: 3, ...razorpayEmulator },
-  });
-  const app: TestApp = Object.assign(runtime, { kv: runtime.deps.kv });
   return Object.assign(app, {
-    rzp: runtime.razorpayEmulator!,
+    rzp: app.razorpayEmulator!,
     [Symbol.asyncDispose]: () => app.close(),
   });
 }

@@ -11,6 +11,8 @@ export interface TestAppOptions {
   /** Extra environment variables (strings, as in the real environment). */
   env?: Record<string, string>;
   emulator?: RuntimeOptions["emulator"];
+  /** Options of the embedded Razorpay emulator (with PAYMENT_PROVIDERS listing razorpay). */
+  razorpayEmulator?: RuntimeOptions["razorpayEmulator"];
   bodyTimeoutMs?: number;
 }
 
@@ -38,6 +40,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
   const runtime = await startRuntime(config, {
     islands: await testIslands(),
     emulator: { retryBaseMs: 20, ...options.emulator },
+    razorpayEmulator: { retryBaseMs: 20, ...options.razorpayEmulator },
     bodyTimeoutMs: options.bodyTimeoutMs,
   });
   return Object.assign(runtime, { kv: runtime.deps.kv });
