@@ -53,6 +53,7 @@ export const ATTENTION: Record<AttentionReason, string> = {
   metadata_mismatch: "An event named another order",
   unverified_payment: "Paid through a session Settle never tied to it",
   manual_payment: "Marked paid by hand: check the money arrived",
+  refund_failed: "A refund failed: the money was not returned",
 };
 
 const IGNORED: Record<IgnoredReason, string> = {
@@ -124,6 +125,8 @@ export function describeFact(fact: Fact | null): string {
       return `Refunded, ${money(fact.amountRefunded, fact.currency)} in total`;
     case "refund_issued":
       return `Refund of ${money(fact.amount, fact.currency)} (${fact.refundId})`;
+    case "refund_failed":
+      return `Refund of ${money(fact.amount, fact.currency)} failed (${fact.refundId})`;
     case "dispute_opened":
       return `Dispute opened: ${fact.reason}`;
     case "cancelled":

@@ -19,6 +19,7 @@ export const ALERT_LABELS: Record<AttentionReason, string> = {
   manual_payment: "Marked paid by an admin",
   metadata_mismatch: "A provider event named another order in its metadata",
   unverified_payment: "Paid through a session Settle never tied to the order: held",
+  refund_failed: "A refund failed: the customer has not got the money back",
 };
 
 export interface Alert {

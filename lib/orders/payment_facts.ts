@@ -116,7 +116,11 @@ function closedReason(order: Order): AttentionReason | null {
  */
 function settleRefundStatus(order: Order): void {
   const pay = order.payment;
-  if (pay.refundedAmount === 0) return;
+  if (pay.refundedAmount === 0) {
+    // A refund that failed after it was counted gives the payment back its paid status.
+    if (pay.status === "refunded" || pay.status === "partially_refunded") pay.status = "paid";
+    return;
+  }
   pay.status = pay.refundedAmount >= pay.amountReceived ? "refunded" : "partially_refunded";
 }
 
@@ -218,6 +222,7 @@ function reportedByIntent(order: Order): Record<string, number> {
 function recordedByIntent(order: Order): Record<string, number> {
   const sums: Record<string, number> = {};
   for (const r of order.payment.refunds ?? []) {
+    if (r.failed) continue;
     sums[r.paymentIntentId] = (sums[r.paymentIntentId] ?? 0) + r.amount;
   }
   return sums;
@@ -272,11 +277,47 @@ export function refundIssued(
   if (!isPaid(order)) return ignored("not_allowed");
   const pay = order.payment;
   const refunds = pay.refunds ?? [];
-  if (refunds.some((r) => r.id === fact.refundId)) return duplicate();
+  const known = refunds.find((r) => r.id === fact.refundId);
+  // Its failure arrived first (the webhook beat the admin's own commit): it returned nothing.
+  if (known?.failed) return ignored("not_allowed");
+  if (known) return duplicate();
   pay.refunds = [
     ...refunds,
     { id: fact.refundId, paymentIntentId: fact.paymentIntentId, amount: fact.amount },
   ];
   recount(order, reportedByIntent(order));
   return applied();
+}
+
+/**
+ * A refund the provider could not carry out: the money never left. A refund already counted
+ * stops counting (the total and the payment's status go back); one not seen yet is kept as
+ * failed, so its own record arriving later counts nothing. Either way a person must know:
+ * the shopper was told a refund is coming.
+ */
+export function refundFailed(
+  order: Order,
+  fact: Extract<Fact, { kind: "refund_failed" }>,
+  at: string,
+): Verdict {
+  assertAmount(fact.amount, "refund amount");
+  if (!isPaid(order)) return ignored("not_allowed");
+  const pay = order.payment;
+  const refunds = pay.refunds ?? [];
+  const known = refunds.find((r) => r.id === fact.refundId);
+  if (known?.failed) return duplicate();
+  const failed = { id: fact.refundId, paymentIntentId: fact.paymentIntentId, amount: fact.amount };
+  pay.refunds = [
+    ...refunds.filter((r) => r.id !== fact.refundId),
+    { ...(known ?? failed), failed: true },
+  ];
+  recount(order, reportedByIntent(order));
+  addAttention(order, {
+    reason: "refund_failed",
+    at,
+    detail: `${fact.refundId} of ${
+      formatMoney(fact.amount, fact.currency)
+    } on ${fact.paymentIntentId}`,
+  });
+  return flagged("refund_failed", ["alert"]);
 }

@@ -16,6 +16,7 @@ import {
   paymentSucceeded,
   recordPaymentDetails,
   refunded,
+  refundFailed,
   refundIssued,
 } from "./payment_facts.ts";
 import { applied, duplicate, flagged, ignored, type Verdict } from "./verdict.ts";
@@ -55,6 +56,7 @@ const rules: { [K in FactKind]: Rule<K> } = {
   manually_paid: manuallyPaid,
   refunded,
   refund_issued: refundIssued,
+  refund_failed: refundFailed,
 
   payment_processing(order, fact) {
     if (isStale(order, fact.sessionId)) return ignored("stale_session");

@@ -31,6 +31,13 @@ const FACTS: { [K in FactKind]: Extract<Fact, { kind: K }> } = {
     amount: 500,
     currency: "nzd",
   },
+  refund_failed: {
+    kind: "refund_failed",
+    refundId: "re_9",
+    paymentIntentId: "pi_1",
+    amount: 500,
+    currency: "nzd",
+  },
   dispute_opened: {
     kind: "dispute_opened",
     paymentIntentId: "pi_1",
@@ -62,6 +69,8 @@ const DOWNGRADE = "ignored:would_downgrade";
 const STALE = "ignored:stale_session";
 const DUP = "duplicate";
 const DISPUTE: Cell = ["flagged:dispute", "=", ["alert"]];
+/** A refund never seen: it counted nothing, so statuses stay; a person still hears of it. */
+const REFUND_FAILED: Cell = ["flagged:refund_failed", "=", ["alert"]];
 const TASK_DEAD: Cell = ["flagged:task_dead", "=", ["alert"]];
 const FLAG_RAISED: Cell = ["flagged:metadata_mismatch", "=", ["alert"]];
 const ACK: Cell = ["applied", "="];
@@ -74,6 +83,7 @@ const FORGET: Cell = DUP;
 const UNPAID = {
   refunded: NOT_ALLOWED,
   refund_issued: NOT_ALLOWED,
+  refund_failed: NOT_ALLOWED,
   stock_committed: NOT_ALLOWED,
   fulfillment_started: NOT_ALLOWED,
   fulfillment_succeeded: NOT_ALLOWED,
@@ -211,6 +221,7 @@ const TABLE: Record<string, Record<FactKind, Cell>> = {
     ...KEEPS_PAID,
     refunded: ["applied", `paid/partially_refunded/${NA}`],
     refund_issued: ["applied", `paid/partially_refunded/${NA}`],
+    refund_failed: REFUND_FAILED,
     dispute_opened: DISPUTE,
     attention_acknowledged: ACK,
     fulfillment_started: ["applied", "paid/paid/pending"],
@@ -228,6 +239,7 @@ const TABLE: Record<string, Record<FactKind, Cell>> = {
     refunded: ["applied", "="],
     // Recorded by its id; the provider's larger figure (1000) still covers it.
     refund_issued: ["applied", "="],
+    refund_failed: REFUND_FAILED,
     dispute_opened: DISPUTE,
     attention_acknowledged: ACK,
     fulfillment_started: ["applied", "paid/partially_refunded/pending"],
@@ -253,6 +265,7 @@ const TABLE: Record<string, Record<FactKind, Cell>> = {
     refunded: DUP,
     // Recorded by its id; the total already counts everything received.
     refund_issued: ["applied", "="],
+    refund_failed: REFUND_FAILED,
     dispute_opened: DISPUTE,
     attention_acknowledged: ACK,
     fulfillment_started: NOT_ALLOWED,
@@ -268,6 +281,7 @@ const TABLE: Record<string, Record<FactKind, Cell>> = {
     ...KEEPS_PAID,
     refunded: ["applied", "fulfilled/partially_refunded/success"],
     refund_issued: ["applied", "fulfilled/partially_refunded/success"],
+    refund_failed: REFUND_FAILED,
     dispute_opened: DISPUTE,
     attention_acknowledged: ACK,
     ...SHIPPED,
@@ -281,6 +295,7 @@ const TABLE: Record<string, Record<FactKind, Cell>> = {
     refunded: ["applied", "="],
     // Recorded by its id; the provider's larger figure (1000) still covers it.
     refund_issued: ["applied", "="],
+    refund_failed: REFUND_FAILED,
     dispute_opened: DISPUTE,
     attention_acknowledged: ACK,
     ...SHIPPED,
@@ -298,6 +313,7 @@ const TABLE: Record<string, Record<FactKind, Cell>> = {
     refunded: DUP,
     // Recorded by its id; the total already counts everything received.
     refund_issued: ["applied", "="],
+    refund_failed: REFUND_FAILED,
     dispute_opened: DISPUTE,
     attention_acknowledged: ACK,
     ...SHIPPED,

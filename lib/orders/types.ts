@@ -57,6 +57,8 @@ export const ATTENTION_REASONS = [
   "metadata_mismatch",
   /** Money on a session Settle never tied to this order: its metadata is all that says so. */
   "unverified_payment",
+  /** The provider could not return a refund Settle asked for: the money is still here. */
+  "refund_failed",
 ] as const;
 export type AttentionReason = typeof ATTENTION_REASONS[number];
 
@@ -144,6 +146,8 @@ export interface RefundRecord {
   paymentIntentId: string;
   /** Minor units. */
   amount: number;
+  /** The provider gave up on it: it counts for nothing, and a new refund is a new attempt. */
+  failed?: boolean;
 }
 
 export interface Fulfillment {
@@ -265,6 +269,14 @@ export type Fact =
   /** One refund Settle made, named by the provider's refund id; `amount` is its own. */
   | {
     kind: "refund_issued";
+    refundId: string;
+    paymentIntentId: string;
+    amount: number;
+    currency: string;
+  }
+  /** The provider could not carry out a refund (Razorpay's refund.failed). */
+  | {
+    kind: "refund_failed";
     refundId: string;
     paymentIntentId: string;
     amount: number;

@@ -5,16 +5,19 @@
  * types and an early refund kept until its payment lands.
  */
 import assert from "node:assert/strict";
+import { refund } from "@/lib/admin/actions.ts";
 import { keys } from "@/lib/db/keys.ts";
 import { listKeptEvents } from "@/lib/facts/kept_events.ts";
 import type { ProcessedEvent } from "@/lib/facts/record_fact.ts";
 import type { RazorpayEmulatorOptions } from "@/lib/payments/razorpay/emulator/server.ts";
 import { webhookSignature } from "@/lib/payments/razorpay/signature.ts";
+import { ADMIN_PASSWORD, getPage, signIn } from "../support/admin.ts";
 import { createTestApp, eventually } from "../support/app.ts";
 import { assertUnchanged, orderOf, outcomes, snapshot, stockedProducts } from "../support/shop.ts";
 
 const WEBHOOK_SECRET = "razorpay-test-webhook-secret";
 const PATH = "/api/payments/webhook/razorpay";
+const ADMIN = { actor: "admin" };
 
 async function testApp(razorpayEmulator: Partial<RazorpayEmulatorOptions> = {}) {
   const app = await createTestApp({
@@ -22,6 +25,7 @@ async function testApp(razorpayEmulator: Partial<RazorpayEmulatorOptions> = {}) 
       PAYMENT_PROVIDERS: "stripe,razorpay",
       RAZORPAY_KEY_SECRET: "razorpay-test-key-secret",
       RAZORPAY_WEBHOOK_SECRET: WEBHOOK_SECRET,
+      ADMIN_PASSWORD,
     },
     razorpayEmulator: { maxAttempts: 3, ...razorpayEmulator },
   });
@@ -209,7 +213,7 @@ Deno.test("a pending UPI payment pays the order once it settles", async () => {
   assert.equal(paid.payment.method ?? null, null);
 });
 
-Deno.test("refunds by refund id and a dispute flag; refund.failed and unknown types are ignored", async () => {
+Deno.test("refunds count by refund id, a failed one is flagged and counts nothing, disputes flag; unknown types are ignored", async () => {
   await using app = await testApp({ refundOutcome: "pending" });
   const order = await created(app);
   const { payment } = await app.rzp.pay(order.providerOrderId, "success");
@@ -222,12 +226,15 @@ Deno.test("refunds by refund id and a dispute flag; refund.failed and unknown ty
   let after = await orderOf(app, order.orderId);
   assert.deepEqual(after.payment.refunds, [
     { id: first.id, paymentIntentId: payment.id, amount: 500 },
+    { id: second.id, paymentIntentId: payment.id, amount: 300, failed: true },
   ]);
   assert.equal(after.payment.status, "partially_refunded");
   assert.equal(after.payment.refundedAmount, 500);
   const failed = await processed(app, eventOf(app, "refund.failed").id);
-  assert.deepEqual(failed?.outcome, { kind: "ignored", reason: "unhandled_type" });
+  assert.deepEqual(failed?.outcome, { kind: "flagged", reason: "refund_failed" });
   assert.equal(failed?.orderId, order.orderId);
+  const flag = after.needsAttention.find((a) => a.reason === "refund_failed");
+  assert.match(flag?.detail ?? "", new RegExp(second.id));
   const created_ = await processed(app, eventOf(app, "refund.created").id);
   assert.deepEqual(created_?.outcome, { kind: "ignored", reason: "unhandled_type" });
 
@@ -244,6 +251,42 @@ Deno.test("refunds by refund id and a dispute flag; refund.failed and unknown ty
   );
   assert.equal(res.status, 200);
   assert.equal((await res.json()).outcome, "ignored");
+});
+
+Deno.test("an admin refund Razorpay accepts then fails stops counting, shows as failed to the admin, and the next refund is a new one", async () => {
+  await using app = await testApp({ refundOutcome: "pending" });
+  const order = await created(app);
+  const { payment } = await app.rzp.pay(order.providerOrderId, "success");
+  await app.rzp.idle();
+  const first = await refund(app.deps, order.orderId, { amount: 400, reason: "dented" }, ADMIN);
+  let after = await orderOf(app, order.orderId);
+  assert.equal(after.payment.status, "partially_refunded");
+  assert.equal(after.payment.refundedAmount, 400);
+
+  app.rzp.settleRefund(first.refund.id, "failed");
+  await app.rzp.idle();
+  after = await orderOf(app, order.orderId);
+  assert.equal(after.status, "paid");
+  assert.equal(after.payment.status, "paid", "the money never left");
+  assert.equal(after.payment.refundedAmount, 0);
+  assert.ok(after.needsAttention.some((a) => a.reason === "refund_failed"));
+  const page = await (await getPage(app, await signIn(app), `/admin/orders/${order.orderId}`))
+    .text();
+  assert.match(page, /A refund failed: the money was not returned/);
+  assert.match(
+    page,
+    new RegExp(`${first.refund.id}</span> <span[^>]*>\\$4.00</span><span[^>]*> failed, not`),
+  );
+
+  const retried = await refund(app.deps, order.orderId, { amount: 400, reason: "dented" }, ADMIN);
+  assert.notEqual(retried.refund.id, first.refund.id, "not the failed refund handed back");
+  app.rzp.settleRefund(retried.refund.id, "processed");
+  await app.rzp.idle();
+  after = await orderOf(app, order.orderId);
+  assert.equal(after.payment.refundedAmount, 400);
+  assert.equal(after.payment.status, "partially_refunded");
+  const made = app.rzp.refunds().filter((r) => r.payment_id === payment.id);
+  assert.deepEqual(made.map((r) => r.status).sort(), ["failed", "processed"]);
 });
 
 Deno.test("duplicates ×20 apply once, and replays under new ids after the dedupe record expires are harmless", async () => {

@@ -17,8 +17,8 @@
  *   the order, instead of being refused by an unpaid order.
  * - `notes.order_id` is read from the order entity only (order.paid): Settle wrote it with
  *   the key secret. Payment notes come from the shopper's checkout options and are ignored.
- * - `refund.failed` changes nothing: it is recorded as ignored on its order's history (found
- *   by payment id) with a detail, for the person who issued the refund to see.
+ * - `refund.failed` un-counts the refund it names and flags the order `refund_failed`: the
+ *   admin recorded the refund when Razorpay accepted it, and the money never left.
  * - Disputes carry their id in the reason, so the same dispute is a duplicate and another
  *   one on the same payment is not.
  */
@@ -204,11 +204,14 @@ const MAPPERS: Record<string, Mapper> = {
   "refund.failed": (payload) => {
     const r = entity(payload, "refund", RefundEntity);
     return {
-      unhandled: true,
-      type: "refund.failed",
-      reason: "unhandled_type",
-      detail: `refund ${r.id} of ${r.amount} ${r.currency} on ${r.payment_id} failed`,
       orderRef: ref(undefined, undefined, r.payment_id),
+      fact: {
+        kind: "refund_failed",
+        refundId: r.id,
+        paymentIntentId: r.payment_id,
+        amount: r.amount,
+        currency: r.currency,
+      },
     };
   },
   "payment.dispute.created": (payload) => {

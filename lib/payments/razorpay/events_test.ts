@@ -96,14 +96,17 @@ const TABLE: [string, string, Record<string, unknown>, unknown][] = [
       currency: "inr",
     },
   }],
-  ["refund.failed → nothing, recorded on the payment's order", "refund.failed", {
+  ["refund.failed → refund_failed by refund id, on the payment's order", "refund.failed", {
     refund: { ...refund, status: "failed" },
   }, {
-    unhandled: true,
-    type: "refund.failed",
-    reason: "unhandled_type",
-    detail: "refund rfnd_R1 of 1000 inr on pay_A1 failed",
     orderRef: { paymentIntentId: "pay_A1" },
+    fact: {
+      kind: "refund_failed",
+      refundId: "rfnd_R1",
+      paymentIntentId: "pay_A1",
+      amount: 1000,
+      currency: "inr",
+    },
   }],
   ["dispute → dispute_opened, its id in the reason", "payment.dispute.created", {
     payment: payment(),
