@@ -7,7 +7,8 @@
  * Razorpay order id is the session id) and `["orders_by_session", "razorpay", id]`.
  *
  * Razorpay orders cannot be closed: a repeated request reuses the order's current Razorpay
- * order while it is unpaid and for the same amount. A Stripe session the order still has
+ * order while it is unpaid and for the same amount, and twins arriving together take turns
+ * (opening_claim.ts) instead of each creating one. A Stripe session the order still has
  * open is closed first (payment_page.ts `closeSession`), so one order is never payable at
  * both providers at once.
  */
@@ -22,6 +23,7 @@ import type { AppDeps, RazorpayDeps } from "../state.ts";
 import { markDone, type Task } from "../tasks/outbox.ts";
 import { abandonRetake, prepareRetake } from "../stock/retake.ts";
 import { attachSession } from "./attach_session.ts";
+import { withOpeningClaim } from "./opening_claim.ts";
 import { type CheckoutInput, CheckoutRequestSchema, placeOrder } from "./create_session.ts";
 import { signOrderToken } from "./owner_token.ts";
 import { type AttemptRecord, closeSession, refuseUnpayable } from "./payment_page.ts";
@@ -93,7 +95,22 @@ export async function openRazorpayOrder(
   rzp: RazorpayDeps,
   orderId: string,
   source: FactSource = { kind: "system" },
-  { fresh = false }: { fresh?: boolean } = {},
+  options: { fresh?: boolean } = {},
+): Promise<RazorpayOrderResult> {
+  return await withOpeningClaim(
+    deps.kv,
+    orderId,
+    deps.now,
+    () => openHoldingClaim(deps, rzp, orderId, source, options),
+  );
+}
+
+async function openHoldingClaim(
+  deps: AppDeps,
+  rzp: RazorpayDeps,
+  orderId: string,
+  source: FactSource,
+  { fresh = false }: { fresh?: boolean },
 ): Promise<RazorpayOrderResult> {
   let order = (await getOrder(deps.kv, orderId)).value;
   if (!order) throw new NotFoundError("No such order", { orderId });

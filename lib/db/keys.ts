@@ -121,6 +121,8 @@ export const keys = {
   holdsOf: (client: string) => ["holds", client] as const,
   /** Where opening the order's payment page stands: its attempt, try and fixed expiry. */
   checkoutAttempt: (orderId: string) => ["checkout_attempts", orderId] as const,
+  /** Held while one request opens a provider order for an order (Razorpay has no idempotency). */
+  providerOrderOpening: (orderId: string) => ["provider_order_opening", orderId] as const,
 
   task: (id: string) => ["tasks", id] as const,
   tasks: () => ["tasks"] as const,

@@ -245,6 +245,33 @@ Deno.test("create-order: an Idempotency-Key replays its order, refuses another r
   assert.notEqual(elsewhere.orderId, a.orderId);
 });
 
+Deno.test("create-order: the same Idempotency-Key ×20 at once places one order, one Razorpay order and one hold", async () => {
+  await using app = await testApp();
+  const { product, body } = await basket(app, 2);
+  const [before] = (await getStock(app.deps.kv, [product.id])).values();
+  const headers = { ...(await clientHeaders(app)), "idempotency-key": "rzp-burst" };
+  const answers = await Promise.all(
+    Array.from({ length: 20 }, () => createOrder(app, body, headers)),
+  );
+  const placed = new Set<string>();
+  for (const res of answers) {
+    const answer = await res.json();
+    // A twin still being placed is told so (409) rather than made a second time.
+    if (res.status === 409) assert.equal(answer.error.code, "checkout_in_progress");
+    else {
+      assert.equal(res.status, 200, JSON.stringify(answer));
+      placed.add(answer.orderId);
+    }
+  }
+  const replay = await createdOk(app, body, headers);
+  assert.deepEqual([...placed], [replay.orderId]);
+  const orders = await Array.fromAsync(app.deps.kv.list({ prefix: keys.orders() }));
+  assert.equal(orders.length, 1);
+  assert.equal(app.razorpayEmulator!.orders().length, 1);
+  const [after] = (await getStock(app.deps.kv, [product.id])).values();
+  assert.equal(before - after, 2);
+});
+
 Deno.test("verify: a missing, bad or tampered signature is refused and nothing changes", async () => {
   await using app = await testApp();
   const { body } = await basket(app);
@@ -317,6 +344,27 @@ Deno.test("verify: an authorized payment is captured, then recorded paid", async
   // Again: Razorpay refuses a second capture; Settle reads the payment and is done.
   assert.equal((await verify(app, handed)).status, 200);
   assert.equal((await orderOf(app, created.orderId)).payment.paidIntentIds.length, 1);
+});
+
+Deno.test("verify ×20 at once for an authorized payment: captured once, applied once, every answer paid", async () => {
+  await using app = await testApp({ autoCapture: false });
+  const { body } = await basket(app);
+  const created = await createdOk(app, body);
+  const handed = await paid(app, created);
+  const answers = await Promise.all(Array.from({ length: 20 }, () => verify(app, handed)));
+  for (const res of answers) {
+    assert.equal(res.status, 200);
+    assert.equal((await res.json()).status, "paid");
+  }
+  const [payment] = app.razorpayEmulator!.payments();
+  assert.equal(payment.status, "captured");
+  const order = await orderOf(app, created.orderId);
+  assert.deepEqual(order.payment.paidIntentIds, [handed.razorpay_payment_id]);
+  assert.equal(order.payment.amountReceived, order.total);
+  const applied = (await outcomes(app, created.orderId)).filter((o) =>
+    o === "payment_succeeded:applied"
+  );
+  assert.equal(applied.length, 1);
 });
 
 Deno.test("verify: a pending UPI payment changes nothing yet; a failed one marks the order failed", async () => {
