@@ -16,14 +16,9 @@ import {
 } from "@/components/OrderProblem.tsx";
 import { Page, type PageMeta } from "@/components/Page.tsx";
 import { CARD, COLUMNS } from "@/components/styles.ts";
-import RazorpayPay from "@/islands/RazorpayPay.tsx";
-import RetryPayment from "@/islands/RetryPayment.tsx";
-import { SHOP_NAME } from "@/components/Page.tsx";
+import { RetryChoice } from "@/components/RetryChoice.tsx";
 import {
-  CARD_WORDS,
   providerHeaders,
-  RAZORPAY_NEEDS_JS,
-  RAZORPAY_WORDS,
   type ShopperProviders,
   shopperProviders,
 } from "@/lib/checkout/shopper_providers.ts";
@@ -173,33 +168,5 @@ export default function OrderStatusPage({ data }: PageProps<Data>) {
         </CartSummary>
       </div>
     </Page>
-  );
-}
-
-/** "Retry payment" for each provider offered: by card (Stripe) and through Razorpay. */
-function RetryChoice(
-  { orderId, token, providers }: { orderId: string; token: string; providers: ShopperProviders },
-) {
-  const both = providers.card && providers.razorpay !== null;
-  return (
-    <>
-      {providers.card && (
-        <RetryPayment orderId={orderId} token={token} words={both ? CARD_WORDS : undefined} />
-      )}
-      {providers.razorpay && (
-        <>
-          <RazorpayPay
-            scriptUrl={providers.razorpay.scriptUrl}
-            shopName={SHOP_NAME}
-            label={`Retry payment ${RAZORPAY_WORDS}`}
-            orderId={orderId}
-            token={token}
-            variant={providers.card ? "secondary" : "primary"}
-            cardOffered={providers.card}
-            noScript={RAZORPAY_NEEDS_JS}
-          />
-        </>
-      )}
-    </>
   );
 }
