@@ -1,9 +1,9 @@
 /**
  * Checkout: the order exists (pending, stock reserved) before the shopper is sent to pay.
- * A basket whose stock-tracked lines fit one commit is placed in one atomic commit: the
- * order, its indexes, the reservation (lib/stock), the Idempotency-Key (scoped to its owner,
- * bound to the request) and the task that lets the stock go if no session is ever tied to
- * the order. A bigger basket (up to the cart's 50 lines) is placed in steps, the placement
+ * A basket whose stock-tracked lines fit one commit is placed in one atomic commit, shared
+ * with the placements that arrive meanwhile (place_together.ts): the order, its number, its
+ * indexes, the reservation (lib/stock), the Idempotency-Key (scoped to its owner, bound to
+ * the request) and the task that lets the stock go if no session is ever tied to the order. A bigger basket (up to the cart's 50 lines) is placed in steps, the placement
  * record and its compensation task first, then the lines in chunks, then the order (see
  * lib/stock/reservations.ts). Then the provider's tail: payment_page.ts opens a Stripe
  * session (createCheckout), razorpay_order.ts a Razorpay order (placeOrder is shared).
@@ -31,7 +31,7 @@ import { shopRates } from "../shipping/service.ts";
 import { formatOrderNumber, orderNumberDay } from "../orders/order_number.ts";
 import type { Order, OrderItem } from "../orders/types.ts";
 import type { AppDeps } from "../state.ts";
-import { assertInStock, assertPurchasable } from "../catalog/purchasable.ts";
+import { assertPurchasable } from "../catalog/purchasable.ts";
 import { TASK } from "../facts/follow_ups.ts";
 import { enqueue } from "../tasks/outbox.ts";
 import { MAX_CART_LINES } from "../cart/service.ts";
@@ -40,19 +40,16 @@ import {
   abandonPlacement,
   ONE_COMMIT_LINES,
   placementState,
-  readLevels,
   reserveInChunks,
   stagePlaced,
   stagePlacementStart,
-  stageReservation,
 } from "../stock/reservations.ts";
 import type { StockLine } from "../stock/lines.ts";
-import { assertWithinHoldLimits, type Holder, stageHolds } from "./holds.ts";
+import { assertWithinHoldLimits, type Holder, inHolderTurn, stageHolds } from "./holds.ts";
+import { type CheckoutRequestRecord, COUNTER_TTL_MS, placeTogether } from "./place_together.ts";
 import { type CheckoutResult, firstAttempt, openPaymentPage } from "./payment_page.ts";
 
 export type { CheckoutResult } from "./payment_page.ts";
-
-const COUNTER_TTL_MS = 3 * 24 * 60 * 60 * 1000;
 
 /** How long a repeated request waits for its key's placement, still in steps, to finish. */
 const PLACEMENT_WAIT_MS = 10_000;
@@ -79,13 +76,6 @@ export const CheckoutRequestSchema = z.object({
   shippingRateId: z.unknown().optional(),
 });
 export type CheckoutRequest = z.infer<typeof CheckoutRequestSchema>;
-
-/** What `["checkout_requests", owner, key]` remembers of the request that first used a key. */
-interface CheckoutRequestRecord {
-  orderId: string;
-  /** SHA-256 of the request (fingerprint()): the key is bound to it. */
-  fingerprint: string;
-}
 
 export interface CheckoutInput extends CheckoutRequest {
   cartId: string | null;
@@ -167,15 +157,21 @@ export async function placeOrder(
   const print = await fingerprint(input, details, provider);
   // A key whose placement was abandoned is freed: place again (bounded).
   for (let round = 0; round < 3; round++) {
-    if (requestKey) {
-      const seen = await deps.kv.get<CheckoutRequestRecord>(requestKey);
-      if (seen.value) {
-        const resumed = await resume(deps, seen.value, print);
-        if (resumed) return resumed;
-        continue;
-      }
+    // Priced while the key is read; a key already used answers even when pricing fails now.
+    const [seen, priced] = await Promise.all([
+      requestKey ? deps.kv.get<CheckoutRequestRecord>(requestKey) : null,
+      requestedLines(deps.kv, input).then((lines) => priceLines(deps.kv, lines)).then(
+        (quote) => ({ quote }),
+        (error: unknown) => ({ error }),
+      ),
+    ]);
+    if (seen?.value) {
+      const resumed = await resume(deps, seen.value, print);
+      if (resumed) return resumed;
+      continue;
     }
-    const quote = await priceLines(deps.kv, await requestedLines(deps.kv, input));
+    if ("error" in priced) throw priced.error;
+    const { quote } = priced;
     if (details || (options.requireDelivery && quote.shippable)) {
       quote.delivery = resolveDelivery(await shopRates(deps.config), details ?? {}, quote);
     }
@@ -187,13 +183,16 @@ export async function placeOrder(
       input,
       provider,
     };
-    const placed = await oneAtATime(
-      deps.kv,
+    const placed = await inHolderTurn(
+      deps,
+      input.holders ?? [],
       () =>
         quote.tracked.length <= ONE_COMMIT_LINES
           ? placeInOneCommit(deps, placement)
           : placeInSteps(deps, placement),
     );
+    // Its own order was committed whole, in one commit or in the last of its steps.
+    if (placed.orderId === placement.orderId) return placed.orderId;
     const resumed = await resume(deps, placed, print);
     if (resumed) return resumed;
   }
@@ -203,36 +202,29 @@ export async function placeOrder(
   );
 }
 
-/** The whole placement in one commit: the reservation goes into the order's commit. */
+/**
+ * The whole placement in one commit, shared with the placements that arrive meanwhile
+ * (place_together.ts): the reservation and the order number go into the order's commit.
+ */
 async function placeInOneCommit(
   deps: AppDeps,
   { orderId, requestKey, print, quote, input, provider }: Placement,
 ): Promise<CheckoutRequestRecord> {
-  // Allocated once the request is known to be valid, and kept across retries of the step.
-  let number: string | null = null;
-  return await commitWithRetry(async () => {
-    const [landed, seen] = requestKey
-      ? await deps.kv.getMany<[Order, CheckoutRequestRecord]>([keys.order(orderId), requestKey])
-      : [await deps.kv.get<Order>(keys.order(orderId)), null];
-    if (landed.value) return { op: null, result: { orderId, fingerprint: print } };
-    if (seen?.value) return { op: null, result: seen.value };
-    const holders = input.holders ?? [];
-    await assertWithinHoldLimits(deps, holders, quote.units);
-    const levels = await readLevels(deps.kv, quote.tracked.map((l) => l.productId));
-    for (const line of quote.tracked) {
-      const title = quote.titles.get(line.productId)!;
-      assertInStock(line.productId, title, line.quantity, levels.get(line.productId)?.value ?? 0);
-    }
-    number ??= await allocateOrderNumber(deps);
-    const now = deps.now();
-    const op = boundedAtomic(deps.kv);
-    stageReservation(op, orderId, quote.tracked, levels, now);
-    stageOrder(deps, op, { orderId, number, quote, input, now, provider });
-    if (requestKey) {
-      op.check({ key: requestKey, versionstamp: null })
-        .set(requestKey, { orderId, fingerprint: print }, { expireIn: CHECKOUT_REQUEST_TTL_MS });
-    }
-    return { op, result: { orderId, fingerprint: print } };
+  await assertWithinHoldLimits(deps, input.holders ?? [], quote.units);
+  return await placeTogether({
+    kv: deps.kv,
+    now: deps.now,
+    orderNumberPrefix: deps.config.orderNumberPrefix,
+  }, {
+    orderId,
+    requestKey,
+    fingerprint: print,
+    lines: quote.tracked,
+    titles: quote.titles,
+    // The lapse task's.
+    checks: 1,
+    stage: (op, number, now) =>
+      stageOrder(deps, op, { orderId, number, quote, input, now, provider }),
   });
 }
 
@@ -368,20 +360,6 @@ function testPause(deps: AppDeps): ((chunk: number) => Promise<void>) | undefine
       await new Promise((r) => setTimeout(r, 20));
     }
   };
-}
-
-const placing = new WeakMap<Deno.Kv, Promise<unknown>>();
-
-/**
- * Order placements in one process run one after another. They meet at the same few keys
- * (the day's counter, popular products' stock), and optimistic retries between neighbours
- * only add latency: the bench saw p99 of 1.5 s at 32 concurrent checkouts. Other processes
- * still meet at the commit's checks.
- */
-function oneAtATime<T>(kv: Deno.Kv, fn: () => Promise<T>): Promise<T> {
-  const run = (placing.get(kv) ?? Promise.resolve()).then(fn, fn);
-  placing.set(kv, run.catch(() => {}));
-  return run;
 }
 
 /**
@@ -574,10 +552,9 @@ async function priceLines(kv: Deno.Kv, lines: StockLine[]): Promise<Quote> {
 }
 
 /**
- * The next number of the day, from its own small commit: the day's counter is the one key
- * every checkout touches, so keeping it out of the (larger, slower) order commit keeps
- * concurrent checkouts from retrying each other out. A number whose order then fails
- * (stock taken in between) is skipped; numbers stay unique and increasing.
+ * The next number of the day for a placement in steps, from its own small commit (its
+ * order's commit has no check to spare). A number whose order then fails (stock taken in
+ * between) is skipped; numbers stay unique and increasing.
  */
 async function allocateOrderNumber(deps: AppDeps): Promise<string> {
   const now = deps.now();

@@ -39,6 +39,39 @@ export function holdersOf(cartId: string | null, clientIp: string): Holder[] {
   return [{ key: client, factor: 1 }, { key: `net:${clientIp}`, factor: ADDRESS_FACTOR }];
 }
 
+const turnsByStore = new WeakMap<Deno.Kv, Map<string, Promise<void>>>();
+
+/**
+ * Runs `fn` (a placement: the cap checked, then its order committed) after the process's
+ * earlier placements for any of the same holders, so two of one holder's checkouts cannot
+ * both pass the cap on the same reads. Without caps placements run side by side.
+ */
+export async function inHolderTurn<T>(
+  deps: AppDeps,
+  holders: Holder[],
+  fn: () => Promise<T>,
+): Promise<T> {
+  const { units, orders } = deps.config.holdLimits;
+  if (holders.length === 0 || (units === 0 && orders === 0)) return await fn();
+  let turns = turnsByStore.get(deps.kv);
+  if (!turns) turnsByStore.set(deps.kv, turns = new Map());
+  let release!: () => void;
+  const mine = new Promise<void>((r) => release = r);
+  // Queued on every key at once, in one order for all, so two turns never wait on each other.
+  const before = holders.map(({ key }) => {
+    const prev = turns.get(key) ?? Promise.resolve();
+    turns.set(key, mine);
+    return prev;
+  });
+  await Promise.all(before);
+  try {
+    return await fn();
+  } finally {
+    release();
+    for (const { key } of holders) if (turns!.get(key) === mine) turns!.delete(key);
+  }
+}
+
 /** Throws 422 when `units` more (in one new order) would take a holder over a cap. */
 export async function assertWithinHoldLimits(
   deps: AppDeps,

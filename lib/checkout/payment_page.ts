@@ -273,6 +273,10 @@ async function attach(
 ): Promise<CheckoutResult> {
   const { recovering: _, lapseTaskId, ...rest } = plan;
   const attached: AttemptRecord = { ...rest, state: "attached" };
+  // Read while the order is read; a commit that has to go again reads it afresh.
+  let lapseTask = lapseTaskId ? deps.kv.get<Task>(keys.task(lapseTaskId)) : null;
+  // Not awaited when the attach fails first: its failure must not go unhandled.
+  lapseTask?.catch(() => {});
   try {
     const after = await attachSession(
       deps,
@@ -281,7 +285,9 @@ async function attach(
       source,
       async (op) => {
         op.set(keys.checkoutAttempt(order.id), attached, { expireIn: CHECKOUT_REQUEST_TTL_MS });
-        if (lapseTaskId) await retireLapse(deps, op, lapseTaskId);
+        if (!lapseTaskId) return;
+        retireLapse(deps, op, await (lapseTask ?? deps.kv.get<Task>(keys.task(lapseTaskId))));
+        lapseTask = null;
       },
     );
     return await resultFor(deps, after, session);
@@ -294,12 +300,11 @@ async function attach(
 }
 
 /** The order has a session now: its own expiry decides, so the lapse task is done with. */
-async function retireLapse(
+function retireLapse(
   deps: AppDeps,
   op: Deno.AtomicOperation,
-  taskId: string,
-): Promise<void> {
-  const task = await deps.kv.get<Task>(keys.task(taskId));
+  task: Deno.KvEntryMaybe<Task>,
+): void {
   if (task.value?.status === "pending") {
     markDone(op, task as Deno.KvEntry<Task>, "a session was attached", deps.now());
   }

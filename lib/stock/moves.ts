@@ -102,6 +102,22 @@ export function stageMove(
     if (after < 0) throw new RangeError(`stock of ${productId} would go below zero`);
     op.check(level).set(keys.stock(productId), after);
   }
+  stageLineMarks(op, ctx, move, after);
+  return after;
+}
+
+/**
+ * The per-order half of a move: the line's marker and ledger entries, `after` being the
+ * level the move leaves (null when it does not change it). The caller stages the level.
+ */
+export function stageLineMarks(
+  op: Deno.AtomicOperation,
+  ctx: MoveContext,
+  move: LineMove,
+  after: number | null,
+): void {
+  const { productId, quantity } = move.line;
+  const delta = move.kind === "release" ? quantity : move.kind === "commit" ? 0 : -quantity;
   const marker: ReservationMarker = {
     quantity,
     state: TARGET[move.kind],
@@ -122,7 +138,6 @@ export function stageMove(
   if (move.kind === "commit" || move.kind === "take") {
     stageLedgerEntry(op, { ...base, delta: 0, after: null, kind: "committed" }, ctx.now);
   }
-  return after;
 }
 
 /** Checks the record as read and writes `next` in its place (the turn-taking of moves). */

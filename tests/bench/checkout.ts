@@ -20,6 +20,7 @@ import {
 } from "./bench.ts";
 import type { PreparedRequest } from "./load.ts";
 import { startServer } from "./process.ts";
+import { profileMarkdown, summarizeProfile } from "./profile.ts";
 import { type BasketLine, prepareStore } from "./webhook/store.ts";
 import { READY, settleEnvWithStripe } from "./webhook/settle.ts";
 
@@ -84,6 +85,25 @@ export const checkoutBench: Bench = {
           requests: () => Promise.resolve(checkoutRequests(basket, run)),
         }, run),
       );
+      if (options.profile) {
+        const profDir = join(tmpDir, "checkout_profile");
+        result.rows.push(
+          await runScenario({
+            scenario: "settle, profiled",
+            description: "main.ts under --cpu-prof (the sampler slows it), same store",
+            diagnostic: true,
+            server: {
+              args: ["run", "-A", "--cpu-prof", `--cpu-prof-dir=${profDir}`, "main.ts"],
+              cwd: root,
+              env: settleEnvWithStripe(kvPath, emulator.url),
+              ready: READY,
+            },
+            path: PATH,
+            requests: () => Promise.resolve(checkoutRequests(basket, run)),
+          }, run),
+        );
+        result.notes.push(await profileNote(profDir, options.warmup + run.events));
+      }
     } finally {
       await emulator.stop();
     }
@@ -136,6 +156,26 @@ export const checkoutBench: Bench = {
     return result;
   },
 };
+
+/** Profile groups: which part of the checkout path a sampled stack is in (groups overlap). */
+const FOCUS: Record<string, RegExp> = {
+  "placement (lib/checkout/create_session.ts)": /lib\/checkout\/create_session\.ts/,
+  "payment page + attach": /lib\/checkout\/(payment_page|attach_session)\.ts/,
+  "stock reservation": /lib\/stock\//,
+  "Stripe SDK client": /\/stripe\/\d/,
+  "zod": /\/zod\/\d/,
+  "Hono + middleware": /\/hono\/|lib\/http\/|lib\/app\.ts|lib\/fresh\/server\.ts/,
+  "Deno KV calls": /ext:deno_kv\//,
+  "garbage collector": /\(garbage collector\)/,
+};
+
+async function profileNote(profDir: string, requests: number): Promise<string> {
+  const file = [...Deno.readDirSync(profDir)].find((e) => e.name.endsWith(".cpuprofile"));
+  if (!file) throw new Error("no profile written for the checkout run");
+  const summary = await summarizeProfile(join(profDir, file.name), 12, FOCUS);
+  return `Profile of "settle, profiled" (whole process life; per-request figures divide by ` +
+    `${requests}):\n\n${profileMarkdown(summary, requests)}`;
+}
 
 const cpu = (r: ScenarioRow) => (r.serverCpuMs ?? NaN) / r.load.requests;
 
