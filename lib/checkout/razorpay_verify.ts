@@ -16,6 +16,7 @@ import { log } from "../log.ts";
 import type { Fact, FactSource, Order } from "../orders/types.ts";
 import { ProviderRejectedError } from "../payments/provider.ts";
 import type { RazorpayPayment } from "../payments/razorpay/client.ts";
+import { failureReason } from "../payments/razorpay/events.ts";
 import { verifyPaymentSignature } from "../payments/razorpay/signature.ts";
 import type { AppDeps, RazorpayDeps } from "../state.ts";
 import type { ShopperOrderView } from "./checkout_state.ts";
@@ -125,7 +126,7 @@ export function paymentFact(payment: RazorpayPayment): Fact | null {
         kind: "payment_failed",
         sessionId,
         paymentIntentId: payment.id,
-        reason: payment.error_description ?? payment.error_code ?? "payment_failed",
+        reason: failureReason(payment),
       };
     default:
       return null;

@@ -160,8 +160,21 @@ function failedFact(p: Payment): Fact {
     kind: "payment_failed",
     sessionId: p.order_id ?? null,
     paymentIntentId: p.id,
-    reason: p.error_description || p.error_reason || p.error_code || "payment_failed",
+    reason: failureReason(p),
   };
+}
+
+/**
+ * Why a payment failed, in the same words whichever path read the payment (webhook, verify,
+ * reconciliation): the state machine tells a repeated failure by its reason.
+ */
+export function failureReason(p: {
+  error_description?: string | null;
+  error_reason?: string | null;
+  error_code?: string | null;
+}): string {
+  const text = p.error_description || p.error_reason || p.error_code || "payment_failed";
+  return text.length > MAX_PROVIDER_TEXT ? text.slice(0, MAX_PROVIDER_TEXT) + TRUNCATED : text;
 }
 
 type Mapper = (payload: Record<string, unknown>) => RazorpayEventMapping;
