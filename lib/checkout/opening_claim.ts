@@ -5,6 +5,7 @@
  * a check, across processes; a twin that finds it taken is told to try again (409), and a
  * claim left by a crashed process lapses after CLAIM_MS.
  */
+import { commitRetryingLocks } from "../db/atomic.ts";
 import { keys } from "../db/keys.ts";
 import { ConflictError } from "../http/errors.ts";
 
@@ -29,7 +30,8 @@ export async function withOpeningClaim<T>(
   const claim: Claim = { id: crypto.randomUUID(), until: at + CLAIM_MS };
   const free = !held.value || held.value.until <= at;
   const taken = free &&
-    (await kv.atomic().check(held).set(key, claim, { expireIn: CLAIM_MS }).commit()).ok;
+    (await commitRetryingLocks(kv.atomic().check(held).set(key, claim, { expireIn: CLAIM_MS })))
+      .ok;
   if (!taken) {
     throw new ConflictError(
       "checkout_in_progress",
@@ -41,6 +43,8 @@ export async function withOpeningClaim<T>(
     return await open();
   } finally {
     const mine = await kv.get<Claim>(key);
-    if (mine.value?.id === claim.id) await kv.atomic().check(mine).delete(key).commit();
+    // Processes sharing one KV file lock it in turns: a release lost to that would hold
+    // the order's next payment off for CLAIM_MS.
+    if (mine.value?.id === claim.id) await commitRetryingLocks(kv.atomic().check(mine).delete(key));
   }
 }

@@ -17,7 +17,10 @@ export interface Reply {
 
 export interface ClientStats {
   requests: number;
+  /** Every 5xx, Razorpay's endpoints included. */
   server5xx: number;
+  /** The 5xx of those to POST /api/payments/create-order and /verify. */
+  razorpay5xx: number;
   /** Requests that reached no process on some try (then retried elsewhere). */
   networkErrors: number;
   /** The first few 5xx answers, for the report. */
@@ -31,7 +34,13 @@ export interface SendOptions {
 }
 
 export class ShopClient {
-  readonly stats: ClientStats = { requests: 0, server5xx: 0, networkErrors: 0, samples: [] };
+  readonly stats: ClientStats = {
+    requests: 0,
+    server5xx: 0,
+    razorpay5xx: 0,
+    networkErrors: 0,
+    samples: [],
+  };
   #turn = 0;
 
   /** `origins()` lists the processes to use; it is asked again on every try. */
@@ -71,6 +80,7 @@ export class ShopClient {
       const body = await res.text();
       if (res.status >= 500 && !expected.includes(res.status)) {
         this.stats.server5xx++;
+        if (isRazorpayPath(path)) this.stats.razorpay5xx++;
         if (this.stats.samples.length < 50) {
           this.stats.samples.push(
             `${init.method ?? "GET"} ${path} → ${res.status} ${body.slice(0, 300)}`,
@@ -101,4 +111,9 @@ export class ShopClient {
     } catch { /* not JSON: leave null */ }
     return { status: reply.status, data: data as T, headers: reply.headers };
   }
+}
+
+/** Settle's Razorpay-only endpoints (their 5xx belong in Razorpay's row). */
+export function isRazorpayPath(path: string): boolean {
+  return /^\/api\/payments\/(create-order|verify)\b/.test(path);
 }

@@ -1,10 +1,12 @@
 /**
- * The one webhook endpoint the emulator knows: it hands each delivery to the next Settle
- * process in turn, like a load balancer without health checks. A process that is down
+ * The one webhook endpoint each emulator knows (Stripe's and Razorpay's path on one server):
+ * it hands each delivery to the next Settle process in turn, like a load balancer without health checks. A process that is down
  * answers nothing, so the delivery fails (502) and the emulator's retry finds another.
- * A phase can hold events back: they are answered 503 unforwarded, and the emulator's
- * retries bring them once the hold is lifted.
+ * A phase can hold Stripe events back: they are answered 503 unforwarded, and the emulator's
+ * retries bring them once the hold is lifted. Stats are kept per provider.
  */
+
+export type WebhookProvider = "stripe" | "razorpay";
 
 export interface ForwarderStats {
   /** Deliveries handed to a process. */
@@ -27,30 +29,46 @@ export interface HeldEvent {
 }
 
 export interface Forwarder {
+  /** Stripe's webhook URL. */
   url: string;
+  razorpayUrl: string;
   setTargets(origins: string[]): void;
   /** Holds back every event `matches` picks until the returned release is called. */
   hold(matches: (event: HeldEvent) => boolean): () => void;
-  stats(): ForwarderStats;
+  stats(provider?: WebhookProvider): ForwarderStats;
   close(): Promise<void>;
 }
 
-const FORWARDED_HEADERS = ["content-type", "stripe-signature", "user-agent"];
+const FORWARDED_HEADERS = [
+  "content-type",
+  "stripe-signature",
+  "x-razorpay-signature",
+  "x-razorpay-event-id",
+  "user-agent",
+];
+const RAZORPAY_PATH = "/api/payments/webhook/razorpay";
 
 export function startForwarder(): Forwarder {
   let targets: string[] = [];
   let turn = 0;
   const holds = new Set<(event: HeldEvent) => boolean>();
-  const stats: ForwarderStats = {
+  const empty = (): ForwarderStats => ({
     forwarded: 0,
     unreachable: 0,
     held: 0,
     settle5xx: 0,
     samples: [],
+  });
+  const byProvider: Record<WebhookProvider, ForwarderStats> = {
+    stripe: empty(),
+    razorpay: empty(),
   };
   const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, async (req) => {
     const body = await req.text();
-    if (holds.size && isHeld(body, holds)) {
+    const { pathname } = new URL(req.url);
+    const provider = pathname === RAZORPAY_PATH ? "razorpay" : "stripe";
+    const stats = byProvider[provider];
+    if (provider === "stripe" && holds.size && isHeld(body, holds)) {
       stats.held++;
       return new Response("held back by the suite", { status: 503 });
     }
@@ -62,7 +80,7 @@ export function startForwarder(): Forwarder {
     }
     let res: Response;
     try {
-      res = await fetch(`${target}${new URL(req.url).pathname}`, {
+      res = await fetch(`${target}${pathname}`, {
         method: "POST",
         headers,
         body,
@@ -79,8 +97,10 @@ export function startForwarder(): Forwarder {
     }
     return new Response(text, { status: res.status });
   });
+  const origin = `http://127.0.0.1:${server.addr.port}`;
   return {
-    url: `http://127.0.0.1:${server.addr.port}/api/payments/webhook`,
+    url: `${origin}/api/payments/webhook`,
+    razorpayUrl: `${origin}${RAZORPAY_PATH}`,
     setTargets(origins) {
       targets = [...origins];
     },
@@ -88,7 +108,10 @@ export function startForwarder(): Forwarder {
       holds.add(matches);
       return () => holds.delete(matches);
     },
-    stats: () => ({ ...stats, samples: [...stats.samples] }),
+    stats: (provider = "stripe") => {
+      const stats = byProvider[provider];
+      return { ...stats, samples: [...stats.samples] };
+    },
     close: () => server.shutdown(),
   };
 }

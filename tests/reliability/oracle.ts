@@ -1,7 +1,8 @@
 /**
- * The oracle: what each order must look like, worked out from the emulator's own records
- * (which sessions were paid, for how much, which expired or were declined) and from what
- * the suite asked for, then compared with what the processes left in the KV file.
+ * The oracle: what each order must look like, worked out from its provider's own records
+ * (Stripe's sessions paid, expired or declined; Razorpay's payments captured or failed; for
+ * how much) and from what the suite asked for, then compared with what the processes left
+ * in the KV file.
  */
 import { getCart } from "@/lib/db/carts.ts";
 import { keys } from "@/lib/db/keys.ts";
@@ -11,11 +12,17 @@ import type { HistoryEntry, Order } from "@/lib/orders/types.ts";
 import type { ReceiptMarker } from "@/lib/notify/receipt_task.ts";
 import type { ProcessedEvent } from "@/lib/facts/record_fact.ts";
 import { listOrderTasks } from "@/lib/tasks/outbox.ts";
-import { type Expected, type ExpectedState, ProviderView } from "./provider_view.ts";
+import {
+  type Expected,
+  type ExpectedState,
+  type OrderView,
+  ProviderView,
+} from "./provider_view.ts";
+import { RazorpayView } from "./razorpay_view.ts";
 import { INITIAL_STOCK } from "./seed.ts";
 import type { PlacedOrder, Suite } from "./suite.ts";
 
-export { type Expected, type ExpectedState, ProviderView };
+export { type Expected, type ExpectedState, type OrderView, ProviderView, RazorpayView };
 
 export interface Verdict {
   orders: number;
@@ -72,10 +79,10 @@ function expectedTasks(exp: Expected, placed: PlacedOrder): string[] {
   return kinds.sort();
 }
 
-/** Compares one order with the provider's records; adds what is wrong to `v`. */
+/** Compares one order with its provider's records; adds what is wrong to `v`. */
 export async function checkOrder(
   suite: Suite,
-  view: ProviderView,
+  view: OrderView,
   placed: PlacedOrder,
   v: Verdict,
   { allowResend }: { allowResend: boolean },
@@ -95,14 +102,13 @@ export async function checkOrder(
   if (order.total !== placed.total) {
     problem("wrongStates", `total ${order.total} ≠ ${placed.total}`);
   }
-  for (const s of view.sessionsOf(id)) {
-    if (s.amount_total !== placed.total) {
-      problem(
-        "wrongStates",
-        `session ${s.id} asked ${s.amount_total}, order costs ${placed.total}`,
-      );
+  const sessions = view.attemptsOf(id);
+  for (const s of sessions) {
+    if (s.amount !== placed.total) {
+      problem("wrongStates", `session ${s.id} asked ${s.amount}, order costs ${placed.total}`);
     }
   }
+  for (const text of view.stranded?.(id) ?? []) problem("lost", text);
   const applied = count(history, "payment_succeeded", "applied");
   const seconds = count(history, "payment_succeeded", "flagged:second_payment");
   const payments = exp.paidIntents.length;
@@ -129,8 +135,7 @@ export async function checkOrder(
 
   checkRefunds(order, history, exp, problem);
   checkState(order, exp, problem);
-  const sessions = view.sessionsOf(id);
-  const expiredSessions = sessions.filter((s) => s.status === "expired").length;
+  const expiredSessions = sessions.filter((s) => s.expired).length;
   checkTasks(
     tasks,
     expectedTasks(exp, placed),
@@ -139,7 +144,10 @@ export async function checkOrder(
   );
   const lapse = tasks.find((t) => t.kind === "lapse_checkout");
   const lapsed = exp.state === "expired" && sessions.length === 0;
-  const why = lapsed ? "checkout_lapsed" : "a session was attached";
+  const attached = placed.provider === "razorpay"
+    ? "a Razorpay order was attached"
+    : "a session was attached";
+  const why = lapsed ? "checkout_lapsed" : attached;
   if (lapse && lapse.status === "done" && lapse.result !== why) {
     problem("wrongStates", `lapse_checkout ended "${lapse.result}", expected "${why}"`);
   }
@@ -177,8 +185,8 @@ function checkRefunds(order: Order, history: HistoryEntry[], exp: Expected, prob
 async function checkKept(suite: Suite, placed: PlacedOrder, problem: Problem): Promise<void> {
   for (const eventId of placed.keptEvents ?? []) {
     const [kept, processed] = await suite.kv.getMany<[unknown, ProcessedEvent]>([
-      keys.eventKept("stripe", eventId),
-      keys.providerEvent("stripe", eventId),
+      keys.eventKept(placed.provider ?? "stripe", eventId),
+      keys.providerEvent(placed.provider ?? "stripe", eventId),
     ]);
     if (kept.value) problem("lost", `event ${eventId} is still kept`);
     else if (processed.value?.orderId !== placed.orderId || processed.value.kept) {
@@ -272,10 +280,14 @@ async function checkReceipt(
  * Stock of every product against the seeded amount minus what every placed order holds
  * (paid: committed; pending or failed: reserved; expired: released).
  */
-export async function checkStock(suite: Suite, view: ProviderView, v: Verdict): Promise<void> {
+export async function checkStock(
+  suite: Suite,
+  viewOf: (placed: PlacedOrder) => OrderView,
+  v: Verdict,
+): Promise<void> {
   const held = new Map<string, number>(suite.catalog.map((p) => [p.id, 0]));
   for (const placed of suite.placed) {
-    if (view.expected(placed).state === "expired") continue;
+    if (viewOf(placed).expected(placed).state === "expired") continue;
     for (const line of placed.lines) {
       held.set(line.productId, held.get(line.productId)! + line.quantity);
     }
@@ -301,15 +313,21 @@ export function merge(v: Verdict, more: Verdict): Verdict {
   return v;
 }
 
-/** Checks `orders` and the stock of everything placed so far. */
+/**
+ * Checks `orders`, each against its own provider, and (unless `stock` is false, for a
+ * second verdict of the same moment) the stock of everything placed so far.
+ */
 export async function verify(
   suite: Suite,
   orders: PlacedOrder[],
-  options: { allowResend: boolean },
+  options: { allowResend: boolean; stock?: boolean },
 ): Promise<Verdict> {
-  const view = new ProviderView(suite.emulator.sessions(), suite.emulator.events());
+  const stripe = new ProviderView(suite.emulator.sessions(), suite.emulator.events());
+  const { razorpay } = suite;
+  const rzp = new RazorpayView(razorpay.orders(), razorpay.payments(), razorpay.events());
+  const viewOf = (placed: PlacedOrder) => placed.provider === "razorpay" ? rzp : stripe;
   const v = emptyVerdict();
-  for (const placed of orders) await checkOrder(suite, view, placed, v, options);
-  await checkStock(suite, view, v);
+  for (const placed of orders) await checkOrder(suite, viewOf(placed), placed, v, options);
+  if (options.stock !== false) await checkStock(suite, viewOf, v);
   return v;
 }

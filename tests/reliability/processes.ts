@@ -1,6 +1,7 @@
 /**
  * Real Settle processes for the reliability suite: `deno run -A main.ts` on loopback, all on
- * one KV file, using one Stripe emulator (run by the suite) through STRIPE_API_BASE. Each
+ * one KV file, using one Stripe emulator and one Razorpay emulator (run by the suite) through
+ * STRIPE_API_BASE and RAZORPAY_API_BASE. Each
  * process appends its stderr (the JSON log) to `<name>.log` beside the KV file.
  */
 
@@ -8,6 +9,11 @@ export const ROOT = new URL("../../", import.meta.url).pathname.replace(/\/$/, "
 /** Signs cookies and order tokens; the suite signs order tokens with it too. */
 export const SESSION_SECRET = "reliability-session-secret-reliability!";
 export const WEBHOOK_SECRET = "whsec_reliability_4Jd8Qm2Xv6Lp9Tz3";
+export const RAZORPAY_KEYS = {
+  keyId: "rzp_test_reliability",
+  keySecret: "reliability_razorpay_key_secret",
+  webhookSecret: "reliability_razorpay_webhook_secret",
+};
 /** The checkout window the processes run with: Stripe's minimum, and Settle's default. */
 export const CHECKOUT_EXPIRES_MINUTES = 30;
 /** main.ts: `Settle (test) listening on http://127.0.0.1:8000`. */
@@ -18,6 +24,8 @@ export interface SettleSetup {
   kvPath: string;
   /** The emulator both processes use as their Stripe API. */
   stripeApi: string;
+  /** The emulator both processes use as their Razorpay API; unset: Settle's own default. */
+  razorpayApi?: string;
   /** Where receipts are POSTed (the suite's mailbox). */
   mailApi: string;
   /** Folder for the processes' logs. */
@@ -49,6 +57,7 @@ export function settleEnv(setup: SettleSetup, port: number): Record<string, stri
     STRIPE_SECRET_KEY: "sk_test_reliability",
     STRIPE_API_BASE: setup.stripeApi,
     STRIPE_WEBHOOK_SECRET: WEBHOOK_SECRET,
+    ...(setup.razorpayApi ? razorpayEnv(setup.razorpayApi) : {}),
     ADMIN_PASSWORD: "reliability-admin-password",
     CHECKOUT_EXPIRES_MINUTES: String(CHECKOUT_EXPIRES_MINUTES),
     // One client address sends everything: limits would only measure themselves.
@@ -69,6 +78,16 @@ export function settleEnv(setup: SettleSetup, port: number): Record<string, stri
     RECONCILE_CRON: "off",
     LOG_LEVEL: "warn",
     ...setup.env,
+  };
+}
+
+function razorpayEnv(api: string): Record<string, string> {
+  return {
+    PAYMENT_PROVIDERS: "stripe,razorpay",
+    RAZORPAY_KEY_ID: RAZORPAY_KEYS.keyId,
+    RAZORPAY_KEY_SECRET: RAZORPAY_KEYS.keySecret,
+    RAZORPAY_WEBHOOK_SECRET: RAZORPAY_KEYS.webhookSecret,
+    RAZORPAY_API_BASE: api,
   };
 }
 

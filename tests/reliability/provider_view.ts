@@ -20,8 +20,24 @@ export interface Expected {
   disputes: number;
 }
 
-/** The provider's view, indexed by order id (taken from the sessions' own metadata). */
-export class ProviderView {
+/** One place the shopper could pay an order: a Checkout Session, or a Razorpay order. */
+export interface PaymentAttempt {
+  id: string;
+  /** What the provider was asked to take. */
+  amount: number;
+  expired: boolean;
+}
+
+/** What the oracle asks of a provider's records (Stripe's here, Razorpay's in razorpay_view.ts). */
+export interface OrderView {
+  expected(placed: Pick<PlacedOrder, "orderId" | "plan">): Expected;
+  attemptsOf(orderId: string): PaymentAttempt[];
+  /** Money the provider holds for the order that Settle never finished taking. */
+  stranded?(orderId: string): string[];
+}
+
+/** Stripe's view, indexed by order id (taken from the sessions' own metadata). */
+export class ProviderView implements OrderView {
   readonly #sessions = new Map<string, CheckoutSession[]>();
   readonly #failedIntents = new Set<string>();
   readonly #refunded = new Map<string, number>();
@@ -50,6 +66,14 @@ export class ProviderView {
 
   sessionsOf(orderId: string): CheckoutSession[] {
     return this.#sessions.get(orderId) ?? [];
+  }
+
+  attemptsOf(orderId: string): PaymentAttempt[] {
+    return this.sessionsOf(orderId).map((s) => ({
+      id: s.id,
+      amount: s.amount_total ?? 0,
+      expired: s.status === "expired",
+    }));
   }
 
   /** What the order must be now; `placed` says whether the suite ran its lapse. */

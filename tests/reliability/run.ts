@@ -1,7 +1,8 @@
 /**
- * `deno task reliability [--sessions N] [--concurrency C] [--edges E] [--fuzz F] [--seed S]
- * [--bounded] [--keep]`: two real Settle processes on loopback sharing one KV file and one
- * Stripe emulator (run here, delivering through forwarder.ts), put through a payment storm,
+ * `deno task reliability [--sessions N] [--razorpay R] [--concurrency C] [--edges E] [--fuzz F]
+ * [--seed S] [--bounded] [--keep]`: two real Settle processes on loopback sharing one KV file,
+ * one Stripe emulator and one Razorpay emulator (run here, both delivering through
+ * forwarder.ts), put through a payment storm at both providers,
  * a crash, the status-page and retry races, the edges (early refunds and disputes, provider
  * faults at create, colliding keys) and a fuzzer, then checked once more at rest.
  * Prints a table and exits non-zero when anything was lost, applied twice, answered 5xx,
@@ -9,17 +10,24 @@
  */
 import { parseArgs } from "node:util";
 import { startEmulator } from "@/lib/payments/emulator/server.ts";
+import { startRazorpayEmulator } from "@/lib/payments/razorpay/emulator/server.ts";
 import { ShopClient } from "./client.ts";
 import { startForwarder } from "./forwarder.ts";
 import { startMailbox } from "./mailbox.ts";
-import { logSummary, type SettleProcess, startSettle, WEBHOOK_SECRET } from "./processes.ts";
+import {
+  logSummary,
+  RAZORPAY_KEYS,
+  type SettleProcess,
+  startSettle,
+  WEBHOOK_SECRET,
+} from "./processes.ts";
 import { Prng } from "./prng.ts";
 import { clean, details, type PhaseRow, table } from "./report.ts";
 import { crashPhase } from "./crash.ts";
 import { edgesPhase } from "./edges.ts";
 import { fuzzPhase } from "./fuzz.ts";
 import { verify } from "./oracle.ts";
-import { runPhase } from "./phase.ts";
+import { runSplitPhase } from "./phase.ts";
 import { racePhase } from "./races.ts";
 import { seedStore } from "./seed.ts";
 import { stormPhase } from "./storm.ts";
@@ -28,6 +36,8 @@ import { type Suite, within } from "./suite.ts";
 export interface ReliabilityOptions {
   /** Checkout sessions in the storm. */
   sessions: number;
+  /** Razorpay orders in the storm (placed, paid and verified while the sessions are). */
+  razorpayOrders: number;
   /** Checkout sessions in the storm during which a process is killed. */
   crashSessions: number;
   /** Orders whose status page races their webhooks. */
@@ -55,6 +65,7 @@ export interface ReliabilityOptions {
 
 export const FULL: Omit<ReliabilityOptions, "seed"> = {
   sessions: 5000,
+  razorpayOrders: 1000,
   crashSessions: 1000,
   pageRaces: 300,
   retryRaces: 100,
@@ -69,6 +80,7 @@ export const FULL: Omit<ReliabilityOptions, "seed"> = {
 /** The CI form: the same phases, a fraction of the volume. */
 export const BOUNDED: Omit<ReliabilityOptions, "seed"> = {
   sessions: 300,
+  razorpayOrders: 60,
   crashSessions: 100,
   pageRaces: 100,
   retryRaces: 40,
@@ -108,7 +120,28 @@ export async function runReliability(options: ReliabilityOptions): Promise<Relia
     timeoutMs: 15_000,
     random: () => dice.next(),
   });
-  const setup = { kvPath, stripeApi: emulator.url, mailApi: mailbox.url, logDir: dir };
+  const razorpayDice = prng.fork();
+  const razorpay = startRazorpayEmulator({
+    env: "test",
+    ...RAZORPAY_KEYS,
+    webhookUrl: forwarder.razorpayUrl,
+    duplicateRate: 0.3,
+    shuffle: true,
+    concurrency: options.concurrency,
+    retryBaseMs: 100,
+    maxAttempts: 10,
+    timeoutMs: 15_000,
+    random: () => razorpayDice.next(),
+    // Half the payments wait for Settle to capture them (verify and the webhook race to).
+    autoCapture: () => razorpayDice.chance(0.5),
+  });
+  const setup = {
+    kvPath,
+    stripeApi: emulator.url,
+    razorpayApi: razorpay.url,
+    mailApi: mailbox.url,
+    logDir: dir,
+  };
   const processes: SettleProcess[] = [];
   const logFiles = new Set<string>();
   let kv: Deno.Kv | null = null;
@@ -121,6 +154,7 @@ export async function runReliability(options: ReliabilityOptions): Promise<Relia
     kv = await Deno.openKv(kvPath);
     const suite: Suite = {
       emulator,
+      razorpay,
       client: new ShopClient(() => suite.processes.map((p) => p.url)),
       forwarder,
       mailbox,
@@ -137,7 +171,14 @@ export async function runReliability(options: ReliabilityOptions): Promise<Relia
     const settleMs = 120_000;
     const { concurrency } = options;
     const phases = async () => {
-      rows.push(await stormPhase(suite, { sessions: options.sessions, concurrency, settleMs }));
+      rows.push(
+        ...await stormPhase(suite, {
+          sessions: options.sessions,
+          razorpayOrders: options.razorpayOrders,
+          concurrency,
+          settleMs,
+        }),
+      );
       rows.push(
         await crashPhase(suite, { sessions: options.crashSessions, concurrency, settleMs }),
       );
@@ -160,7 +201,7 @@ export async function runReliability(options: ReliabilityOptions): Promise<Relia
         }),
       );
       rows.push(await fuzzPhase(suite, { requests: options.fuzz, concurrency: 16, settleMs }));
-      rows.push(await atRestPhase(suite));
+      rows.push(...await atRestPhase(suite));
     };
     try {
       await within(phases(), timeLimitMs(options), "the reliability run");
@@ -171,6 +212,7 @@ export async function runReliability(options: ReliabilityOptions): Promise<Relia
     kv?.close();
     await Promise.all(processes.map((p) => p.stop().catch(() => {})));
     await emulator.close();
+    await razorpay.close();
     await forwarder.close();
     await mailbox.close();
     processLog = await logSummary([...logFiles]);
@@ -185,7 +227,8 @@ export async function runReliability(options: ReliabilityOptions): Promise<Relia
  * and time per unit of volume.
  */
 function timeLimitMs(o: ReliabilityOptions): number {
-  const orders = o.sessions + o.crashSessions + o.pageRaces + o.retryRaces + o.earlyEvents +
+  const orders = o.sessions + o.razorpayOrders + o.crashSessions + o.pageRaces + o.retryRaces +
+    o.earlyEvents +
     o.createFaults + o.lapsed + 2 * o.keyCollisions;
   return 300_000 + orders * 100 + o.fuzz * 10;
 }
@@ -210,17 +253,36 @@ function failedRow(phase: string, err: unknown): PhaseRow {
 }
 
 /** The processes are stopped; every order of every phase is checked again from the file. */
-function atRestPhase(suite: Suite): Promise<PhaseRow> {
-  return runPhase(suite, "at rest", async () => {
+function atRestPhase(suite: Suite): Promise<PhaseRow[]> {
+  return runSplitPhase(suite, "at rest", async () => {
     await Promise.all(suite.processes.map((p) => p.stop()));
-    const verdict = await verify(suite, suite.placed, { allowResend: true });
-    verdict.resentReceipts = 0; // counted by the phases that caused them
+    const byRazorpay = suite.placed.filter((p) => p.provider === "razorpay");
+    const byStripe = suite.placed.filter((p) => p.provider !== "razorpay");
+    const verdict = await verify(suite, byStripe, { allowResend: true });
+    const razorpay = await verify(suite, byRazorpay, { allowResend: true, stock: false });
+    // Counted by the phases that caused them.
+    verdict.resentReceipts = 0;
+    razorpay.resentReceipts = 0;
+    const note = (n: number) => `${n} orders re-read from the KV file with both processes stopped`;
     return {
       verdict,
-      notes: [`${suite.placed.length} orders re-read from the KV file with both processes stopped`],
+      notes: [note(byStripe.length)],
+      razorpay: { verdict: razorpay, notes: [note(byRazorpay.length)] },
     };
   });
 }
+
+const USAGE = `deno task reliability [options]
+  --bounded        the CI volume (${BOUNDED.sessions} sessions, ${BOUNDED.razorpayOrders} Razorpay \
+orders, ${BOUNDED.fuzz} fuzz requests …) instead of the full one (${FULL.sessions}, \
+${FULL.razorpayOrders}, ${FULL.fuzz} …)
+  --sessions N     Stripe checkout sessions in the storm
+  --razorpay R     Razorpay orders in the storm
+  --concurrency C  shoppers at once, and webhook deliveries in flight at once
+  --edges E        early-event orders and colliding key pairs (faults and lapses in proportion)
+  --fuzz F         malformed requests
+  --seed S         dice seed
+  --keep           keep the KV file and the process logs`;
 
 function positive(name: string, value: string | undefined, fallback: number): number {
   if (value === undefined) return fallback;
@@ -234,14 +296,20 @@ if (import.meta.main) {
     args: Deno.args,
     options: {
       sessions: { type: "string" },
+      razorpay: { type: "string" },
       concurrency: { type: "string" },
       edges: { type: "string" },
       fuzz: { type: "string" },
       seed: { type: "string" },
       bounded: { type: "boolean", default: false },
       keep: { type: "boolean", default: false },
+      help: { type: "boolean", short: "h", default: false },
     },
   });
+  if (values.help) {
+    console.log(USAGE);
+    Deno.exit(0);
+  }
   const base = values.bounded ? BOUNDED : FULL;
   // --edges E: E early-event orders and E colliding pairs; faults and lapses in proportion.
   const edges = positive("edges", values.edges, base.earlyEvents);
@@ -253,6 +321,7 @@ if (import.meta.main) {
     createFaults: Math.max(3, scaled(base.createFaults)),
     lapsed: scaled(base.lapsed),
     sessions: positive("sessions", values.sessions, base.sessions),
+    razorpayOrders: positive("razorpay", values.razorpay, base.razorpayOrders),
     concurrency: positive("concurrency", values.concurrency, base.concurrency),
     fuzz: positive("fuzz", values.fuzz, base.fuzz),
     seed: positive("seed", values.seed, 20261122),

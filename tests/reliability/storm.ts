@@ -2,13 +2,15 @@
  * The storm: shoppers check out through Settle's public API (some through a cart) and pay
  * on the emulator by plan — most succeed, some are declined first, some only declined, some
  * expire, some pay by bank debit that settles later, a few walk away — while the emulator
- * delivers every event with duplicates, shuffled, many at once, to both processes.
+ * delivers every event with duplicates, shuffled, many at once, to both processes. Razorpay
+ * shoppers (razorpay_storm.ts) pay at the same time, and are reported in a row of their own.
  */
 import { clientCookie } from "@/lib/http/cart_cookie.ts";
 import { BANK_DEBIT, TEST_CARDS } from "@/lib/payments/emulator/server.ts";
 import { SESSION_SECRET } from "./processes.ts";
 import { verify } from "./oracle.ts";
-import { runPhase } from "./phase.ts";
+import { runSplitPhase } from "./phase.ts";
+import { paymentsAppliedBy, razorpayStorm } from "./razorpay_storm.ts";
 import type { Prng } from "./prng.ts";
 import type { PhaseRow } from "./report.ts";
 import { type OrderLine, type PlacedOrder, type Plan, settle, sleep, type Suite } from "./suite.ts";
@@ -128,7 +130,7 @@ export function unitAmount(suite: Suite, productId: string): number {
  * Builds a cart holding exactly `lines`: an add mints the cart, then PATCH sets the
  * quantity, which stays right even when a request is sent twice after a crash.
  */
-async function fillCart(suite: Suite, lines: OrderLine[]): Promise<string> {
+export async function fillCart(suite: Suite, lines: OrderLine[]): Promise<string> {
   let cookie = "";
   for (const line of lines) {
     const headers: Record<string, string> = cookie ? { cookie } : {};
@@ -180,24 +182,53 @@ async function carryOut(suite: Suite, prng: Prng, order: PlacedOrder): Promise<v
 
 export interface StormPhaseOptions {
   sessions: number;
+  /** Razorpay orders placed and paid during the same storm. */
+  razorpayOrders: number;
   concurrency: number;
   /** How long deliveries and follow-ups may take to finish after the last payment. */
   settleMs: number;
 }
 
-/** The storm as a phase: place, pay, let everything land, then check every order. */
-export function stormPhase(suite: Suite, options: StormPhaseOptions): Promise<PhaseRow> {
-  return runPhase(suite, "storm", async () => {
-    const orders = await storm(suite, { phase: "storm", ...options });
+/**
+ * The storm as a phase: place and pay at both providers at once, let everything land, then
+ * check every order. Rows: Stripe's, then Razorpay's.
+ */
+export function stormPhase(suite: Suite, options: StormPhaseOptions): Promise<PhaseRow[]> {
+  return runSplitPhase(suite, "storm", async () => {
+    // A quarter of the shoppers (at least one) pay with Razorpay, beside the Stripe ones.
+    const razorpayShoppers = Math.min(
+      Math.max(1, Math.round(options.concurrency / 4)),
+      options.razorpayOrders,
+    );
+    const [orders, rzp] = await Promise.all([
+      storm(suite, { phase: "storm", ...options }),
+      razorpayStorm(suite, {
+        phase: "storm",
+        orders: options.razorpayOrders,
+        concurrency: razorpayShoppers,
+      }),
+    ]);
     const left = await settle(suite, options.settleMs);
     const verdict = await verify(suite, orders, { allowResend: false });
     if (left) verdict.problems.push(`${left} tasks still queued after ${options.settleMs} ms`);
+    const razorpay = await verify(suite, rzp.placed, { allowResend: false, stock: false });
+    razorpay.problems.push(...rzp.problems);
+    const verifies = [...rzp.verifies].map(([status, n]) => `${n}× ${status}`).join(", ");
+    const appliedBy = await paymentsAppliedBy(suite, rzp.placed);
     return {
       verdict,
       notes: [
         `${orders.length} sessions from ${options.concurrency} shoppers across ` +
         `${suite.processes.length} processes; ${verdict.paid} paid`,
       ],
+      razorpay: {
+        verdict: razorpay,
+        notes: [
+          `${rzp.placed.length} Razorpay orders from ${razorpayShoppers} shoppers; ` +
+          `${razorpay.paid} paid; verify calls racing the webhooks: ${verifies || "none"}; ` +
+          `payments applied by ${appliedBy}`,
+        ],
+      },
     };
   });
 }

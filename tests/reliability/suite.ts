@@ -1,10 +1,11 @@
 /**
- * What every phase works with: the emulator, the processes behind the forwarder, a client,
+ * What every phase works with: the emulators, the processes behind the forwarder, a client,
  * a read handle on the shared KV file, and every order placed so far (the stock check
  * covers all of them). Also the wait for "nothing left to do".
  */
 import { keys } from "@/lib/db/keys.ts";
 import type { Emulator } from "@/lib/payments/emulator/server.ts";
+import type { RazorpayEmulator } from "@/lib/payments/razorpay/emulator/server.ts";
 import type { ShopClient } from "./client.ts";
 import type { Forwarder } from "./forwarder.ts";
 import type { Mailbox } from "./mailbox.ts";
@@ -30,8 +31,10 @@ export interface OrderLine {
 /** An order the suite placed, as the suite itself knows it (not as Settle stored it). */
 export interface PlacedOrder {
   phase: string;
+  /** Who took (or was to take) the money; Stripe when unset. */
+  provider?: "razorpay";
   orderId: string;
-  /** Every session the suite opened for it, oldest first. */
+  /** Every session (Razorpay: order) the suite opened for it, oldest first. */
   sessionIds: string[];
   lines: OrderLine[];
   /** From the seeded prices: what the order must cost. */
@@ -44,6 +47,8 @@ export interface PlacedOrder {
 
 export interface Suite {
   emulator: Emulator;
+  /** The one Razorpay both processes use (RAZORPAY_API_BASE), delivering through the forwarder. */
+  razorpay: RazorpayEmulator;
   client: ShopClient;
   forwarder: Forwarder;
   mailbox: Mailbox;
@@ -102,8 +107,8 @@ export async function settle(
   let quietRounds = 0;
   let pending = -1;
   while (Date.now() < deadline) {
-    await within(suite.emulator.idle(), Math.max(1, deadline - Date.now()), "webhook delivery")
-      .catch(() => {});
+    const idle = Promise.all([suite.emulator.idle(), suite.razorpay.idle()]);
+    await within(idle, Math.max(1, deadline - Date.now()), "webhook delivery").catch(() => {});
     pending = await countPending(suite.kv, waiting);
     quietRounds = pending === 0 ? quietRounds + 1 : 0;
     if (quietRounds >= 2) return 0;

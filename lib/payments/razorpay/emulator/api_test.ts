@@ -169,3 +169,15 @@ Deno.test("capture: authorized → captured; a repeat is refused 'already captur
     await emulator.close();
   }
 });
+
+Deno.test("autoCapture as a function decides per payment: one captured at once, the other left authorized", async () => {
+  let n = 0;
+  const emulator = startTestRazorpayEmulator({ autoCapture: () => ++n === 1 });
+  try {
+    const first = await emulator.pay((await createOrder(emulator)).id, "success");
+    const second = await emulator.pay((await createOrder(emulator)).id, "success");
+    assert.deepEqual([first.payment.status, second.payment.status], ["captured", "authorized"]);
+  } finally {
+    await emulator.close();
+  }
+});

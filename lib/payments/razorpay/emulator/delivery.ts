@@ -1,8 +1,10 @@
 /**
  * Webhook delivery in the background, as Razorpay sends it: a POST of the event body with
  * `X-Razorpay-Signature` (hex HMAC of the raw body) and `x-razorpay-event-id`, retried with
- * exponential backoff on a non-2xx answer, a network error or a timeout. One attempt runs at a
- * time, so events arrive in the order they were created unless a retry reorders them.
+ * exponential backoff on a non-2xx answer, a network error or a timeout. By default one
+ * attempt runs at a time, so events arrive in the order they were created unless a retry
+ * reorders them; the knobs below make the network worse (extra copies, any order, many at
+ * once), as Razorpay's at-least-once delivery may.
  */
 import { webhookSignature } from "../signature.ts";
 import type { StoredEvent } from "./objects.ts";
@@ -12,6 +14,8 @@ export interface DeliveryAttempt {
   event: string;
   /** 1 for the first try, counting up with retries. */
   attempt: number;
+  /** True for the extra copy that `duplicateRate` added. */
+  duplicate: boolean;
   /** `no_endpoint`: no webhook URL was set when the attempt was due (not retried). */
   outcome: "delivered" | "failed" | "no_endpoint";
   status?: number;
@@ -30,19 +34,28 @@ export interface DeliveryOptions {
   /** An endpoint that has not answered in this long counts as failed. */
   timeoutMs: number;
   onAttempt?: (attempt: DeliveryAttempt) => void;
+  /** Chance in [0, 1] that an event is sent one extra time; default 0. */
+  duplicateRate?: number;
+  /** Take queued deliveries in random order instead of oldest first; default false. */
+  shuffle?: boolean;
+  /** Attempts in flight at once; default 1. */
+  concurrency?: number;
+  /** Dice for `duplicateRate` and `shuffle`, in [0, 1); default Math.random. */
+  random?: () => number;
 }
 
 interface Job {
   event: StoredEvent;
   body: string;
   attempt: number;
+  duplicate: boolean;
 }
 
 export class Delivery {
   readonly log: DeliveryAttempt[] = [];
   readonly #queue: Job[] = [];
   readonly #timers = new Set<ReturnType<typeof setTimeout>>();
-  #running: Promise<void> | undefined;
+  readonly #workers = new Set<Promise<void>>();
   #idleWaiters: (() => void)[] = [];
   #closed = false;
   readonly #abort = new AbortController();
@@ -52,8 +65,12 @@ export class Delivery {
   /** Queues `event`; enqueueing one already sent sends it again with the same id. */
   enqueue(event: StoredEvent): void {
     if (this.#closed) return;
-    // Serialised once: every retry sends, and signs, exactly the same bytes.
-    this.#queue.push({ event, body: JSON.stringify(event.body), attempt: 1 });
+    // Serialised once: every retry and every copy sends, and signs, exactly the same bytes.
+    const job = { event, body: JSON.stringify(event.body), attempt: 1, duplicate: false };
+    this.#queue.push(job);
+    if (this.#random() < (this.options.duplicateRate ?? 0)) {
+      this.#queue.push({ ...job, duplicate: true });
+    }
     this.#run();
   }
 
@@ -69,23 +86,49 @@ export class Delivery {
     this.#timers.clear();
     this.#queue.length = 0;
     this.#abort.abort();
-    await this.#running;
+    await Promise.all(this.#workers);
     this.#notifyIdle();
   }
 
+  /** Starts workers for what is queued, up to `concurrency` in all. */
   #run(): void {
-    if (this.#running) return;
-    this.#running = (async () => {
-      await Promise.resolve(); // so `#running` is assigned before the loop can end
-      while (!this.#closed && this.#queue.length > 0) await this.#attempt(this.#queue.shift()!);
-      this.#running = undefined;
-      this.#notifyIdle();
-    })();
+    if (this.#closed) return;
+    const limit = Math.max(1, this.options.concurrency ?? 1);
+    for (let n = this.#queue.length; n > 0 && this.#workers.size < limit; n--) {
+      const worker: Promise<void> = this.#work().finally(() => {
+        this.#workers.delete(worker);
+        // A job queued while this worker was finishing found the pool full.
+        this.#run();
+        this.#notifyIdle();
+      });
+      this.#workers.add(worker);
+    }
+  }
+
+  async #work(): Promise<void> {
+    // Events one action emits are all queued before any is taken, so `shuffle` can mix them.
+    await Promise.resolve();
+    while (!this.#closed && this.#queue.length > 0) await this.#attempt(this.#take());
+  }
+
+  #take(): Job {
+    if (!this.options.shuffle) return this.#queue.shift()!;
+    const i = Math.floor(this.#random() * this.#queue.length);
+    return this.#queue.splice(i, 1)[0];
+  }
+
+  #random(): number {
+    return (this.options.random ?? Math.random)();
   }
 
   async #attempt(job: Job): Promise<void> {
     const url = this.options.url();
-    const base = { eventId: job.event.id, event: job.event.body.event, attempt: job.attempt };
+    const base = {
+      eventId: job.event.id,
+      event: job.event.body.event,
+      attempt: job.attempt,
+      duplicate: job.duplicate,
+    };
     if (!url) {
       this.#record({ ...base, outcome: "no_endpoint", willRetry: false, url: null });
       return;
@@ -137,7 +180,7 @@ export class Delivery {
   }
 
   #isIdle(): boolean {
-    return this.#queue.length === 0 && this.#timers.size === 0 && this.#running === undefined;
+    return this.#queue.length === 0 && this.#timers.size === 0 && this.#workers.size === 0;
   }
 
   #notifyIdle(): void {

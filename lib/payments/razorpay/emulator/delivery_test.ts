@@ -113,3 +113,69 @@ Deno.test("dispute() emits payment.dispute.created carrying the payment and the 
 Deno.test("the emulator refuses to start when env is production", () => {
   assert.throws(() => startTestRazorpayEmulator({ env: "production" }), /never runs/);
 });
+
+Deno.test("duplicateRate 1 sends every event twice, same id and bytes, the copy marked duplicate", async () => {
+  const receiver = startReceiver();
+  const emulator = startTestRazorpayEmulator({ webhookUrl: receiver.url, duplicateRate: 1 });
+  try {
+    await emulator.pay((await createOrder(emulator)).id, "decline");
+    await emulator.idle();
+    const [first, copy] = receiver.received;
+    assert.equal(receiver.received.length, 2);
+    assert.deepEqual([copy.eventId, copy.raw], [first.eventId, first.raw]);
+    assert.deepEqual(emulator.deliveries().map((d) => d.duplicate), [false, true]);
+  } finally {
+    await emulator.close();
+    await receiver.close();
+  }
+});
+
+Deno.test("shuffle takes queued events in the dice's order, not the order they were created", async () => {
+  const receiver = startReceiver();
+  // Dice just under 1 always pick the newest queued event: a payment's trail arrives reversed.
+  const emulator = startTestRazorpayEmulator({
+    webhookUrl: receiver.url,
+    shuffle: true,
+    random: () => 0.999,
+  });
+  try {
+    await emulator.pay((await createOrder(emulator)).id, "success");
+    await emulator.idle();
+    assert.deepEqual(receiver.received.map((r) => r.event.event), [
+      "order.paid",
+      "payment.captured",
+      "payment.authorized",
+    ]);
+  } finally {
+    await emulator.close();
+    await receiver.close();
+  }
+});
+
+Deno.test("concurrency 3 has a payment's three events in flight at once", async () => {
+  // The endpoint answers nobody until three requests wait: one at a time would never finish.
+  let waiting = 0;
+  const { promise: allThere, resolve } = Promise.withResolvers<void>();
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, async (req) => {
+    await req.text();
+    if (++waiting === 3) resolve();
+    await allThere;
+    return new Response(null, { status: 200 });
+  });
+  const emulator = startTestRazorpayEmulator({
+    webhookUrl: `http://127.0.0.1:${server.addr.port}/`,
+    concurrency: 3,
+    timeoutMs: 10_000,
+  });
+  try {
+    await emulator.pay((await createOrder(emulator)).id, "success");
+    await emulator.idle();
+    assert.deepEqual(
+      emulator.deliveries().map((d) => [d.outcome, d.attempt]),
+      [["delivered", 1], ["delivered", 1], ["delivered", 1]],
+    );
+  } finally {
+    await emulator.close();
+    await server.shutdown();
+  }
+});

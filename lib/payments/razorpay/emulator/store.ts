@@ -19,8 +19,8 @@ import {
 export interface StoreOptions {
   now: () => number;
   accountId: string;
-  /** Capture a payment as soon as it is authorized, as Razorpay's auto-capture setting does. */
-  autoCapture: boolean;
+  /** Whether to capture `payment` as soon as it is authorized, as Razorpay's auto-capture does. */
+  autoCapture: (payment: RazorpayPayment) => boolean;
   /** `pending` leaves new refunds for `settleRefund`; `processed` settles them at once. */
   refundOutcome: "processed" | "pending";
   onEvent: (event: StoredEvent) => void;
@@ -139,7 +139,7 @@ export class Store {
     payment.fee = 0;
     payment.tax = 0;
     this.emit("payment.authorized", { payment: { entity: payment } });
-    if (this.options.autoCapture) this.capture(payment);
+    if (this.options.autoCapture(payment)) this.capture(payment);
   }
 
   capture(payment: RazorpayPayment): void {
