@@ -2,7 +2,8 @@
  * Class lists shared by components and islands, so every page has the same focus ring,
  * width and form controls. Client-safe: islands import it. Each list is constant; states
  * change attributes (`disabled`, `aria-*`, `data-*`) that the lists' variants style, because
- * only classes present in the server-rendered HTML get CSS.
+ * the stylesheet is built from the class names written out in the source
+ * (lib/fresh/styles.ts): a class put together at run time would get no CSS.
  */
 
 /** A visible keyboard focus ring (3:1 against white and stone backgrounds). */

@@ -1,7 +1,7 @@
 /**
  * Mounts a Fresh-style manifest on Hono. Hono does the matching (routes are registered
  * most specific first, see routes.ts); this file runs Fresh's middleware chains, handlers
- * and pages for a match, and serves `static/` and the island bundles.
+ * and pages for a match, and serves `static/`, the island bundles and the stylesheet.
  */
 import type { Context, Env, Hono } from "hono";
 import { getConnInfo, serveStatic } from "hono/deno";
@@ -17,7 +17,6 @@ import { log } from "../log.ts";
 import { ASSET_PREFIX, type IslandAssets } from "./bundle.ts";
 import { walk } from "./manifest.ts";
 import {
-  type AnyTwindConfig,
   createRenderer,
   type LayoutComponent,
   type PageComponent,
@@ -25,6 +24,7 @@ import {
   type Renderer,
 } from "./render.ts";
 import { middlewaresFor, type Route, type RouteTable, routeTable } from "./routes.ts";
+import { type AnyTwindConfig, buildStylesheet, markupDirs, type Stylesheet } from "./styles.ts";
 import type { FreshContext, Manifest, Method, PageProps } from "./types.ts";
 
 /** The app's own settings, the default export of fresh.config.ts. */
@@ -38,6 +38,11 @@ export interface FreshOptions extends FreshConfig {
   manifest: Manifest;
   /** Island bundles from buildIslands() or loadAssets(). */
   islands: IslandAssets;
+  /**
+   * The stylesheet from buildStylesheet() or loadStylesheet(); without it, one is built from
+   * `routes/`, `components/` and `islands/` beside the manifest when the app is mounted.
+   */
+  styles?: Stylesheet;
   /** The initial `ctx.state` of each request; middleware may add to it. */
   state?: (req: Request, c: Context) => object | Promise<object>;
   /** Folder served at `/` (default: `static/` beside the manifest). */
@@ -46,6 +51,21 @@ export interface FreshOptions extends FreshConfig {
 
 /** Static files (images, the favicon) are not content-hashed: a day, then ask again. */
 const STATIC_CACHE_CONTROL = "public, max-age=86400";
+/** Island bundles and the stylesheet are named by their content hash. */
+const IMMUTABLE = "public, max-age=31536000, immutable";
+
+/** Stylesheets built at mount, per project folder: tests mount many apps of one project. */
+const builtStyles = new Map<string, Stylesheet>();
+
+function projectStyles(options: FreshOptions): Stylesheet {
+  const key = options.manifest.baseUrl;
+  let sheet = builtStyles.get(key);
+  if (!sheet) {
+    sheet = buildStylesheet(options.twind, markupDirs(key));
+    builtStyles.set(key, sheet);
+  }
+  return sheet;
+}
 
 /** What mountFresh gives back to the app around it. */
 export interface MountedFresh {
@@ -59,7 +79,8 @@ export interface MountedFresh {
 export function mountFresh<E extends Env>(app: Hono<E>, options: FreshOptions): MountedFresh {
   registerIslands(options.manifest);
   const table = routeTable(options.manifest);
-  const render = createRenderer(options.twind, options.islands);
+  const styles = options.styles ?? projectStyles(options);
+  const render = createRenderer(styles.href, options.islands);
 
   const staticDir = options.staticDir ??
     fileURLToPath(new URL("./static", options.manifest.baseUrl));
@@ -79,9 +100,15 @@ export function mountFresh<E extends Env>(app: Hono<E>, options: FreshOptions): 
     return c.body(body as Uint8Array<ArrayBuffer>, 200, {
       "content-type": "text/javascript; charset=utf-8",
       "content-length": String(body.byteLength),
-      "cache-control": "public, max-age=31536000, immutable",
+      "cache-control": IMMUTABLE,
     });
   });
+  app.get(styles.href, (c) =>
+    c.body(styles.css as Uint8Array<ArrayBuffer>, 200, {
+      "content-type": "text/css; charset=utf-8",
+      "content-length": String(styles.css.byteLength),
+      "cache-control": IMMUTABLE,
+    }));
 
   const serve = (c: Context, route: Route | null) => dispatch(c, route, table, render, options);
   for (const route of table.routes) {
