@@ -5,6 +5,7 @@
  */
 import QuantityStepper from "../islands/QuantityStepper.tsx";
 import { MAX_QUANTITY } from "../lib/cart/service.ts";
+import { minorUnitDigits } from "../lib/orders/money.ts";
 import type { CartLine } from "../lib/cart/types.ts";
 import { Button } from "./Button.tsx";
 import { Price } from "./Price.tsx";
@@ -54,6 +55,7 @@ export function CartLineItem({ line, currency }: { line: CartLine; currency: str
                 title={line.title}
                 quantity={line.quantity}
                 max={line.unique ? 1 : Math.min(MAX_QUANTITY, line.available)}
+                digits={minorUnitDigits(currency)}
               />
             )
             : <p class="py-2 text-sm text-stone-600">Quantity {line.quantity}</p>}

@@ -7,14 +7,16 @@
 import { useEffect } from "preact/hooks";
 import { CartLink, type CartLinkProps } from "../components/CartLink.tsx";
 import { cartCount } from "../lib/cart/cart_count_signal.ts";
+import { useSignalValue } from "$fresh/use_signal_value.ts";
 
 export default function CartBadge({ count, current }: CartLinkProps) {
+  const shared = useSignalValue(cartCount);
   useEffect(() => {
     if (cartCount.peek() === null) cartCount.value = count;
   }, []);
   return (
     <span aria-live="polite" aria-atomic="true">
-      <CartLink count={cartCount.value ?? count} current={current} />
+      <CartLink count={shared ?? count} current={current} />
     </span>
   );
 }

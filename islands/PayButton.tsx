@@ -12,6 +12,7 @@ import { MESSAGE_BOX, TEXT_LINK } from "../components/styles.ts";
 import { openPaymentPage, retryPayment } from "../lib/checkout/checkout_client.ts";
 import { payAmount } from "../lib/checkout/pay_amount_signal.ts";
 import { placedOrder } from "../lib/checkout/placed_order_signal.ts";
+import { useSignalValue } from "$fresh/use_signal_value.ts";
 
 interface Props {
   /** Made by the server for this page view; posted with the form. */
@@ -32,6 +33,7 @@ export default function PayButton(
   { idempotencyKey, amount, disabled = false, message: refused = null, words }: Props,
 ) {
   const [busy, setBusy] = useState(false);
+  const chosenAmount = useSignalValue(payAmount);
   const sent = useRef(false);
   const [message, setMessage] = useState<Message | null>(
     refused ? { tone: "error", ...refused } : null,
@@ -80,7 +82,7 @@ export default function PayButton(
         aria-disabled={busy ? "true" : undefined}
         onClick={pay}
       >
-        {busy ? "Opening payment…" : `Pay ${payAmount.value ?? amount}${words ? ` ${words}` : ""}`}
+        {busy ? "Opening payment…" : `Pay ${chosenAmount ?? amount}${words ? ` ${words}` : ""}`}
       </Button>
       <div role="status" aria-live="polite">
         <div

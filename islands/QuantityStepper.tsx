@@ -11,7 +11,7 @@ import { Button } from "../components/Button.tsx";
 import { INPUT, LIVE_MESSAGE } from "../components/styles.ts";
 import { cartItemPath, sendCart } from "../lib/cart/cart_client.ts";
 import type { CartView } from "../lib/cart/types.ts";
-import { formatMoney } from "../lib/orders/money.ts";
+import { formatAmount } from "../lib/orders/format_amount.ts";
 
 interface Props {
   productId: string;
@@ -19,16 +19,18 @@ interface Props {
   quantity: number;
   /** The + button stops here (stock, or 1 for one-of-a-kind items); the server decides. */
   max: number;
+  /** Digits of the cart currency's minor unit (money.ts minorUnitDigits). */
+  digits: number;
 }
 
 /** The cart service's MAX_QUANTITY (that module is server-only, so not imported here). */
 const MAX_QUANTITY = 99;
 
 /** Rewrites the totals routes/cart.tsx marks with data attributes. */
-function showTotals(view: CartView) {
+function showTotals(view: CartView, digits: number) {
   const set = (selector: string, amount: number) => {
     for (const el of document.querySelectorAll(selector)) {
-      el.textContent = formatMoney(amount, view.currency);
+      el.textContent = formatAmount(amount, view.currency, digits);
     }
   };
   for (const line of view.items) {
@@ -53,7 +55,7 @@ function showBusy(productId: string, busy: boolean) {
   mark("[data-cart-subtotal], [data-cart-total]", inFlight > 0);
 }
 
-export default function QuantityStepper({ productId, title, quantity, max }: Props) {
+export default function QuantityStepper({ productId, title, quantity, max, digits }: Props) {
   const [ready, setReady] = useState(false);
   const [value, setValue] = useState(String(quantity));
   const [message, setMessage] = useState<{ tone: "ok" | "error" | "info"; text: string } | null>(
@@ -83,7 +85,7 @@ export default function QuantityStepper({ productId, title, quantity, max }: Pro
       }
       const line = result.view.items.find((l) => l.productId === productId);
       confirmed.current = line?.quantity ?? quantity;
-      showTotals(result.view);
+      showTotals(result.view, digits);
       setMessage({ tone: "ok", text: `Quantity updated to ${confirmed.current}.` });
     }
     inFlight--;

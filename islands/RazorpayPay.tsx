@@ -17,9 +17,10 @@
 import { useEffect, useRef, useState } from "preact/hooks";
 import { Button, type ButtonSize, type ButtonVariant } from "../components/Button.tsx";
 import { MESSAGE_BOX } from "../components/styles.ts";
-import { shopperMessage } from "../lib/checkout/checkout_client.ts";
+import { requestApi } from "../lib/checkout/checkout_client.ts";
 import { payAmount } from "../lib/checkout/pay_amount_signal.ts";
 import { placedOrder } from "../lib/checkout/placed_order_signal.ts";
+import { useSignalValue } from "$fresh/use_signal_value.ts";
 
 interface Props {
   /** Razorpay Checkout's script: the emulator's in emulator mode. */
@@ -67,9 +68,7 @@ interface RazorpayInstance {
 type RazorpayConstructor = new (options: Record<string, unknown>) => RazorpayInstance;
 
 type Message = { tone: "error" | "info"; title?: string; text: string };
-type Answer<T> = { ok: true; data: T } | { ok: false; status: number; message: string };
 
-const UNREACHABLE = "The shop could not be reached. Check your connection and try again.";
 let loading: Promise<RazorpayConstructor> | null = null;
 
 /** checkout.js, added once per page; a failed load may be tried again. */
@@ -94,29 +93,12 @@ function loadCheckout(src: string): Promise<RazorpayConstructor> {
   });
 }
 
-async function post<T>(
-  path: string,
-  body: BodyInit,
-  headers: Record<string, string>,
-): Promise<Answer<T>> {
-  let res: Response;
-  try {
-    res = await fetch(path, {
-      method: "POST",
-      credentials: "same-origin",
-      headers: { accept: "application/json", ...headers },
-      body,
-    });
-  } catch {
-    return { ok: false, status: 0, message: UNREACHABLE };
-  }
-  const json = await res.json().catch(() => null);
-  if (res.ok && json) return { ok: true, data: json as T };
-  return {
-    ok: false,
-    status: res.status,
-    message: shopperMessage(res.status, json?.error?.message),
-  };
+function post<T>(path: string, body: BodyInit, headers: Record<string, string>) {
+  return requestApi<T>(path, {
+    method: "POST",
+    headers: { accept: "application/json", ...headers },
+    body,
+  });
 }
 
 const field = (form: HTMLFormElement, name: string) => {
@@ -273,7 +255,8 @@ export default function RazorpayPay(props: Props) {
     location.assign(`/checkout/success?session_id=${encodeURIComponent(order.providerOrderId)}`);
   }
 
-  const amount = idempotencyKey ? payAmount.value ?? props.amount : props.amount;
+  const chosenAmount = useSignalValue(payAmount);
+  const amount = idempotencyKey ? chosenAmount ?? props.amount : props.amount;
   return (
     <div ref={root}>
       {props.noScript && (

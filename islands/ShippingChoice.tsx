@@ -9,7 +9,7 @@ import { useEffect, useRef, useState } from "preact/hooks";
 import { Button } from "../components/Button.tsx";
 import { FOCUS_RING, LIVE_MESSAGE } from "../components/styles.ts";
 import { payAmount } from "../lib/checkout/pay_amount_signal.ts";
-import { formatMoney } from "../lib/orders/money.ts";
+import { formatAmount } from "../lib/orders/format_amount.ts";
 
 export interface RateOption {
   id: string;
@@ -26,7 +26,10 @@ interface Props {
   selected: string;
   /** The items' total, minor units: the rates' free thresholds and the total start from it. */
   subtotal: number;
+  /** The cart's currency, which the shop's rates are in too (lib/shipping/rates.ts). */
   currency: string;
+  /** Digits of its minor unit (money.ts minorUnitDigits). */
+  digits: number;
   error?: string;
 }
 
@@ -44,14 +47,19 @@ function readRates(json: unknown): RateOption[] | null {
     : null;
 }
 
-const priceOf = (rate: RateOption) =>
-  rate.amount === 0 ? "Free" : formatMoney(rate.amount, rate.currency);
+const priceOf = (rate: RateOption, digits: number) =>
+  rate.amount === 0 ? "Free" : formatAmount(rate.amount, rate.currency, digits);
 
 /** Rewrites the summary's shipping line and total that routes/checkout/index.tsx marks. */
-function showSummary(rate: RateOption | undefined, subtotal: number, currency: string) {
-  const total = formatMoney(subtotal + (rate?.amount ?? 0), currency);
+function showSummary(
+  rate: RateOption | undefined,
+  subtotal: number,
+  currency: string,
+  digits: number,
+) {
+  const total = formatAmount(subtotal + (rate?.amount ?? 0), currency, digits);
   for (const el of document.querySelectorAll("[data-shipping-amount]")) {
-    el.textContent = rate ? priceOf(rate) : "—";
+    el.textContent = rate ? priceOf(rate, digits) : "—";
   }
   for (const el of document.querySelectorAll("[data-shipping-label]")) {
     el.textContent = rate ? rate.label : "";
@@ -62,7 +70,7 @@ function showSummary(rate: RateOption | undefined, subtotal: number, currency: s
 }
 
 export default function ShippingChoice(props: Props) {
-  const { countryField, subtotal, currency, error } = props;
+  const { countryField, subtotal, currency, digits, error } = props;
   const [ready, setReady] = useState(false);
   const [rates, setRates] = useState(props.rates);
   const [selected, setSelected] = useState(props.selected);
@@ -71,10 +79,10 @@ export default function ShippingChoice(props: Props) {
 
   function choose(id: string, list = rates, announce = true) {
     setSelected(id);
-    const total = showSummary(list.find((r) => r.id === id), subtotal, currency);
+    const total = showSummary(list.find((r) => r.id === id), subtotal, currency, digits);
     if (announce) {
       const rate = list.find((r) => r.id === id);
-      setMessage({ text: `${rate ? `Delivery ${priceOf(rate)}. ` : ""}Total ${total}.` });
+      setMessage({ text: `${rate ? `Delivery ${priceOf(rate, digits)}. ` : ""}Total ${total}.` });
     }
   }
 
@@ -99,7 +107,7 @@ export default function ShippingChoice(props: Props) {
       if (ask !== latest.current) return;
       if (!list) {
         setRates([]);
-        showSummary(undefined, subtotal, currency);
+        showSummary(undefined, subtotal, currency, digits);
         setMessage({
           tone: "error",
           text: "We couldn’t load the delivery options for that country. Please try again.",
@@ -144,7 +152,7 @@ export default function ShippingChoice(props: Props) {
                   />
                   <span class="flex-1 text-sm text-ink">{rate.label}</span>
                   <span class="text-sm font-semibold tabular-nums text-ink" data-rate-amount>
-                    {priceOf(rate)}
+                    {priceOf(rate, digits)}
                   </span>
                 </label>
               </li>

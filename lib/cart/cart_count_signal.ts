@@ -4,7 +4,7 @@
  * Client-safe (no Deno APIs): it is bundled for the browser, and one chunk holds it, so
  * all islands see the same signal.
  */
-import { signal } from "@preact/signals";
+import { signal } from "@preact/signals-core";
 
 /** Null until the badge seeds it with the server-rendered count or an island learns a newer one. */
 export const cartCount = signal<number | null>(null);

@@ -37,7 +37,8 @@ export function shopperMessage(status: number, serverMessage: string | undefined
   return serverMessage ?? `Something went wrong (${status}). Please try again.`;
 }
 
-async function call<T>(path: string, init: RequestInit): Promise<ApiResult<T>> {
+/** A request to the shop's JSON API; a refusal or no connection comes back as a failure. */
+export async function requestApi<T>(path: string, init: RequestInit): Promise<ApiResult<T>> {
   let res: Response;
   try {
     res = await fetch(path, { credentials: "same-origin", ...init });
@@ -59,7 +60,7 @@ async function call<T>(path: string, init: RequestInit): Promise<ApiResult<T>> {
  * same order and session, so a double click or a repeated request cannot start two.
  */
 export function startCheckout(idempotencyKey: string): Promise<ApiResult<SessionLink>> {
-  return call("/api/payments/create-checkout-session", {
+  return requestApi("/api/payments/create-checkout-session", {
     method: "POST",
     headers: { "idempotency-key": idempotencyKey },
   });
@@ -88,7 +89,7 @@ export function openPaymentPage(result: ApiResult<SessionLink>): ApiFailure | nu
 
 /** A new session for a saved order; `token` proves ownership on another device. */
 export function retryPayment(orderId: string, token: string): Promise<ApiResult<SessionLink>> {
-  return call(`/api/orders/${encodeURIComponent(orderId)}/retry-session`, {
+  return requestApi(`/api/orders/${encodeURIComponent(orderId)}/retry-session`, {
     method: "POST",
     headers: { "content-type": "application/json" },
     body: JSON.stringify({ token }),
@@ -97,7 +98,7 @@ export function retryPayment(orderId: string, token: string): Promise<ApiResult<
 
 /** Units in the shopper's cart now, or null when it cannot be read. */
 export async function cartCountNow(): Promise<number | null> {
-  const result = await call<{ count: number }>("/api/cart", {
+  const result = await requestApi<{ count: number }>("/api/cart", {
     headers: { accept: "application/json" },
   });
   return result.ok ? result.data.count : null;

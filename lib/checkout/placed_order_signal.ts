@@ -4,6 +4,6 @@
  * cart again under the page's idempotency key, which the Razorpay request already used.
  * Client-safe: islands share it.
  */
-import { signal } from "@preact/signals";
+import { signal } from "@preact/signals-core";
 
 export const placedOrder = signal<{ orderId: string; token: string } | null>(null);

@@ -3,7 +3,7 @@
  * only the islands that page uses, and hydrates each `<fresh-island>` marker in place.
  */
 import { type ComponentType, h, hydrate } from "preact";
-import { type Signal, signal } from "@preact/signals";
+import { type Signal, signal } from "@preact/signals-core";
 
 /** Key of the object that stands for a signal in serialised props: `{[SIGNAL_KEY]: i}`. */
 export const SIGNAL_KEY = "__fresh_signal";

@@ -1,15 +1,36 @@
 /**
- * Bundles the boot script and every island with Deno's bundler (needs --unstable-bundle).
- * Code splitting puts Preact and signals in shared chunks, so the boot script and all
- * islands use one copy. Entry files are renamed `<island>-<sha256>.js`; esbuild already
- * names chunks by content hash. Everything is served from `/_fresh/js/` with immutable caching.
+ * Bundles the islands and the boot script with Deno's bundler (needs --unstable-bundle), in
+ * two passes so that every page loads what all pages share as one file, the runtime:
+ * 1. the islands, code-split among themselves, with Preact, its hooks, its JSX runtime and
+ *    signals left as bare imports;
+ * 2. the boot script with exactly the framework exports those islands import, and the island
+ *    chunks most islands load (bundle_runtime.ts); the islands' imports of either then point
+ *    at the runtime's file.
+ * Boot and islands thus share one copy of Preact and signals, and one gzip stream carries
+ * it: served as separate chunks, the same code cost each shopper page about 1 KB more gzip.
+ * Every file is named by the hash of its final text (`boot-…`, `<island>-…`, `chunk-…`), so
+ * a file whose imports moved gets a new name. Everything is served from `/_fresh/js/` with
+ * immutable caching.
  */
-import { basename, dirname, join, relative, sep } from "node:path";
+import { dirname, join, relative, sep } from "node:path";
 import { fileURLToPath } from "node:url";
+import {
+  chunksToFold,
+  foldedSource,
+  importFromRuntime,
+  nameFoldedImports,
+  RELATIVE_JS,
+  runtimeEntry,
+  type RuntimeExports,
+  runtimeExports,
+  SHARED_PACKAGES,
+} from "./bundle_runtime.ts";
 import { islandName, listModules, toPath } from "./manifest.ts";
 import type { Manifest } from "./types.ts";
 
 export const ASSET_PREFIX = "/_fresh/js/";
+
+const BOOT = new URL("./boot.ts", import.meta.url);
 
 export interface IslandAssets {
   /** File name → contents, served at `/_fresh/js/<file name>`. */
@@ -48,46 +69,130 @@ async function hashName(name: string, bytes: Uint8Array<ArrayBuffer>): Promise<s
   return `${name.replace(/[^\w-]/g, "_")}-${hex}.js`;
 }
 
-/** Bundles the islands of a manifest or a folder (default: the project's `islands/`). */
-export async function buildIslands(
-  source: Manifest | string | URL = new URL("../../islands/", import.meta.url),
-  opts: BuildOptions = {},
-): Promise<IslandAssets> {
-  const entries = islandFiles(source);
-  const bootFile = fileURLToPath(new URL("./boot.ts", import.meta.url));
-  const inputs = [bootFile, ...entries.values()];
-  const base = commonDir(inputs);
-  // Nothing is written (write: false); the bundler lays outputs out as if under outDir.
-  const outDir = join(base, "_fresh_bundle");
-  const outputOf = (p: string) => join(outDir, relative(base, p)).replace(/\.[jt]sx?$/, ".js");
-  const islandOutputs = new Map([...entries].map(([name, p]) => [outputOf(p), name]));
+/** Runs Deno's bundler without writing; output path → text. */
+async function bundle(
+  entrypoints: string[],
+  outputDir: string,
+  minify: boolean,
+  external: string[] = [],
+): Promise<Map<string, string>> {
   const result = await Deno.bundle({
-    entrypoints: inputs,
-    outputDir: outDir,
+    entrypoints,
+    outputDir,
     platform: "browser",
     format: "esm",
-    minify: opts.minify ?? true,
+    minify,
     codeSplitting: true,
     write: false,
+    external,
   });
   if (!result.success || !result.outputFiles) {
     throw new Error(`Bundling islands failed:\n${result.errors.map((e) => e.text).join("\n")}`);
   }
-  const outputs = new Map(result.outputFiles.map((f) => [f.path, f.text()]));
-  const assets: IslandAssets = { files: new Map(), islands: {}, boot: "" };
-  for (const [path, text] of outputs) {
-    // Chunks sit at the top of outDir under content-hashed names; entries in subfolders
-    // import them as "../chunk-…", which must become "./chunk-…" once all files are flat.
-    const flat = text.replace(/(["'])(\.\.?\/[^"']+\.js)\1/g, (spec, quote, rel) => {
+  return new Map(result.outputFiles.map((f) => [f.path, f.text()]));
+}
+
+/**
+ * The boot script with the framework exports the islands import and the folded chunks
+ * (path → text), as one file's text.
+ */
+async function bundleRuntime(
+  exports: RuntimeExports,
+  folded: Map<string, string>,
+  minify: boolean,
+): Promise<string> {
+  const dir = await Deno.makeTempDir({ prefix: "settle_runtime_" });
+  try {
+    for (const [path, text] of folded) {
+      await Deno.writeTextFile(join(dir, foldedSource(path)), text);
+    }
+    const entry = join(dir, "runtime.js");
+    const sources = [...folded.keys()].map(foldedSource);
+    await Deno.writeTextFile(entry, runtimeEntry(fileURLToPath(BOOT), exports, sources));
+    const [text] = (await bundle([entry], join(dir, "out"), minify)).values();
+    return text;
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+/**
+ * Names every file by the hash of its final text, dependencies first, so a file whose
+ * imports changed gets a new name too. Bundle files sit in subfolders of one output folder;
+ * served flat, "../chunk-…" becomes "./<final name>".
+ */
+async function nameByContent(
+  texts: Map<string, string>,
+  labelOf: (path: string) => string,
+): Promise<Map<string, { file: string; bytes: Uint8Array }>> {
+  const named = new Map<string, { file: string; bytes: Uint8Array }>();
+  const visiting = new Set<string>();
+  const visit = async (path: string): Promise<string> => {
+    const done = named.get(path);
+    if (done) return done.file;
+    if (visiting.has(path)) throw new Error(`Bundle files import each other in a cycle: ${path}`);
+    visiting.add(path);
+    const text = texts.get(path)!;
+    const finals = new Map<string, string>();
+    for (const [, , rel] of text.matchAll(RELATIVE_JS)) {
       const target = join(dirname(path), rel);
-      return outputs.has(target) ? `${quote}./${basename(target)}${quote}` : spec;
+      if (texts.has(target) && !finals.has(rel)) finals.set(rel, await visit(target));
+    }
+    const flat = text.replace(RELATIVE_JS, (spec, quote, rel) => {
+      const file = finals.get(rel);
+      return file === undefined ? spec : `${quote}./${file}${quote}`;
     });
     const bytes = new TextEncoder().encode(flat);
-    const name = path === outputOf(bootFile) ? "boot" : islandOutputs.get(path);
-    const file = name === undefined ? basename(path) : await hashName(name, bytes);
+    const file = await hashName(labelOf(path), bytes);
+    named.set(path, { file, bytes });
+    return file;
+  };
+  for (const path of texts.keys()) await visit(path);
+  return named;
+}
+
+/**
+ * Bundles the islands of a manifest or a folder (default: the project's `islands/`), and
+ * the boot script as the runtime they share.
+ */
+export async function buildIslands(
+  source: Manifest | string | URL = new URL("../../islands/", import.meta.url),
+  opts: BuildOptions = {},
+): Promise<IslandAssets> {
+  const minify = opts.minify ?? true;
+  const entries = islandFiles(source);
+  const base = entries.size ? commonDir([...entries.values()]) : dirname(fileURLToPath(BOOT));
+  // Nothing is written (write: false); the bundler lays outputs out as if under outDir.
+  const outDir = join(base, "_fresh_bundle");
+  const outputOf = (p: string) => join(outDir, relative(base, p)).replace(/\.[jt]sx?$/, ".js");
+  const islandOutputs = new Map([...entries].map(([name, p]) => [outputOf(p), name]));
+  const islands = entries.size
+    ? await bundle([...entries.values()], outDir, minify, [...SHARED_PACKAGES])
+    : new Map<string, string>();
+  const fold = chunksToFold(islands, [...islandOutputs.keys()]);
+  const kept = new Map(
+    [...islands].filter(([path]) => !fold.has(path))
+      .map(([path, text]) => [path, nameFoldedImports(path, text, fold)]),
+  );
+  const sources = new Set([...SHARED_PACKAGES, ...[...fold].map(foldedSource)]);
+  const exports = runtimeExports(kept.values(), sources);
+  const folded = new Map([...fold].map((path) => [path, islands.get(path)!]));
+  const runtime = await bundleRuntime(exports, folded, minify);
+  const runtimeBytes = new TextEncoder().encode(runtime);
+  const boot = await hashName("boot", runtimeBytes);
+  const texts = new Map(
+    [...kept].map(([path, text]) => [path, importFromRuntime(text, exports, `./${boot}`)]),
+  );
+  const named = await nameByContent(texts, (path) => islandOutputs.get(path) ?? "chunk");
+  const assets: IslandAssets = {
+    files: new Map([[boot, runtimeBytes]]),
+    islands: {},
+    boot: ASSET_PREFIX + boot,
+  };
+  for (const [path, { file, bytes }] of named) {
     assets.files.set(file, bytes);
-    if (path === outputOf(bootFile)) assets.boot = ASSET_PREFIX + file;
-    else if (name !== undefined) assets.islands[name] = ASSET_PREFIX + file;
+    const name = islandOutputs.get(path);
+    if (name !== undefined) assets.islands[name] = ASSET_PREFIX + file;
   }
   return assets;
 }

@@ -2,6 +2,7 @@
  * Money as integers in the currency's minor unit (cents, or yen for JPY), as Stripe counts
  * it. Floats never hold an amount; only `formatMoney` divides, and only for display.
  */
+import { formatAmount } from "./format_amount.ts";
 
 /** Stripe's zero-decimal currencies: the amount is already in whole units. */
 const ZERO_DECIMAL = new Set([
@@ -88,8 +89,6 @@ export function sumLines(lines: readonly Line[]): number {
   return sum;
 }
 
-const formatters = new Map<string, Intl.NumberFormat>();
-
 /** `amount` (minor units) for people, e.g. `formatMoney(1250, "nzd")` → "$12.50". */
 export function formatMoney(
   amount: number,
@@ -97,21 +96,7 @@ export function formatMoney(
   locale = "en-NZ",
 ): string {
   assertAmount(amount);
-  const digits = minorUnitDigits(currency);
-  const code = currency.toUpperCase();
-  const cacheKey = `${locale}|${code}`;
-  let formatter = formatters.get(cacheKey);
-  if (!formatter) {
-    // Pinned for zero-decimal codes so a locale's data can never show fake cents.
-    const fraction = digits === 0 ? { minimumFractionDigits: 0, maximumFractionDigits: 0 } : {};
-    formatter = new Intl.NumberFormat(locale, {
-      style: "currency",
-      currency: code,
-      ...fraction,
-    });
-    formatters.set(cacheKey, formatter);
-  }
-  return formatter.format(amount / 10 ** digits);
+  return formatAmount(amount, currency, minorUnitDigits(currency), locale);
 }
 
 /** Why text typed as an amount is not one (see parseMajorUnits). */

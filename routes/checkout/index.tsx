@@ -58,7 +58,7 @@ import { getProducts, isShippable } from "@/lib/db/products.ts";
 import { readCartId } from "@/lib/http/cart_cookie.ts";
 import { BadGatewayError, toAppError } from "@/lib/http/errors.ts";
 import { readForm } from "@/lib/http/form_body.ts";
-import { formatMoney } from "@/lib/orders/money.ts";
+import { formatMoney, minorUnitDigits } from "@/lib/orders/money.ts";
 import { ratesFor, servedCountries, type ShippingOption } from "@/lib/shipping/rates.ts";
 import { shopRates } from "@/lib/shipping/service.ts";
 import type { State } from "@/lib/state.ts";
@@ -307,6 +307,7 @@ export default function Checkout({ data }: PageProps<Data>) {
                             selected={form.rate?.id ?? ""}
                             subtotal={view.total}
                             currency={view.currency}
+                            digits={minorUnitDigits(view.currency)}
                             error={form.errors.shippingRateId}
                           />
                         </div>

@@ -2,9 +2,11 @@
  * JavaScript per page: for each shopper page and the admin list, every script the page
  * loads (the boot script, its islands, and every chunk they import, followed file by file)
  * as served by a running Settle, raw and gzipped at level 9 one file at a time, as they
- * travel. Baselines: a page without islands (no script at all) and Preact + signals alone
- * (a one-signal counter bundled the way lib/fresh/bundle.ts bundles islands). Settle runs
- * from a copy of the repository, so the islands are bundled from the sources as they are.
+ * travel. Settle runs as production does by default (card payments only), then again with
+ * Razorpay offered too, for the pages that change with it (checkout, cancel). Baselines: a
+ * page without islands (no script at all) and Preact + signals alone (a one-signal counter
+ * bundled the way lib/fresh/bundle.ts bundles islands). Settle runs from a copy of the
+ * repository, so the islands are bundled from the sources as they are.
  */
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
@@ -15,6 +17,10 @@ import { PUBLIC_ORIGIN, READY, settleEnvWithStripe } from "./webhook/settle.ts";
 
 const ADMIN_PASSWORD = "bench-admin-password";
 const BASELINE = "Preact + signals alone (a one-signal counter)";
+const CORE_BASELINE =
+  "Preact + hooks + signals-core alone (the same counter, as islands read signals)";
+/** Pages whose islands depend on the providers offered, measured again with both. */
+const BY_PROVIDER = new Set(["checkout", "checkout cancel"]);
 
 interface PageScripts {
   label: string;
@@ -23,6 +29,8 @@ interface PageScripts {
   files: number;
   raw: number;
   gzip: number;
+  /** The page's module script (the runtime every page shares), gzip. */
+  bootGzip: number;
 }
 
 export const jsBytes: Bench = {
@@ -37,26 +45,54 @@ export const jsBytes: Bench = {
       cwd: root,
       ready: READY,
     });
-    let pages: PageScripts[];
+    const pages: PageScripts[] = [];
     try {
-      const settle = await startServer({
-        args: ["run", "-A", "main.ts"],
-        cwd: copy,
-        env: {
-          ...settleEnvWithStripe(join(tmpDir, "js.kv"), emulator.url),
-          ADMIN_PASSWORD,
-        },
-        ready: READY,
-      });
-      try {
-        pages = await visit(settle, emulator.url);
-      } finally {
-        await settle.stop();
+      for (const providers of ["stripe", "stripe,razorpay"]) {
+        const settle = await startServer({
+          args: ["run", "-A", "main.ts"],
+          cwd: copy,
+          env: {
+            ...settleEnvWithStripe(join(tmpDir, `js-${pages.length}.kv`), emulator.url),
+            ADMIN_PASSWORD,
+            PAYMENT_PROVIDERS: providers,
+          },
+          ready: READY,
+        });
+        try {
+          const seen = await visit(settle, emulator.url);
+          pages.push(
+            ...(providers === "stripe" ? seen : seen.filter((p) => BY_PROVIDER.has(p.label))
+              .map((p) => ({ ...p, label: `${p.label}, Razorpay offered too` }))),
+          );
+        } finally {
+          await settle.stop();
+        }
       }
     } finally {
       await emulator.stop();
     }
-    const base = await preactAndSignals(root);
+    const base = await bundledCounter(
+      root,
+      (imports) =>
+        `import { h, hydrate } from "${imports["preact"]}";\n` +
+        `import { signal } from "${imports["@preact/signals"]}";\n` +
+        `const count = signal(0);\n` +
+        `hydrate(h("button", { onClick: () => count.value++ }, count), document.body);\n`,
+    );
+    const core = await bundledCounter(
+      root,
+      (imports) =>
+        `import { h, hydrate } from "${imports["preact"]}";\n` +
+        `import { useEffect, useState } from "${imports["preact/"]}hooks";\n` +
+        `import { effect, signal } from "${imports["@preact/signals-core"]}";\n` +
+        `const count = signal(0);\n` +
+        `function Counter() {\n` +
+        `  const [n, setN] = useState(count.peek());\n` +
+        `  useEffect(() => effect(() => setN(count.value)), []);\n` +
+        `  return h("button", { onClick: () => count.value++ }, n);\n` +
+        `}\n` +
+        `hydrate(h(Counter, {}), document.body);\n`,
+    );
     const row = (p: PageScripts) => [
       p.label,
       p.path.length > 48 ? `${p.path.slice(0, 45)}…` : p.path,
@@ -64,6 +100,7 @@ export const jsBytes: Bench = {
       String(p.files),
       p.raw.toLocaleString("en"),
       p.gzip.toLocaleString("en"),
+      p.bootGzip.toLocaleString("en"),
       base.gzip ? `×${(p.gzip / base.gzip).toFixed(2)}` : "–",
     ];
     const table: Table = {
@@ -74,11 +111,12 @@ export const jsBytes: Bench = {
         "scripts",
         "raw bytes",
         "gzip-9 bytes",
+        "of which boot",
         "gzip ÷ baseline",
       ],
       rows: [
         ...pages.map(row),
-        ["baseline: page without islands", "–", "–", "0", "0", "0", "–"],
+        ["baseline: page without islands", "–", "–", "0", "0", "0", "–", "–"],
         [
           "baseline: " + BASELINE,
           "–",
@@ -86,10 +124,21 @@ export const jsBytes: Bench = {
           String(base.files),
           base.raw.toLocaleString("en"),
           base.gzip.toLocaleString("en"),
+          "–",
           "×1.00",
         ],
+        [
+          "baseline: " + CORE_BASELINE,
+          "–",
+          "–",
+          String(core.files),
+          core.raw.toLocaleString("en"),
+          core.gzip.toLocaleString("en"),
+          "–",
+          `×${(core.gzip / base.gzip).toFixed(2)}`,
+        ],
       ],
-      align: ["l", "l", "r", "r", "r", "r", "r"],
+      align: ["l", "l", "r", "r", "r", "r", "r", "r"],
     };
     const figures: Figure[] = pages.map((p) => ({
       figure: `JS gzip bytes, ${p.label}`,
@@ -114,7 +163,12 @@ export const jsBytes: Bench = {
         `in its state, then every \`import\` of each file, transitively; each file counted once ` +
         `per page. A page without islands loads no script at all (0 bytes). The pages are ` +
         `reached as a shopper does: a cart with one product, a checkout session opened from ` +
-        `it, its success and cancel URLs; /admin after signing in.`,
+        `it, its success and cancel URLs; /admin after signing in. Settle offers card payments ` +
+        `only (PAYMENT_PROVIDERS=stripe, production's default); the rows "Razorpay offered too" ` +
+        `come from a second run with PAYMENT_PROVIDERS=stripe,razorpay, whose checkout and ` +
+        `cancel pages also load the Razorpay island. "Of which boot" is the page's ` +
+        `module script: the runtime (Preact, hooks, signals, the boot code and the island code ` +
+        `most islands share) that every page with islands loads and caches once.`,
       ],
     };
   },
@@ -166,7 +220,15 @@ async function visit(settle: ServerProcess, emulatorUrl: string): Promise<PageSc
     const res = await fetch(`${origin}${path}`, { headers: cookie ? { cookie } : {} });
     const html = await res.text();
     const files = await scriptsOf(new URL(path, origin), html);
-    out.push({ label, path, status: res.status, ...sizes([...files.values()]) });
+    const boot = /<script type="module" src="([^"]+)"/.exec(html)?.[1];
+    const bootFile = boot ? files.get(new URL(boot, origin).href) : undefined;
+    out.push({
+      label,
+      path,
+      status: res.status,
+      ...sizes([...files.values()]),
+      bootGzip: bootFile ? sizes([bootFile]).gzip : 0,
+    });
   }
   return out;
 }
@@ -213,19 +275,19 @@ function sizes(files: Uint8Array[]): { files: number; raw: number; gzip: number 
   return { files: files.length, raw, gzip };
 }
 
-/** A one-signal counter on Preact, bundled as the islands are (same versions, minified). */
-async function preactAndSignals(root: string) {
+/**
+ * A one-signal counter, written by `source` from deno.json's imports and bundled as the
+ * islands are (same versions, minified).
+ */
+async function bundledCounter(
+  root: string,
+  source: (imports: Record<string, string>) => string,
+) {
   const { imports } = JSON.parse(await Deno.readTextFile(join(root, "deno.json")));
   const dir = await Deno.makeTempDir({ prefix: "settle_bench_preact_" });
   try {
     const entry = join(dir, "counter.js");
-    await Deno.writeTextFile(
-      entry,
-      `import { h, hydrate } from "${imports["preact"]}";\n` +
-        `import { signal } from "${imports["@preact/signals"]}";\n` +
-        `const count = signal(0);\n` +
-        `hydrate(h("button", { onClick: () => count.value++ }, count), document.body);\n`,
-    );
+    await Deno.writeTextFile(entry, source(imports));
     const result = await Deno.bundle({
       entrypoints: [entry],
       outputDir: join(dir, "out"),

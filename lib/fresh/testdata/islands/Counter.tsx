@@ -1,4 +1,6 @@
-import { type Signal, useComputed } from "@preact/signals";
+import { computed, type Signal } from "@preact/signals-core";
+import { useMemo } from "preact/hooks";
+import { useSignalValue } from "$fresh/use_signal_value.ts";
 
 interface Props {
   label: string;
@@ -6,10 +8,12 @@ interface Props {
 }
 
 export default function Counter({ label, count }: Props) {
-  const double = useComputed(() => count.value * 2);
+  const double = useMemo(() => computed(() => count.value * 2), [count]);
+  const shown = useSignalValue(count);
+  const shownDouble = useSignalValue(double);
   return (
     <button type="button" class="px-2" onClick={() => count.value++}>
-      {label}: {count}/{double}
+      {label}: {shown}/{shownDouble}
     </button>
   );
 }

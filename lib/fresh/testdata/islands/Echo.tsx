@@ -1,4 +1,5 @@
-import type { Signal } from "@preact/signals";
+import type { Signal } from "@preact/signals-core";
+import { useSignalValue } from "$fresh/use_signal_value.ts";
 
 interface Props {
   text: string;
@@ -7,5 +8,5 @@ interface Props {
 }
 
 export default function Echo({ text, count }: Props) {
-  return <output>{text} ({count})</output>;
+  return <output>{text} ({useSignalValue(count)})</output>;
 }

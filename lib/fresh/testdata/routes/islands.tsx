@@ -1,4 +1,4 @@
-import { signal } from "@preact/signals";
+import { signal } from "@preact/signals-core";
 import Counter from "../islands/Counter.tsx";
 import Echo from "../islands/Echo.tsx";
 
