@@ -1,27 +1,26 @@
-/** Production entry: `deno task start` serves Settle on its embedded defaults. */
-import { loadConfigOrExit, startupWarnings } from "./lib/config.ts";
-import type { IslandAssets } from "./lib/fresh/bundle.ts";
-import { log } from "./lib/log.ts";
-import { startRuntime } from "./lib/runtime.ts";
+/**
+ * Production entry: `deno task start` serves Settle on its embedded defaults. After
+ * `deno task build` it runs the server bundle (`_fresh/server.js`: one file to load, not
+ * hundreds of modules); without one, or when a source changed since the build, the sources.
+ */
+import { serverBundleState } from "./lib/fresh/server_bundle_freshness.ts";
+import type { start } from "./lib/start.ts";
 
-export async function start(options: { islands?: IslandAssets } = {}): Promise<void> {
-  const config = loadConfigOrExit();
-  for (const warning of startupWarnings(config)) log("warn", `WARNING: ${warning}`);
-  const runtime = await startRuntime(config, options);
-  const everywhere = config.host === "0.0.0.0" || config.host === "::";
-  console.log(
-    `Settle (${config.env}) listening on ${runtime.url}` +
-      (everywhere ? " (every interface)" : ""),
-  );
-  if (runtime.emulator) {
-    console.log(`Stripe emulator on ${runtime.emulator.url} (no STRIPE_SECRET_KEY set)`);
+/**
+ * Not a string literal: Deno prepares a literal dynamic import's whole module graph at start,
+ * which would load every source module the bundle is there to spare.
+ */
+const SOURCES = new URL("./lib/start.ts", import.meta.url);
+
+if (import.meta.main) {
+  const bundle = serverBundleState(new URL("./", import.meta.url));
+  if (bundle?.newer) {
+    console.warn(
+      `WARNING: ${bundle.newer} changed after \`deno task build\`: running the sources, not ` +
+        "_fresh/server.js (build again for the faster start).",
+    );
   }
-  const stop = async () => {
-    await runtime.close();
-    Deno.exit(0);
-  };
-  Deno.addSignalListener("SIGINT", stop);
-  Deno.addSignalListener("SIGTERM", stop);
+  const entry = bundle && !bundle.newer ? bundle.url : SOURCES;
+  const server: { start: typeof start } = await import(entry.href);
+  await server.start();
 }
-
-if (import.meta.main) await start();

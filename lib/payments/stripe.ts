@@ -2,8 +2,10 @@
  * PaymentProvider on the real `npm:stripe` SDK. The same code talks to Stripe or, through
  * `api: {host, port, protocol}`, to the local emulator. Every create call carries our own
  * idempotency key, so a retried request can never make a second session or refund.
+ * The SDK is imported at the first API call: it is a large module graph that start-up and
+ * webhook verification (our own, on Web Crypto) never need.
  */
-import Stripe from "stripe";
+import type Stripe from "stripe";
 import { z } from "zod";
 import {
   type CheckoutSession,
@@ -58,16 +60,34 @@ const RefundObject = z.object({
   payment_intent: stripeId.nullish(),
 });
 
+type StripeModule = typeof import("stripe");
+
+let sdk: Promise<StripeModule> | null = null;
+
+/** The SDK module, imported once per process on first use; a failed import is retried. */
+function loadSdk(): Promise<StripeModule> {
+  sdk ??= import("stripe").catch((err) => {
+    sdk = null;
+    throw err;
+  });
+  return sdk;
+}
+
 export function createStripeProvider(
   options: StripeProviderOptions,
 ): PaymentProvider {
-  const stripe = new Stripe(options.secretKey, {
-    maxNetworkRetries: options.maxNetworkRetries ?? 2,
-    timeout: options.timeoutMs ?? 20_000,
-    telemetry: false,
-    appInfo: { name: "Settle" },
-    ...(options.api ?? {}),
-  });
+  let client: Promise<{ stripe: Stripe; errors: StripeModule["default"]["errors"] }> | null = null;
+  const connect = () =>
+    client ??= loadSdk().then(({ default: StripeSdk }) => ({
+      stripe: new StripeSdk(options.secretKey, {
+        maxNetworkRetries: options.maxNetworkRetries ?? 2,
+        timeout: options.timeoutMs ?? 20_000,
+        telemetry: false,
+        appInfo: { name: "Settle" },
+        ...(options.api ?? {}),
+      }),
+      errors: StripeSdk.errors,
+    }));
   const verifier = createWebhookVerifier({
     secret: options.webhookSecret,
     now: options.now,
@@ -75,14 +95,17 @@ export function createStripeProvider(
 
   async function call<T>(
     action: string,
-    request: () => Promise<unknown>,
+    request: (stripe: Stripe) => Promise<unknown>,
     parse: z.ZodType<T>,
   ) {
     let raw: unknown;
+    let errors: StripeModule["default"]["errors"] | null = null;
     try {
-      raw = await request();
+      const sdk = await connect();
+      errors = sdk.errors;
+      raw = await request(sdk.stripe);
     } catch (err) {
-      throw toProviderError(action, err);
+      throw toProviderError(action, err, errors);
     }
     const parsed = parse.safeParse(raw);
     if (!parsed.success) {
@@ -131,7 +154,7 @@ export function createStripeProvider(
         (tryNumber > 1 ? `:${tryNumber}` : "");
       const session = await call(
         "create_session",
-        () => stripe.checkout.sessions.create(params, { idempotencyKey }),
+        (stripe) => stripe.checkout.sessions.create(params, { idempotencyKey }),
         SessionObject,
       );
       return toSession(session);
@@ -140,7 +163,7 @@ export function createStripeProvider(
     async retrieveSession(id: string) {
       const session = await call(
         "retrieve_session",
-        () => stripe.checkout.sessions.retrieve(id),
+        (stripe) => stripe.checkout.sessions.retrieve(id),
         SessionObject,
       );
       return toSession(session);
@@ -149,7 +172,7 @@ export function createStripeProvider(
     async expireSession(id: string) {
       const session = await call(
         "expire_session",
-        () => stripe.checkout.sessions.expire(id),
+        (stripe) => stripe.checkout.sessions.expire(id),
         SessionObject,
       );
       return toSession(session);
@@ -164,7 +187,7 @@ export function createStripeProvider(
       if (input.metadata) params.metadata = input.metadata;
       const refund = await call(
         "refund",
-        () =>
+        (stripe) =>
           stripe.refunds.create(params, {
             idempotencyKey: input.idempotencyKey,
           }),
@@ -218,13 +241,15 @@ function toSession(s: z.infer<typeof SessionObject>): CheckoutSession {
 
 /**
  * 4xx answers (other than 409 lock conflicts and 429 rate limits) are rejections; everything
- * else — no answer, timeouts, 5xx — means the provider is unavailable right now.
+ * else — no answer, timeouts, 5xx — means the provider is unavailable right now. `errors` is
+ * null when the SDK itself could not be loaded.
  */
 function toProviderError(
   action: string,
   err: unknown,
+  errors: StripeModule["default"]["errors"] | null,
 ): ProviderRejectedError | ProviderUnavailableError {
-  if (!(err instanceof Stripe.errors.StripeError)) {
+  if (!errors || !(err instanceof errors.StripeError)) {
     const message = err instanceof Error ? err.message : String(err);
     return new ProviderUnavailableError(
       `Stripe request failed (${action}): ${message}`,

@@ -9,6 +9,7 @@ import { parseChoice } from "./cards.ts";
 import { DEFAULT_KNOBS, Delivery, type DeliveryAttempt, type DeliveryKnobs } from "./delivery.ts";
 import { type ArmedFault, type Fault, type FaultAction, Faults } from "./faults.ts";
 import { pageRoutes } from "./hosted_page.ts";
+import { bindLoopback, type LoopbackServer } from "./loopback.ts";
 import type { CheckoutSession, Dispute, StripeEvent } from "./objects.ts";
 import { attemptPayment, type PayerDetails, type PayResult, settle } from "./payments.ts";
 import { dispute } from "./reversals.ts";
@@ -28,8 +29,10 @@ export const DEFAULT_API_VERSION = "2026-10-28.endive";
 export interface EmulatorOptions extends Partial<DeliveryKnobs> {
   /** The app's `config.env`: "production" makes `startEmulator` throw. */
   env?: string;
-  /** Port on 127.0.0.1; 0 (the default) picks a free one. */
+  /** Port on 127.0.0.1; 0 (the default) picks a free one. Ignored with `server`. */
   port?: number;
+  /** A port bound earlier (bindLoopback) to serve on instead of binding one now. */
+  server?: LoopbackServer;
   /** Where events are POSTed; can be set later with `setWebhookUrl`. */
   webhookUrl?: string;
   /** `whsec_…` secret that signs events; generated when absent (see `emulator.webhookSecret`). */
@@ -159,12 +162,9 @@ export async function startEmulator(
   );
   app.route("/", pageRoutes({ store, pay }));
   app.notFound((c) => c.text("Not found", 404));
-  const server = Deno.serve(
-    { hostname: "127.0.0.1", port: options.port ?? 0, onListen() {} },
-    app.fetch,
-  );
-  const port = server.addr.port;
-  const url = `http://127.0.0.1:${port}`;
+  const server = options.server ?? bindLoopback(options.port);
+  server.serve(app.fetch);
+  const { port, url } = server;
   publicUrl = (options.publicUrl ?? url).replace(/\/$/, "");
   const sweep = setInterval(() => store.sweep(), options.sweepMs ?? 1000);
 
@@ -179,7 +179,7 @@ export async function startEmulator(
       settleTimers.clear();
       faults.close();
       await delivery.close();
-      await server.shutdown();
+      await server.close();
     },
     setWebhookUrl(next) {
       webhookUrl = next;

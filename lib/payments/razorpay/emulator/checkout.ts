@@ -8,6 +8,8 @@ import { cors } from "hono/cors";
 import { RazorpayError } from "./objects.ts";
 import { type Outcome, pay } from "./payments.ts";
 import type { Store } from "./store.ts";
+// Imported as text, not read beside this file: the server bundle moves this code to _fresh/.
+import SOURCE from "./checkout_script.js" with { type: "text" };
 
 export interface CheckoutOptions {
   store: Store;
@@ -17,7 +19,6 @@ export interface CheckoutOptions {
   publicUrl: () => string;
 }
 
-const SOURCE = await Deno.readTextFile(new URL("./checkout_script.js", import.meta.url));
 const OUTCOMES: readonly Outcome[] = ["success", "decline", "pending"];
 
 /** The script's text, pointed at `base`. */

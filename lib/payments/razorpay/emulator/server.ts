@@ -4,6 +4,7 @@
  * pending, and signed webhook delivery with retries.
  */
 import { Hono } from "hono";
+import { bindLoopback, type LoopbackServer } from "../../emulator/loopback.ts";
 import { apiRoutes } from "./api.ts";
 import { checkoutRoutes } from "./checkout.ts";
 import { Delivery, type DeliveryAttempt } from "./delivery.ts";
@@ -30,14 +31,19 @@ export interface RazorpayEmulatorOptions {
   keySecret?: string;
   /** Signs webhooks; default `emulator_webhook_secret`. */
   webhookSecret?: string;
-  /** Port on 127.0.0.1; 0 (the default) picks a free one. */
+  /** Port on 127.0.0.1; 0 (the default) picks a free one. Ignored with `server`. */
   port?: number;
+  /** A port bound earlier (bindLoopback) to serve on instead of binding one now. */
+  server?: LoopbackServer;
   /** Where events are POSTed; can be set later with `setWebhookUrl`. */
   webhookUrl?: string;
   /** Base URL baked into checkout.js; default the emulator's own URL. */
   publicUrl?: string;
-  /** Capture payments as soon as they are authorized; default true. */
-  autoCapture?: boolean;
+  /**
+   * Capture payments as soon as they are authorized; default true. A function decides per
+   * payment, so one run can mix auto-captured payments with ones the shop must capture.
+   */
+  autoCapture?: boolean | ((payment: RazorpayPayment) => boolean);
   /** `pending` keeps refunds pending until `settleRefund`; default `processed`. */
   refundOutcome?: "processed" | "pending";
   /** Delay before the first webhook retry, doubling each time; default 1000 ms. */
@@ -46,6 +52,14 @@ export interface RazorpayEmulatorOptions {
   maxAttempts?: number;
   /** Default 10 000 ms. */
   timeoutMs?: number;
+  /** Chance in [0, 1] that a webhook is sent one extra time (same id, same bytes); default 0. */
+  duplicateRate?: number;
+  /** Send queued webhooks in random order instead of oldest first; default false. */
+  shuffle?: boolean;
+  /** Webhook attempts in flight at once; default 1. */
+  concurrency?: number;
+  /** Dice in [0, 1) for `duplicateRate` and `shuffle`; default Math.random. */
+  random?: () => number;
   /** Clock in milliseconds; default Date.now. */
   now?: () => number;
   onDelivery?: (attempt: DeliveryAttempt) => void;
@@ -97,11 +111,16 @@ export function startRazorpayEmulator(
     retryBaseMs: options.retryBaseMs ?? 1000,
     timeoutMs: options.timeoutMs ?? 10_000,
     onAttempt: options.onDelivery,
+    duplicateRate: options.duplicateRate,
+    shuffle: options.shuffle,
+    concurrency: options.concurrency,
+    random: options.random,
   });
+  const autoCapture = options.autoCapture ?? true;
   const store = new Store({
     now: options.now ?? Date.now,
     accountId: "acc_Emulator000000",
-    autoCapture: options.autoCapture ?? true,
+    autoCapture: typeof autoCapture === "function" ? autoCapture : () => autoCapture,
     refundOutcome: options.refundOutcome ?? "processed",
     onEvent: (event) => delivery.enqueue(event),
   });
@@ -110,11 +129,9 @@ export function startRazorpayEmulator(
   app.route("/", checkoutRoutes({ store, keyId, keySecret, publicUrl: () => publicUrl }));
   app.route("/", apiRoutes({ store, keyId, keySecret }));
   app.notFound((c) => c.text("Not found", 404));
-  const server = Deno.serve(
-    { hostname: "127.0.0.1", port: options.port ?? 0, onListen() {} },
-    app.fetch,
-  );
-  const url = `http://127.0.0.1:${server.addr.port}`;
+  const server = options.server ?? bindLoopback(options.port);
+  server.serve(app.fetch);
+  const { url } = server;
   publicUrl = (options.publicUrl ?? url).replace(/\/$/, "");
   const copies = <T>(map: Map<string, T>) => [...map.values()].map((v) => structuredClone(v));
 
@@ -126,7 +143,7 @@ export function startRazorpayEmulator(
     webhookSecret,
     async close() {
       await delivery.close();
-      await server.shutdown();
+      await server.close();
     },
     setWebhookUrl(next) {
       webhookUrl = next;
