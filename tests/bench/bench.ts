@@ -29,6 +29,8 @@ export interface BenchOptions {
   pages: number;
   /** Spawns per cold-start scenario; the median is reported. */
   coldRuns: number;
+  /** Requests of the memory soak (the soak bench); default 100,000. */
+  soakRequests?: number;
 }
 
 export interface ScenarioRow {

@@ -1,10 +1,12 @@
 /**
  * `deno task bench [--events N] [--checkouts N] [--pages N] [--cold-runs N] [--concurrency C]
- * [--warmup W] [--max-seconds T] [--only NAME,…] [--profile] [--tmp-dir DIR] [--no-write]`:
+ * [--warmup W] [--max-seconds T] [--only NAME,…] [--profile] [--tmp-dir DIR] [--no-write]
+ * [--soak-requests N]`:
  * runs every bench (each starts its own server processes and load generator), prints the
  * tables and rewrites docs/BENCHMARKS.md. The part of that file below KEEP_MARKER is written
  * by people and kept as it is. --events sizes the webhook runs, --checkouts the checkout
- * runs, --pages the catalog runs, --cold-runs the spawns per cold-start variant.
+ * runs, --pages the catalog runs, --cold-runs the spawns per cold-start variant,
+ * --soak-requests the memory soak.
  */
 import { parseArgs } from "node:util";
 import { adminList } from "./admin_list.ts";
@@ -14,6 +16,7 @@ import { checkoutBench } from "./checkout.ts";
 import { coldStart } from "./cold_start.ts";
 import { jsBytes } from "./js_bytes.ts";
 import { ordersExport } from "./orders_export.ts";
+import { soakBench } from "./soak.ts";
 import { runDeno } from "./process.ts";
 import { type Machine, markdown, printResult } from "./report.ts";
 import { webhookIngest } from "./webhook/ingest.ts";
@@ -27,6 +30,7 @@ const BENCHES: Bench[] = [
   ordersExport,
   coldStart,
   jsBytes,
+  soakBench,
 ];
 
 const ROOT = new URL("../../", import.meta.url).pathname.replace(/\/$/, "");
@@ -46,6 +50,7 @@ const { values } = parseArgs({
     checkouts: { type: "string", default: "500" },
     pages: { type: "string", default: "500" },
     "cold-runs": { type: "string", default: "5" },
+    "soak-requests": { type: "string", default: "100000" },
     "tmp-dir": { type: "string" },
     "no-write": { type: "boolean", default: false },
   },
@@ -77,6 +82,7 @@ const options: BenchOptions = {
   checkouts: positive("checkouts", values.checkouts),
   pages: positive("pages", values.pages),
   coldRuns: positive("cold-runs", values["cold-runs"]),
+  soakRequests: positive("soak-requests", values["soak-requests"]),
 };
 
 const results: BenchResult[] = [];
