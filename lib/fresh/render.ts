@@ -1,12 +1,12 @@
 /**
  * Renders a page to a full HTML response: `_app` → layouts → page through
- * preact-render-to-string, the twind CSS of the classes used, and islands (server-rendered
- * inside `<fresh-island>` markers, hydrated by the boot script only when a page has one).
+ * preact-render-to-string, a link to the prebuilt stylesheet (styles.ts), and islands
+ * (server-rendered inside `<fresh-island>` markers, hydrated by the boot script only when a
+ * page has one). No CSS is made per request.
  */
 import { type ComponentType, h, options, type VNode } from "preact";
 import { renderToString } from "preact-render-to-string";
-import { Signal } from "@preact/signals";
-import { extract, twind, type TwindConfig, virtual } from "@twind/core";
+import { Signal } from "@preact/signals-core";
 import { SIGNAL_KEY, STATE_ID } from "./boot.ts";
 import type { IslandAssets } from "./bundle.ts";
 import { islandName } from "./manifest.ts";
@@ -15,10 +15,6 @@ import type { LayoutProps, Manifest, PageProps } from "./types.ts";
 export type PageComponent = (props: PageProps) => VNode | null;
 export type LayoutComponent = (props: LayoutProps) => VNode | null;
 type Props = Record<string, unknown>;
-/** Twind's config type is invariant in its theme; `any` takes every preset's theme, as
- * twind's own extract() does. */
-// deno-lint-ignore no-explicit-any
-export type AnyTwindConfig = TwindConfig<any>;
 
 /** What one render needs; `app` defaults to a minimal html shell. */
 export interface PageParts {
@@ -82,52 +78,62 @@ function compose({ app = DefaultApp, layouts, page, props }: PageParts): VNode {
 /** JSON for a `<script>` body: signals become markers, and `<`, `>`, `&`, U+2028/9 escapes. */
 export function serializeState(used: [string, Props][], urls: Record<string, string>): string {
   const signals: Signal[] = [];
-  const json = JSON.stringify(used, function (this: Props, key: string, value: unknown) {
-    const raw = this[key]; // `value` has already been through Signal#toJSON
-    if (!(raw instanceof Signal)) return value;
-    const i = signals.indexOf(raw);
-    return { [SIGNAL_KEY]: i < 0 ? signals.push(raw) - 1 : i };
-  });
+  // A replacer runs JavaScript for every key: only props that hold a signal need one.
+  const json = holdsSignal(used) ? withSignalMarkers(used, signals) : JSON.stringify(used);
   const values = JSON.stringify(signals.map((s) => s.peek()));
   return `{"urls":${JSON.stringify(urls)},"signals":${values},"islands":${json}}`
     .replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
 }
 
-function insertBefore(html: string, tag: string, text: string): string {
-  const i = tag === "</head>" ? html.indexOf(tag) : html.lastIndexOf(tag);
-  return i < 0 ? html + text : html.slice(0, i) + text + html.slice(i);
+/** Whether a signal sits anywhere in plain data (past MAX_DEPTH, assume one). */
+function holdsSignal(value: unknown, depth = 0): boolean {
+  if (value instanceof Signal) return true;
+  if (typeof value !== "object" || value === null) return false;
+  if (depth > MAX_DEPTH || typeof (value as { toJSON?: unknown }).toJSON === "function") {
+    return true;
+  }
+  for (const v of Array.isArray(value) ? value : Object.values(value)) {
+    if (holdsSignal(v, depth + 1)) return true;
+  }
+  return false;
 }
 
-/** Distinct class sets remembered; a shop has a few dozen, so this bound is never near. */
-const CSS_CACHE_LIMIT = 1000;
+/** Island props nest a few levels; deeper (or cyclic) data takes the careful path. */
+const MAX_DEPTH = 16;
+
+function withSignalMarkers(used: [string, Props][], signals: Signal[]): string {
+  return JSON.stringify(used, function (this: Props, key: string, value: unknown) {
+    const raw = this[key]; // `value` has already been through Signal#toJSON
+    if (!(raw instanceof Signal)) return value;
+    const i = signals.indexOf(raw);
+    return { [SIGNAL_KEY]: i < 0 ? signals.push(raw) - 1 : i };
+  });
+}
 
 /**
- * The sorted, distinct class tokens of a rendered body: pages of one route share them, and
- * the CSS twind makes for a set never changes, so it is made once per set.
+ * The document: `head` before the first `</head>`, `tail` before the last `</body>` (each
+ * appended when its tag is missing). One search of the rendered string, one result: every
+ * extra pass would copy the whole page again.
  */
-function classSet(body: string): string {
-  const tokens = new Set<string>();
-  for (const [, value] of body.matchAll(/\sclass="([^"]*)"/g)) {
-    for (const token of value.split(/\s+/)) if (token) tokens.add(token);
-  }
-  return [...tokens].sort().join(" ");
+function documentOf(body: string, head: string, tail: string): string {
+  const h = body.indexOf("</head>");
+  const b = body.lastIndexOf("</body>");
+  const headAt = h < 0 ? body.length : h;
+  const tailAt = b < 0 ? body.length : b;
+  const [first, at, second, then] = tailAt < headAt
+    ? [tail, tailAt, head, headAt]
+    : [head, headAt, tail, tailAt];
+  return `<!DOCTYPE html>${body.slice(0, at)}${first}${body.slice(at, then)}${second}${
+    body.slice(then)
+  }`;
 }
 
-/** One renderer per app: it owns the twind instance whose CSS each response extracts. */
-export function createRenderer(config: AnyTwindConfig, assets: IslandAssets) {
-  const tw = twind(config, virtual());
-  // Extraction was about 70% of a page's render time (docs/BENCHMARKS.md).
-  const cssBySet = new Map<string, string>();
-  const cssFor = (body: string): string => {
-    const key = classSet(body);
-    let css = cssBySet.get(key);
-    if (css === undefined) {
-      css = extract(body, tw).css;
-      if (cssBySet.size >= CSS_CACHE_LIMIT) cssBySet.clear();
-      cssBySet.set(key, css);
-    }
-    return css;
-  };
+/**
+ * One renderer per app. `stylesheet` is the URL of the app's stylesheet, linked from every
+ * page; `assets` are the island bundles.
+ */
+export function createRenderer(stylesheet: string, assets: IslandAssets) {
+  const styleLink = `<link rel="stylesheet" href="${stylesheet}">`;
   return (parts: PageParts, init: ResponseInit = {}, nonce?: string): Response => {
     found = [];
     let body: string;
@@ -138,9 +144,8 @@ export function createRenderer(config: AnyTwindConfig, assets: IslandAssets) {
       used = found;
       found = null;
     }
-    const css = cssFor(body);
     const n = nonce ? ` nonce="${nonce}"` : "";
-    let head = `<style${n}>${css}${used.length ? "fresh-island{display:contents}" : ""}</style>`;
+    let head = styleLink;
     let tail = "";
     if (used.length) {
       const urls: Record<string, string> = {};
@@ -156,8 +161,7 @@ export function createRenderer(config: AnyTwindConfig, assets: IslandAssets) {
     }
     const headers = new Headers(init.headers);
     headers.set("content-type", "text/html; charset=utf-8");
-    const document = insertBefore(insertBefore(body, "</head>", head), "</body>", tail);
-    return new Response(`<!DOCTYPE html>${document}`, { ...init, headers });
+    return new Response(documentOf(body, head, tail), { ...init, headers });
   };
 }
 

@@ -40,8 +40,7 @@ export function requestLog(options: RequestLogOptions): MiddlewareHandler {
       : crypto.randomUUID();
     c.set("requestId", id);
     await next();
-    // c.header copes with responses whose headers are immutable (Response.redirect).
-    c.header("x-request-id", id);
+    setHeader(c, "x-request-id", id);
     const status = c.res.status;
     const level: LogLevel = quiet.has(c.req.path) ? "debug" : status >= 500 ? "error" : "info";
     log(level, "request", {
@@ -54,4 +53,17 @@ export function requestLog(options: RequestLogOptions): MiddlewareHandler {
       client: options.clientOf(c),
     });
   };
+}
+
+/**
+ * Sets a header on the finished response in place: c.header would copy the whole Response
+ * on every request. Responses with immutable headers (Response.redirect) go through c.header,
+ * which copies them once.
+ */
+export function setHeader(c: Context, name: string, value: string): void {
+  try {
+    c.res.headers.set(name, value);
+  } catch {
+    c.header(name, value);
+  }
 }

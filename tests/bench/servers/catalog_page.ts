@@ -4,8 +4,8 @@
  *   --mode render --kv K     preact-render-to-string of the same tree (routes/_app.tsx around
  *                            routes/index.tsx, data from the route's own handler, read once),
  *                            without twind's CSS and without island markers;
- *   --mode twind --kv K      the same, plus twind's `extract` of the CSS as lib/fresh/render.ts
- *                            does it for every page.
+ *   --mode twind --kv K      the same, plus twind's `extract` of the CSS for every page, as
+ *                            Settle did before its stylesheet was prebuilt (lib/fresh/styles.ts).
  * Prints `listening <port>`.
  */
 import { parseArgs } from "node:util";
