@@ -24,10 +24,15 @@ export async function attachSession(
   { sessionId, provider }: { sessionId: string; provider: string },
   source: FactSource = { kind: "system" },
   alsoStage: (op: Deno.AtomicOperation) => Promise<void> | void = () => {},
+  /** The order as the caller just committed it: the first try checks it instead of reading. */
+  known?: Deno.KvEntry<Order>,
 ): Promise<Order> {
   const { kv } = deps;
+  let first = known;
   return await commitWithRetry(async () => {
-    const entry = await getOrder(kv, orderId);
+    // A try that has to go again reads the order afresh.
+    const entry = first ?? await getOrder(kv, orderId);
+    first = undefined;
     if (!entry.value) throw new NotFoundError("No such order", { orderId });
     const order = entry.value;
     if (order.payment.sessionId === sessionId) return { op: null, result: order };

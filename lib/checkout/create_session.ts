@@ -27,6 +27,7 @@ import {
   parseCheckoutDetails,
   resolveDelivery,
 } from "../shipping/delivery.ts";
+import { fingerprint } from "./request_fingerprint.ts";
 import { shopRates } from "../shipping/service.ts";
 import { formatOrderNumber, orderNumberDay } from "../orders/order_number.ts";
 import type { Order, OrderItem } from "../orders/types.ts";
@@ -35,11 +36,12 @@ import { assertPurchasable } from "../catalog/purchasable.ts";
 import { TASK } from "../facts/follow_ups.ts";
 import { enqueue } from "../tasks/outbox.ts";
 import { MAX_CART_LINES } from "../cart/service.ts";
-import { availableUnits, isTracked } from "../stock/stock.ts";
+import { isTracked, unitsAvailable } from "../stock/stock.ts";
 import {
   abandonPlacement,
   ONE_COMMIT_LINES,
   placementState,
+  readLevels,
   reserveInChunks,
   stagePlaced,
   stagePlacementStart,
@@ -47,9 +49,17 @@ import {
 import type { StockLine } from "../stock/lines.ts";
 import { assertWithinHoldLimits, type Holder, inHolderTurn, stageHolds } from "./holds.ts";
 import { type CheckoutRequestRecord, COUNTER_TTL_MS, placeTogether } from "./place_together.ts";
-import { type CheckoutResult, firstAttempt, openPaymentPage } from "./payment_page.ts";
+import {
+  type AttemptRecord,
+  type CheckoutResult,
+  firstAttempt,
+  type JustPlaced,
+  openPaymentPage,
+} from "./payment_page.ts";
+import type { Task } from "../tasks/outbox.ts";
 
 export type { CheckoutResult } from "./payment_page.ts";
+export { cartCheckoutKey } from "./request_fingerprint.ts";
 
 /** How long a repeated request waits for its key's placement, still in steps, to finish. */
 const PLACEMENT_WAIT_MS = 10_000;
@@ -117,9 +127,22 @@ interface Placement {
   provider: string;
 }
 
+/** A placement's answer: the order's id, and the order itself when this request wrote it. */
+interface Placed {
+  orderId: string;
+  justPlaced: JustPlaced | null;
+}
+
+/** The writes of a new order that its payment page goes on from. */
+interface StagedOrder {
+  order: Order;
+  lapse: Task;
+  attempt: AttemptRecord;
+}
+
 export async function createCheckout(deps: AppDeps, input: CheckoutInput): Promise<CheckoutResult> {
-  const orderId = await placeOrder(deps, input);
-  return await openPaymentPage(deps, orderId, "resume");
+  const { orderId, justPlaced } = await place(deps, input);
+  return await openPaymentPage(deps, orderId, "resume", { kind: "system" }, justPlaced);
 }
 
 export interface PlaceOptions {
@@ -146,6 +169,14 @@ export async function placeOrder(
   input: CheckoutInput,
   options: PlaceOptions = {},
 ): Promise<string> {
+  return (await place(deps, input, options)).orderId;
+}
+
+async function place(
+  deps: AppDeps,
+  input: CheckoutInput,
+  options: PlaceOptions = {},
+): Promise<Placed> {
   if (input.idempotencyKey && !input.owner) {
     throw new Error("an Idempotency-Key needs an owner to scope it");
   }
@@ -154,11 +185,13 @@ export async function placeOrder(
     ? keys.checkoutRequest(input.owner, input.idempotencyKey)
     : null;
   const details = await checkoutDetails(deps.kv, input);
-  const print = await fingerprint(input, details, provider);
+  // Hashed while the key and the prices are read.
+  const printing = fingerprint(input, details, provider);
   // A key whose placement was abandoned is freed: place again (bounded).
   for (let round = 0; round < 3; round++) {
     // Priced while the key is read; a key already used answers even when pricing fails now.
-    const [seen, priced] = await Promise.all([
+    const [print, seen, priced] = await Promise.all([
+      printing,
       requestKey ? deps.kv.get<CheckoutRequestRecord>(requestKey) : null,
       requestedLines(deps.kv, input).then((lines) => priceLines(deps.kv, lines)).then(
         (quote) => ({ quote }),
@@ -167,7 +200,7 @@ export async function placeOrder(
     ]);
     if (seen?.value) {
       const resumed = await resume(deps, seen.value, print);
-      if (resumed) return resumed;
+      if (resumed) return { orderId: resumed, justPlaced: null };
       continue;
     }
     if ("error" in priced) throw priced.error;
@@ -192,9 +225,11 @@ export async function placeOrder(
           : placeInSteps(deps, placement),
     );
     // Its own order was committed whole, in one commit or in the last of its steps.
-    if (placed.orderId === placement.orderId) return placed.orderId;
-    const resumed = await resume(deps, placed, print);
-    if (resumed) return resumed;
+    if (placed.record.orderId === placement.orderId) {
+      return { orderId: placement.orderId, justPlaced: placed.justPlaced };
+    }
+    const resumed = await resume(deps, placed.record, print);
+    if (resumed) return { orderId: resumed, justPlaced: null };
   }
   throw new ConflictError(
     "checkout_in_progress",
@@ -209,9 +244,11 @@ export async function placeOrder(
 async function placeInOneCommit(
   deps: AppDeps,
   { orderId, requestKey, print, quote, input, provider }: Placement,
-): Promise<CheckoutRequestRecord> {
+): Promise<{ record: CheckoutRequestRecord; justPlaced: JustPlaced | null }> {
   await assertWithinHoldLimits(deps, input.holders ?? [], quote.units);
-  return await placeTogether({
+  // The last staging is what landed; its commit's versionstamp makes the writes entries.
+  const landed: { staged?: StagedOrder; versionstamp?: string } = {};
+  const record = await placeTogether({
     kv: deps.kv,
     now: deps.now,
     orderNumberPrefix: deps.config.orderNumberPrefix,
@@ -221,11 +258,23 @@ async function placeInOneCommit(
     fingerprint: print,
     lines: quote.tracked,
     titles: quote.titles,
-    // The lapse task's.
-    checks: 1,
-    stage: (op, number, now) =>
-      stageOrder(deps, op, { orderId, number, quote, input, now, provider }),
+    // The lapse task adds none (stageOrder).
+    checks: 0,
+    stage: (op, number, now) => {
+      landed.staged = stageOrder(deps, op, { orderId, number, quote, input, now, provider });
+    },
+    landed: (versionstamp) => landed.versionstamp = versionstamp,
   });
+  const { staged, versionstamp } = landed;
+  if (record.orderId !== orderId || !staged || !versionstamp) return { record, justPlaced: null };
+  return {
+    record,
+    justPlaced: {
+      order: { key: keys.order(orderId), value: staged.order, versionstamp },
+      lapseTask: { key: keys.task(staged.lapse.id), value: staged.lapse, versionstamp },
+      attempt: staged.attempt,
+    },
+  };
 }
 
 /**
@@ -234,7 +283,10 @@ async function placeInOneCommit(
  * checks that the placement was not abandoned meanwhile. On any failure the placement is
  * abandoned here and now (the compensation task is the net for a crash).
  */
-async function placeInSteps(deps: AppDeps, placement: Placement): Promise<CheckoutRequestRecord> {
+async function placeInSteps(
+  deps: AppDeps,
+  placement: Placement,
+): Promise<{ record: CheckoutRequestRecord; justPlaced: null }> {
   const { kv } = deps;
   const { orderId, requestKey, print, quote, input, provider } = placement;
   const mine: CheckoutRequestRecord = { orderId, fingerprint: print };
@@ -268,7 +320,7 @@ async function placeInSteps(deps: AppDeps, placement: Placement): Promise<Checko
     }
     return { op, result: null };
   });
-  if (other) return other;
+  if (other) return { record: other, justPlaced: null };
   try {
     await reserveInChunks(kv, orderId, {
       now: deps.now,
@@ -276,7 +328,7 @@ async function placeInSteps(deps: AppDeps, placement: Placement): Promise<Checko
       afterChunk: testPause(deps),
     });
     const number = await allocateOrderNumber(deps);
-    return await commitWithRetry(async () => {
+    const record = await commitWithRetry(async () => {
       const [landed, record] = await kv.getMany<[Order, never]>([
         keys.order(orderId),
         keys.placement(orderId),
@@ -288,6 +340,7 @@ async function placeInSteps(deps: AppDeps, placement: Placement): Promise<Checko
       stageOrder(deps, op, { orderId, number, quote, input, now, provider });
       return { op, result: mine };
     });
+    return { record, justPlaced: null };
   } catch (err) {
     await abandonPlacement(kv, orderId, { now: deps.now }).catch((undo) => {
       // The compensation task gives the stock back when the window closes.
@@ -303,7 +356,8 @@ async function placeInSteps(deps: AppDeps, placement: Placement): Promise<Checko
 /**
  * The order's writes, beside its reservation: the order and its indexes, the lapse task
  * (stock held by an order that never gets a session comes back when its window closes), the
- * first checkout attempt and the hold records.
+ * first checkout attempt and the hold records. Returns the order, lapse task and attempt as
+ * written.
  */
 function stageOrder(
   deps: AppDeps,
@@ -316,7 +370,7 @@ function stageOrder(
     now: Date;
     provider: string;
   },
-): void {
+): StagedOrder {
   const order = newOrder({
     id: orderId,
     number,
@@ -334,15 +388,18 @@ function stageOrder(
     order.total = order.subtotal + shipping.amount;
   }
   writeNewOrder(op, order);
+  // Both placement commits check the counter or the placement record, so they land once:
+  // without the task's own check a batch carries 7 placements instead of 3.
   const lapse = enqueue(op, {
     kind: TASK.lapseCheckout,
     orderId,
     dueAt: now.getTime() + deps.config.checkoutExpiresMinutes * 60_000,
+    checkFresh: false,
   }, now);
-  op.set(keys.checkoutAttempt(orderId), firstAttempt(deps, lapse.id), {
-    expireIn: CHECKOUT_REQUEST_TTL_MS,
-  });
+  const attempt = firstAttempt(deps, lapse.id);
+  op.set(keys.checkoutAttempt(orderId), attempt, { expireIn: CHECKOUT_REQUEST_TTL_MS });
   stageHolds(op, input.holders ?? [], orderId, quote.units, lapse.dueAt, now.getTime());
+  return { order, lapse, attempt };
 }
 
 /**
@@ -363,19 +420,6 @@ function testPause(deps: AppDeps): ((chunk: number) => Promise<void>) | undefine
 }
 
 /**
- * The checkout key for the cart as it is now: the same cart contents give the same key, so
- * paying, going Back and paying again resumes one order instead of placing a second.
- */
-export async function cartCheckoutKey(kv: Deno.Kv, cartId: string | null): Promise<string> {
-  const cart = cartId ? await getCart(kv, cartId) : null;
-  if (!cart) return `once-${crypto.randomUUID()}`;
-  // Details changed after Pay (a new address on Back) make a new order, not a refused key.
-  return hasDetails(cart.details)
-    ? `cart-${cart.updatedAt}-${(await sha256(canonicalJson(cart.details))).slice(0, 16)}`
-    : `cart-${cart.updatedAt}`;
-}
-
-/**
  * The shopper's details this checkout uses: what the request sent (validated: 422 naming
  * each bad field), else, for a cart checkout, what the cart kept; null for none (the order
  * is placed as before details existed).
@@ -393,47 +437,6 @@ async function checkoutDetails(
   if (input.items) return null;
   const saved = await getCheckoutDetails(kv, input.cartId);
   return hasDetails(saved) ? parseCheckoutDetails(saved) : null;
-}
-
-/**
- * What an Idempotency-Key is bound to: the items as asked for (merged, in a fixed order)
- * and the metadata, or "the cart" for a cart checkout (its page key follows the cart), and
- * the shopper's details.
- */
-async function fingerprint(
-  input: CheckoutRequest,
-  details: CheckoutDetails | null,
-  provider = "stripe",
-): Promise<string> {
-  const merged = new Map<string, number>();
-  for (const { productId, quantity } of input.items ?? []) {
-    merged.set(productId, (merged.get(productId) ?? 0) + quantity);
-  }
-  const canonical = JSON.stringify({
-    items: input.items ? [...merged].sort(([a], [b]) => a < b ? -1 : a > b ? 1 : 0) : "cart",
-    metadata: Object.entries(input.metadata ?? {}).sort(([a], [b]) => a < b ? -1 : 1),
-    // Absent for callers that send none, so their keys keep their old fingerprints.
-    ...(details ? { details: canonicalJson(details) } : {}),
-    // Stripe's keys keep their old fingerprints; another provider's never match them.
-    ...(provider !== "stripe" ? { provider } : {}),
-  });
-  return await sha256(canonical);
-}
-
-async function sha256(text: string): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
-  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
-}
-
-/** JSON with object keys sorted at every level, so equal values give equal text. */
-function canonicalJson(value: unknown): string {
-  return JSON.stringify(
-    value,
-    (_key, v) =>
-      v && typeof v === "object" && !Array.isArray(v)
-        ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => a < b ? -1 : a > b ? 1 : 0))
-        : v,
-  );
 }
 
 /**
@@ -512,8 +515,10 @@ async function requestedLines(kv: Deno.Kv, input: CheckoutInput): Promise<StockL
  * (422 before anything is written); placement checks the stock again in its commits.
  */
 async function priceLines(kv: Deno.Kv, lines: StockLine[]): Promise<Quote> {
-  const products = await getProducts(kv, lines.map((l) => l.productId));
-  const available = await availableUnits(kv, [...products.values()]);
+  const ids = lines.map((l) => l.productId);
+  // Levels of untracked products are read too (absent keys) to read both at once.
+  const [products, levels] = await Promise.all([getProducts(kv, ids), readLevels(kv, ids)]);
+  const available = unitsAvailable([...products.values()], levels);
   const items: OrderItem[] = [];
   const tracked: StockLine[] = [];
   const titles = new Map<string, string>();

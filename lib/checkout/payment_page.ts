@@ -93,6 +93,17 @@ function freshTry(deps: AppDeps, attempt: number, tryNumber: number): AttemptRec
   };
 }
 
+/**
+ * An order this request has just committed, with the records written beside it (entries at
+ * that commit's versionstamp), so its payment page starts without reading them back.
+ */
+export interface JustPlaced {
+  order: Deno.KvEntry<Order>;
+  /** The first try, written with the order: this request is the one making it. */
+  attempt: AttemptRecord;
+  lapseTask: Deno.KvEntry<Task>;
+}
+
 interface Plan extends AttemptRecord {
   /** This try failed before: its create is a probe whose answer the provider replays. */
   recovering: boolean;
@@ -110,8 +121,9 @@ export async function openPaymentPage(
   orderId: string,
   mode: OpenMode,
   source: FactSource = { kind: "system" },
+  justPlaced: JustPlaced | null = null,
 ): Promise<CheckoutResult> {
-  let order = (await getOrder(deps.kv, orderId)).value;
+  let order = justPlaced?.order.value ?? (await getOrder(deps.kv, orderId)).value;
   if (!order) throw new NotFoundError("No such order", { orderId });
   await refuseUnpayable(deps, order);
   const current = order.payment.sessionId;
@@ -119,7 +131,9 @@ export async function openPaymentPage(
     // A Razorpay order has no Stripe session to resume: paying by card closes it instead.
     if (mode === "resume" && !isRazorpayOrderId(current)) {
       const session = await deps.provider.retrieveSession(current);
-      if (usable(deps, session)) return await resultFor(deps, order, session);
+      if (usable(deps, session)) {
+        return resultFor(order, session, await signOrderToken(deps.secret, order.id));
+      }
     }
     order = await closeSession(deps, order, current);
     await refuseUnpayable(deps, order);
@@ -130,7 +144,7 @@ export async function openPaymentPage(
     windowMs: deps.config.placementWindowMs,
   });
   try {
-    return await createAndAttach(deps, order, source);
+    return await createAndAttach(deps, order, source, justPlaced);
   } catch (err) {
     // A retake in chunks that never got its session gives back what it took, now.
     if (retake?.started) {
@@ -149,20 +163,26 @@ async function createAndAttach(
   deps: AppDeps,
   order: Order,
   source: FactSource,
+  justPlaced: JustPlaced | null,
 ): Promise<CheckoutResult> {
-  let plan = await claimTry(deps, order, null);
+  let plan: Plan = justPlaced
+    ? { ...justPlaced.attempt, recovering: false }
+    : await claimTry(deps, order, null);
+  const token = await signOrderToken(deps.secret, order.id);
   while (true) {
     let session: CheckoutSession | null = null;
     let failure: ProviderError | null = null;
     try {
-      session = await createFor(deps, order, plan);
+      session = await createFor(deps, order, plan, token);
       // A replayed create answers with the session as it was then: ask how it is now.
       if (plan.recovering) session = await deps.provider.retrieveSession(session.id);
     } catch (err) {
       if (!(err instanceof ProviderError)) throw err;
       failure = err;
     }
-    if (session && usable(deps, session)) return await attach(deps, order, plan, session, source);
+    if (session && usable(deps, session)) {
+      return await attach(deps, { order, plan, session, source, token, justPlaced });
+    }
     if (session) await expireQuietly(deps, session.id);
     if (!plan.recovering) {
       await markFailed(deps, order.id, plan);
@@ -199,9 +219,13 @@ async function claimTry(deps: AppDeps, order: Order, failed: Plan | null): Promi
   });
 }
 
-async function createFor(deps: AppDeps, order: Order, plan: Plan): Promise<CheckoutSession> {
+async function createFor(
+  deps: AppDeps,
+  order: Order,
+  plan: Plan,
+  token: string,
+): Promise<CheckoutSession> {
   const origin = deps.config.publicOrigin;
-  const token = await signOrderToken(deps.secret, order.id);
   return await deps.provider.createCheckoutSession({
     orderId: order.id,
     orderNumber: order.number,
@@ -266,15 +290,23 @@ export function providerPrefill(
 /** Ties the session to the order; a session that cannot be tied is closed at the provider. */
 async function attach(
   deps: AppDeps,
-  order: Order,
-  plan: Plan,
-  session: CheckoutSession,
-  source: FactSource,
+  { order, plan, session, source, token, justPlaced }: {
+    order: Order;
+    plan: Plan;
+    session: CheckoutSession;
+    source: FactSource;
+    token: string;
+    justPlaced: JustPlaced | null;
+  },
 ): Promise<CheckoutResult> {
   const { recovering: _, lapseTaskId, ...rest } = plan;
   const attached: AttemptRecord = { ...rest, state: "attached" };
   // Read while the order is read; a commit that has to go again reads it afresh.
-  let lapseTask = lapseTaskId ? deps.kv.get<Task>(keys.task(lapseTaskId)) : null;
+  let lapseTask = !lapseTaskId
+    ? null
+    : justPlaced?.lapseTask.value.id === lapseTaskId
+    ? Promise.resolve(justPlaced.lapseTask)
+    : deps.kv.get<Task>(keys.task(lapseTaskId));
   // Not awaited when the attach fails first: its failure must not go unhandled.
   lapseTask?.catch(() => {});
   try {
@@ -289,8 +321,9 @@ async function attach(
         retireLapse(deps, op, await (lapseTask ?? deps.kv.get<Task>(keys.task(lapseTaskId))));
         lapseTask = null;
       },
+      justPlaced?.order,
     );
-    return await resultFor(deps, after, session);
+    return resultFor(after, session, token);
   } catch (err) {
     // Closed, and the try marked failed: a later replay of its create is not handed out.
     await expireQuietly(deps, session.id);
@@ -356,17 +389,13 @@ async function expireQuietly(deps: AppDeps, sessionId: string): Promise<void> {
   }
 }
 
-async function resultFor(
-  deps: AppDeps,
-  order: Order,
-  session: CheckoutSession,
-): Promise<CheckoutResult> {
+function resultFor(order: Order, session: CheckoutSession, token: string): CheckoutResult {
   return {
     id: session.id,
     url: session.url,
     orderId: order.id,
     orderNumber: order.number,
-    orderToken: await signOrderToken(deps.secret, order.id),
+    orderToken: token,
   };
 }
 

@@ -40,6 +40,11 @@ export interface Ticket {
   checks: number;
   /** Adds the order's writes (order, indexes, tasks, holds) under its number. */
   stage(op: Deno.AtomicOperation, number: string, now: Date): void;
+  /**
+   * Told the versionstamp of the commit that wrote the ticket's order as last staged, before
+   * the ticket resolves. Not told when an earlier try is found to have landed after all.
+   */
+  landed?(versionstamp: string): void;
 }
 
 export interface TogetherDeps {
@@ -101,6 +106,7 @@ async function commitBatch(deps: TogetherDeps, batch: Waiting[]): Promise<Waitin
   let later: Waiting[] = [];
   let placed: Waiting[] = [];
   let attempt = 0;
+  let versionstamp: string | null = null;
   try {
     await commitWithRetry(async () => {
       // Each placement read its key just before it queued. A retry follows a failed check, or
@@ -131,7 +137,7 @@ async function commitBatch(deps: TogetherDeps, batch: Waiting[]): Promise<Waitin
         }
       }
       op.check(counter).set(counterKey, seq, { expireIn: COUNTER_TTL_MS });
-      return { op, result: undefined };
+      return { op, result: undefined, landed: (commit) => versionstamp = commit.versionstamp };
     });
   } catch (err) {
     for (const w of open) if (!later.includes(w)) w.reject(err);
@@ -139,6 +145,7 @@ async function commitBatch(deps: TogetherDeps, batch: Waiting[]): Promise<Waitin
   }
   const records = new Map<string, CheckoutRequestRecord>();
   for (const { ticket, resolve } of placed) {
+    if (versionstamp) ticket.landed?.(versionstamp);
     const record = { orderId: ticket.orderId, fingerprint: ticket.fingerprint };
     if (ticket.requestKey) records.set(JSON.stringify(ticket.requestKey), record);
     resolve(record);

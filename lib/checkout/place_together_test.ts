@@ -110,3 +110,16 @@ Deno.test("a placement of untracked products takes a number and no stock", async
   assert.equal(await numberOf(kv, "free"), 1);
   assert.equal((await kv.get(keys.stock("mug"))).value, null);
 });
+
+Deno.test("each placed ticket learns the versionstamp its order landed with", async () => {
+  using kv = await Deno.openKv(":memory:");
+  await kv.set(keys.stock("mug"), 1);
+  const told = new Map<string, string>();
+  const noting = (id: string): Ticket => ({ ...ticket(id), landed: (v) => told.set(id, v) });
+  const results = await Promise.allSettled(
+    ["a", "b"].map((id) => placeTogether(depsOf(kv), noting(id))),
+  );
+  assert.deepEqual(results.map((r) => r.status), ["fulfilled", "rejected"]);
+  assert.deepEqual([...told.keys()], ["a"]);
+  assert.equal(told.get("a"), (await kv.get(["placed", "a"])).versionstamp);
+});

@@ -13,6 +13,8 @@ export interface AtomicStep<T> {
   /** The operation to commit, or null when there is nothing to write. */
   op: Deno.AtomicOperation | null;
   result: T;
+  /** Told the commit's result when `op` lands: its versionstamp is that of every write. */
+  landed?: (commit: Deno.KvCommitResult) => void;
 }
 
 export interface RetryOptions {
@@ -29,18 +31,21 @@ export async function commitWithRetry<T>(
   { attempts = 20 }: RetryOptions = {},
 ): Promise<T> {
   for (let attempt = 0; attempt < attempts; attempt++) {
-    const { op, result } = await step();
+    const { op, result, landed } = await step();
     if (!op) return result;
-    let committed: boolean;
+    let committed: Deno.KvCommitResult | Deno.KvCommitError;
     try {
       // A locked store says nothing about the reads: spending conflict attempts on it made
       // checkouts give up while two processes were merely taking turns at the file.
-      committed = (await commitRetryingLocks(op)).ok;
+      committed = await commitRetryingLocks(op);
     } catch (err) {
       if (!isTransient(err)) throw err;
       throw new CommitConflictError(`the store stayed locked: ${(err as Error).message}`);
     }
-    if (committed) return result;
+    if (committed.ok) {
+      landed?.(committed);
+      return result;
+    }
     await backoff(attempt);
   }
   throw new CommitConflictError(

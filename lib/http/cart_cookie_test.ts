@@ -1,5 +1,14 @@
 import assert from "node:assert/strict";
-import { CART_COOKIE, cartCookie, isSecureRequest, readCartId } from "./cart_cookie.ts";
+import { parseSigned, serializeSigned } from "hono/utils/cookie";
+import {
+  CART_COOKIE,
+  cartCookie,
+  CLIENT_COOKIE,
+  clientCookie,
+  isSecureRequest,
+  readCartId,
+  readClientId,
+} from "./cart_cookie.ts";
 
 const SECRET = "a-test-secret-that-is-long-enough-123";
 const CART = "0b6f3d52-0c2b-4bd4-9d6b-2f0f6b1f4d2a";
@@ -35,6 +44,14 @@ Deno.test("a forged or tampered cart cookie counts as none", async () => {
   assert.equal(await readCartId(withCookie(`${CART_COOKIE}=${CART}`), SECRET), null);
   const signedJunk = pair(await cartCookie("not-a-cart-id", SECRET, false));
   assert.equal(await readCartId(withCookie(signedJunk), SECRET), null);
+});
+
+Deno.test("cookies keep hono's signed format: old ones still read, new ones read by hono", async () => {
+  const old = pair(await serializeSigned(CLIENT_COOKIE, CART, SECRET));
+  assert.equal(await readClientId(withCookie(old), SECRET), CART);
+  const fresh = pair(await clientCookie(CART, SECRET, false));
+  assert.equal(fresh, old);
+  assert.equal((await parseSigned(fresh, SECRET, CLIENT_COOKIE))[CLIENT_COOKIE], CART);
 });
 
 Deno.test("isSecureRequest trusts an https request or an https public origin", () => {
