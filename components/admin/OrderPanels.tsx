@@ -200,7 +200,7 @@ export function PaymentPanel({ order }: { order: Order }) {
         {refunds.map((r) => (
           <li key={r.id}>
             <span class={`${MONO} break-all`}>{r.id}</span> {money(r.amount, currency)}
-            {r.failed && <span class="text-red-700">{" "}failed, not returned</span>}
+            {r.failed && <span class="ml-1 text-red-700">failed, not returned</span>}
           </li>
         ))}
       </ul>
