@@ -4,12 +4,13 @@
  */
 import { type Context, Hono, type MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
-import { compress } from "hono/compress";
 import manifest from "../fresh.gen.ts";
 import freshConfig from "../fresh.config.ts";
 import { mountFresh } from "./fresh/server.ts";
 import type { IslandAssets } from "./fresh/bundle.ts";
+import type { Stylesheet } from "./fresh/styles.ts";
 import { bodyTimeout } from "./http/body_timeout.ts";
+import { compressResponses } from "./http/compress.ts";
 import { clientIp } from "./http/client_ip.ts";
 import { errorResponse, PayloadTooLargeError, toAppError } from "./http/errors.ts";
 import { rateLimit } from "./http/rate_limit.ts";
@@ -17,6 +18,8 @@ import { requestLog } from "./http/request_log.ts";
 import { sameOriginWrites } from "./http/same_origin.ts";
 import { securityHeaders } from "./http/security_headers.ts";
 import { log } from "./log.ts";
+import { webhookBody } from "./webhooks/webhook_body.ts";
+import { webhookHeaders } from "./webhooks/webhook_headers.ts";
 import type { AppDeps, State } from "./state.ts";
 
 /** Stripe's webhook (and its alias) and Razorpay's: signed provider calls, not shoppers'. */
@@ -35,6 +38,8 @@ export const BODY_TIMEOUT_MS = 10_000;
 export interface AppOptions {
   /** Island bundles: prebuilt (`_fresh/`) or built once at start. */
   islands: IslandAssets;
+  /** The prebuilt stylesheet (`_fresh/`); without it, one is built from the sources. */
+  styles?: Stylesheet;
   /** Origins forms may navigate to besides Stripe Checkout (the emulator's hosted page). */
   formActionOrigins?: string[];
   /** How long an API or webhook body may take to arrive (default BODY_TIMEOUT_MS). */
@@ -42,7 +47,7 @@ export interface AppOptions {
 }
 
 export function createApp(deps: AppDeps, options: AppOptions): Hono {
-  const { islands, formActionOrigins, bodyTimeoutMs = BODY_TIMEOUT_MS } = options;
+  const { islands, styles, formActionOrigins, bodyTimeoutMs = BODY_TIMEOUT_MS } = options;
   const { config, kv } = deps;
   const app = new Hono();
   const clientOf = (c: Context) => clientIp(c, config.trustProxy);
@@ -50,14 +55,19 @@ export function createApp(deps: AppDeps, options: AppOptions): Hono {
     "*",
     requestLog({ trustProxy: config.trustProxy, clientOf, quietPaths: ["/healthz", "/readyz"] }),
   );
+  const { env, publicOrigin } = config;
+  const pageHeaders = securityHeaders({ env, publicOrigin, formActionOrigins });
+  // Providers call webhooks server to server: a fixed deny-all policy, no nonce, no CORS.
+  const providerHeaders = webhookHeaders({ env });
   app.use(
     "*",
-    securityHeaders({ env: config.env, publicOrigin: config.publicOrigin, formActionOrigins }),
+    (c, next) => WEBHOOK_PATHS.has(c.req.path) ? providerHeaders(c, next) : pageHeaders(c, next),
   );
   // gzip or deflate when the client accepts it, for text types only (images, fonts and
-  // archives are compressed already) and bodies of 1 KiB or more when their length is known.
+  // archives are compressed already) and bodies of 1 KiB or more; pages and JSON in one
+  // zlib call (lib/http/compress.ts).
   // Webhook calls get a few bytes of JSON: nothing to gain there.
-  const compressed = compress();
+  const compressed = compressResponses();
   app.use("*", (c, next) => WEBHOOK_PATHS.has(c.req.path) ? next() : compressed(c, next));
   // Admin pages and JSON show orders and customers: no cache may keep any of them, error
   // pages and redirects included (those are rendered outside the routes' own middleware).
@@ -78,15 +88,19 @@ export function createApp(deps: AppDeps, options: AppOptions): Hono {
       maxSize,
       onError: () => errorResponse(new PayloadTooLargeError(maxSize)),
     });
-  app.use("/api/*", bodyTimeout({ ms: bodyTimeoutMs }));
-  for (const path of WEBHOOK_PATHS) app.use(path, limit(WEBHOOK_BODY_LIMIT));
+  const apiBodyTimeout = bodyTimeout({ ms: bodyTimeoutMs });
+  // Webhook bodies are read whole, once, under the same two bounds (lib/webhooks/webhook_body.ts).
+  const providerBody = webhookBody({ maxSize: WEBHOOK_BODY_LIMIT, timeoutMs: bodyTimeoutMs });
+  app.use(
+    "/api/*",
+    (c, next) => WEBHOOK_PATHS.has(c.req.path) ? providerBody(c, next) : apiBodyTimeout(c, next),
+  );
   app.use("/api/*", async (c, next) => {
     if (WEBHOOK_PATHS.has(c.req.path)) return await next();
     return await limit(API_BODY_LIMIT)(c, next);
   });
   // A browser on another site must not spend the shopper's cookies here. Forms were
   // always checked; JSON calls are checked when they carry cookies.
-  const { publicOrigin } = config;
   const fromShop = (message: string) =>
     sameOriginWrites({ publicOrigin, applies: "always", message });
   const withCookie = (message: string) =>
@@ -124,6 +138,7 @@ export function createApp(deps: AppDeps, options: AppOptions): Hono {
   const pages = mountFresh(app, {
     manifest,
     islands,
+    styles,
     twind: freshConfig.twind,
     staticDir: new URL("../static", import.meta.url).pathname,
     state: (_req, c): State => ({

@@ -79,6 +79,8 @@ const EnvSchema = z.object({
     .optional(),
   RAZORPAY_KEY_SECRET: z.string().min(8, "must be at least 8 characters").optional(),
   RAZORPAY_WEBHOOK_SECRET: z.string().min(8, "must be at least 8 characters").optional(),
+  /** Another Razorpay API (e.g. a shared emulator) for a test key; unset: api.razorpay.com. */
+  RAZORPAY_API_BASE: z.url({ protocol: /^https?$/ }).optional(),
   /** Port of the embedded Razorpay emulator; 0 picks a free one. */
   RAZORPAY_EMULATOR_PORT: intFrom(0, 0, 65535),
   ADMIN_PASSWORD: z.string().min(8).optional(),
@@ -137,6 +139,13 @@ const EnvSchema = z.object({
   MAIL_FROM: z.string().min(3).optional(),
   /** First retry delay of a failed follow-up task; each later one waits 4× longer (≤ 10 min). */
   TASK_RETRY_BASE_MS: intFrom(1000, 1, 60_000),
+  /**
+   * Where the outbox worker runs: `inline` in this process, stepping aside while requests are
+   * in flight; `separate` in its own process (`deno task worker`) on the same KV.
+   */
+  WORKER: z.enum(["inline", "separate"]).default("inline"),
+  /** How often `deno task worker` looks for due tasks (kv.watch does not cross processes). */
+  WORKER_POLL_MS: intFrom(250, 10, 60_000),
   /** Reconciliation looks at pending and failed orders older than this. */
   RECONCILE_AFTER_MINUTES: intFrom(10, 0, 7 * 24 * 60),
   /** Deno.cron schedule of reconciliation; `off` disables it. */
@@ -192,6 +201,8 @@ export interface Config {
      */
     useEmulator: boolean;
     emulatorPort: number;
+    /** RAZORPAY_API_BASE: where the client sends its calls when a key is set. */
+    apiBase?: string;
   };
   admin: { password?: string; passwordHash?: string; apiToken?: string };
   currency: string;
@@ -218,6 +229,10 @@ export interface Config {
   /** Receipts go to this HTTP mail API when `apiUrl` is set, else to the log. */
   mail: { apiUrl?: string; apiKey?: string; from: string };
   taskRetryBaseMs: number;
+  /** WORKER: `inline` runs the outbox worker here, `separate` leaves it to `deno task worker`. */
+  workerMode: "inline" | "separate";
+  /** WORKER_POLL_MS: the poll of a worker in its own process. */
+  workerPollMs: number;
   reconcile: { afterMinutes: number; cron: string | null };
   emulatorPort: number;
   logLevel: LogLevel;
@@ -275,6 +290,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
       useEmulator: providers.includes("razorpay") && !e.RAZORPAY_KEY_ID &&
         e.SETTLE_ENV !== "production",
       emulatorPort: e.RAZORPAY_EMULATOR_PORT,
+      apiBase: e.RAZORPAY_API_BASE,
     },
     admin: {
       password: e.ADMIN_PASSWORD,
@@ -312,6 +328,8 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     },
     mail: { apiUrl: e.MAIL_API_URL, apiKey: e.MAIL_API_KEY, from: e.MAIL_FROM ?? "" },
     taskRetryBaseMs: e.TASK_RETRY_BASE_MS,
+    workerMode: e.WORKER,
+    workerPollMs: e.WORKER_POLL_MS,
     reconcile: {
       afterMinutes: e.RECONCILE_AFTER_MINUTES,
       cron: e.RECONCILE_CRON === "off" ? null : e.RECONCILE_CRON,
@@ -356,6 +374,14 @@ function assertIntegrations(c: Config): void {
       problems.push("STRIPE_API_BASE: not allowed with SETTLE_ENV=production");
     } else if (!c.stripe.secretKey?.startsWith("sk_test_")) {
       problems.push("STRIPE_API_BASE: requires a test STRIPE_SECRET_KEY (sk_test_…)");
+    }
+  }
+  if (c.razorpay.apiBase) {
+    // As for Stripe: a live key must never travel to some other host.
+    if (c.env === "production") {
+      problems.push("RAZORPAY_API_BASE: not allowed with SETTLE_ENV=production");
+    } else if (!c.razorpay.keyId?.startsWith("rzp_test_")) {
+      problems.push("RAZORPAY_API_BASE: requires a test RAZORPAY_KEY_ID (rzp_test_…)");
     }
   }
   // Production names it among the missing keys instead.

@@ -270,6 +270,21 @@ Deno.test("the Razorpay emulator serves exactly when Razorpay is offered without
   assert.equal(signed.razorpay.keySecret, "secret-123");
 });
 
+Deno.test("RAZORPAY_API_BASE points the client elsewhere, with a test key, never in production", () => {
+  const key = { RAZORPAY_KEY_ID: "rzp_test_1", RAZORPAY_KEY_SECRET: "secret-123" };
+  const c = parseConfig({ ...key, RAZORPAY_API_BASE: "http://127.0.0.1:41235" });
+  assert.equal(c.razorpay.apiBase, "http://127.0.0.1:41235");
+  assert.equal(parseConfig(key).razorpay.apiBase, undefined);
+  assert.match(
+    refusal({ RAZORPAY_API_BASE: "http://127.0.0.1:1" }),
+    /RAZORPAY_API_BASE.*rzp_test_/,
+  );
+  assert.match(
+    refusal({ ...key, RAZORPAY_KEY_ID: "rzp_live_1", RAZORPAY_API_BASE: "http://127.0.0.1:1" }),
+    /RAZORPAY_API_BASE.*rzp_test_/,
+  );
+});
+
 Deno.test("a Razorpay key without its secret, or a malformed key, is refused by name", () => {
   assert.match(refusal({ RAZORPAY_KEY_ID: "rzp_test_1" }), /RAZORPAY_KEY_SECRET: required/);
   assert.match(

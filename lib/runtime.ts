@@ -12,30 +12,30 @@ import { seedDemoCatalog } from "./catalog/demo.ts";
 import type { Config } from "./config.ts";
 import { openKv } from "./db/kv.ts";
 import { devSecret, randomSecret } from "./dev_secrets.ts";
-import { createOrderTaskHandlers, flagOrderOnDead } from "./facts/task_handlers.ts";
-import { createFulfilmentAdapter } from "./fulfilment/adapter.ts";
+import { createOrderWorker } from "./facts/order_worker.ts";
 import { buildIslands, type IslandAssets, loadAssets } from "./fresh/bundle.ts";
-import { configureLog, log } from "./log.ts";
-import { type Emulator, startEmulator } from "./payments/emulator/server.ts";
-import { createAlertSink } from "./notify/alerts.ts";
-import { createMailTransport } from "./notify/mail.ts";
+import { loadStylesheet } from "./fresh/styles.ts";
+import { configureLog } from "./log.ts";
+import { bindLoopback, type LoopbackServer } from "./payments/emulator/loopback.ts";
+import type { Emulator, EmulatorOptions } from "./payments/emulator/server.ts";
 import { createStripeProvider } from "./payments/stripe.ts";
 import { createRazorpayClient } from "./payments/razorpay/client.ts";
-import {
-  type RazorpayEmulator,
-  type RazorpayEmulatorOptions,
-  startRazorpayEmulator,
+import type {
+  RazorpayEmulator,
+  RazorpayEmulatorOptions,
 } from "./payments/razorpay/emulator/server.ts";
 import { scheduleReconcile } from "./reconcile/schedule.ts";
 import type { AppDeps, RazorpayDeps } from "./state.ts";
 import { adminCredential } from "./admin/auth.ts";
-import { createWorker, type Worker } from "./tasks/worker.ts";
+import { followHeartbeat } from "./tasks/heartbeat.ts";
+import { createRequestGauge } from "./tasks/load_gauge.ts";
+import type { Worker } from "./tasks/worker.ts";
 
 export interface RuntimeOptions {
   /** Prebuilt island bundles; otherwise `_fresh/` is read, or the islands are bundled now. */
   islands?: IslandAssets;
   /** Options passed to the embedded emulator (delivery knobs in tests). */
-  emulator?: Partial<Parameters<typeof startEmulator>[0]>;
+  emulator?: Partial<EmulatorOptions>;
   /** Options passed to the embedded Razorpay emulator (autoCapture, retries in tests). */
   razorpayEmulator?: Partial<RazorpayEmulatorOptions>;
   /** Do not listen; for tests that only need `app.request()`. */
@@ -47,9 +47,14 @@ export interface RuntimeOptions {
 export interface Runtime {
   app: Hono;
   deps: AppDeps;
+  /**
+   * The embedded Stripe emulator. Its port is bound before Settle listens and its code is
+   * imported after, so /healthz answers while it loads; startRuntime resolves once it has.
+   */
   emulator: Emulator | null;
   /** The embedded Razorpay emulator, when Razorpay is offered without a key. */
   razorpayEmulator: RazorpayEmulator | null;
+  /** The outbox worker; started here only with WORKER=inline (else `deno task worker` runs). */
   worker: Worker;
   /** The address actually bound, e.g. http://127.0.0.1:8000 (empty when not listening). */
   url: string;
@@ -71,21 +76,29 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
     : null;
   const kv = await openKv(config.kvPath);
   const secret = config.sessionSecret ?? await devSecret(kv, "session", () => randomSecret());
-  let emulator: Emulator | null = null;
+  // The embedded emulators' ports are bound now (their addresses go into the config below);
+  // their code is imported once Settle listens, so readiness does not wait for it.
+  let stripeFront: LoopbackServer | null = null;
+  let loadEmulator: ((webhookUrl?: string) => Promise<Emulator>) | null = null;
   let provider;
   if (config.useEmulator) {
     const webhookSecret = config.stripe.webhookSecret ??
       await devSecret(kv, "stripe_webhook", () => `whsec_${randomSecret(24)}`);
-    emulator = await startEmulator({
-      env: config.env,
-      port: config.emulatorPort,
-      webhookSecret,
-      ...options.emulator,
-    });
+    const front = stripeFront = bindLoopback(options.emulator?.port ?? config.emulatorPort);
+    loadEmulator = (webhookUrl) =>
+      front.load(async () =>
+        (await import("./payments/emulator/server.ts")).startEmulator({
+          env: config.env,
+          webhookSecret,
+          ...options.emulator,
+          ...(webhookUrl ? { webhookUrl } : {}),
+          server: front,
+        })
+      );
     provider = createStripeProvider({
       secretKey: "sk_test_emulator",
       webhookSecret,
-      api: emulator.apiBase,
+      api: { host: "127.0.0.1", port: front.port, protocol: "http" },
     });
   } else {
     provider = createStripeProvider({
@@ -95,34 +108,16 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
       api: config.stripe.apiBase,
     });
   }
-  const { razorpay, razorpayEmulator } = await startRazorpay(config, kv, options);
+  const { razorpay, loadRazorpayEmulator } = await startRazorpay(config, kv, options);
   if (config.env !== "production") await seedDemoCatalog(kv);
   const islands = options.islands ?? await loadAssets(ASSETS_DIR) ?? await buildIslands();
-  const worker = createWorker({
-    kv,
-    handlers: createOrderTaskHandlers({
-      fulfil: {
-        adapter: createFulfilmentAdapter(config),
-        maxAttempts: config.fulfillment.maxAttempts,
-        timeoutMs: config.fulfillment.timeoutMs,
-      },
-      receipt: {
-        mail: createMailTransport(config, kv),
-        provider,
-        from: config.mail.from,
-        publicOrigin: config.publicOrigin,
-        secret,
-      },
-      alert: {
-        sink: createAlertSink({ slackWebhookUrl: config.slackWebhookUrl }),
-        publicOrigin: config.publicOrigin,
-      },
-    }),
-    onDead: (task, error, op) => flagOrderOnDead(kv, task, error, op, new Date()),
-    // The worker's own schedule (1 s × 4ⁿ, at most 10 minutes) with a configurable base.
-    backoffMs: (n) => Math.min(10 * 60_000, config.taskRetryBaseMs * 4 ** n),
-    log: (message, fields) => log("error", message, fields),
-  });
+  // Given islands come from the sources (dev, tests): the stylesheet then does too, at mount.
+  const styles = options.islands ? undefined : await loadStylesheet(ASSETS_DIR) ?? undefined;
+  // Requests in flight: the inline worker steps aside while there are any.
+  const gauge = createRequestGauge();
+  const worker = createOrderWorker({ config, kv, provider, secret, yieldTo: gauge });
+  const inline = config.workerMode === "inline";
+  const heartbeat = inline ? null : followHeartbeat(kv);
   deps = {
     config,
     kv,
@@ -130,35 +125,45 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
     razorpay,
     secret,
     now: () => new Date(),
-    health: { workerLastTickAt: () => worker.lastTickAt() },
+    health: { workerLastTickAt: () => heartbeat?.lastTickAt() ?? worker.lastTickAt() },
     adminCredential: await adminCredential(kv, config),
   };
   const apiBase = config.stripe.apiBase;
   // The emulator's hosted payment page, embedded or at STRIPE_API_BASE.
-  const formActionOrigins = emulator
-    ? [new URL(options.emulator?.publicUrl ?? emulator.url).origin]
+  const formActionOrigins = stripeFront
+    ? [new URL(options.emulator?.publicUrl ?? stripeFront.url).origin]
     : apiBase
     ? [`${apiBase.protocol}://${apiBase.host}:${apiBase.port}`]
     : [];
   const app = createApp(deps, {
     islands,
+    styles,
     formActionOrigins,
     bodyTimeoutMs: options.bodyTimeoutMs,
   });
-  worker.start();
+  if (inline) worker.start();
 
   let server: Deno.HttpServer<Deno.NetAddr> | null = null;
   let url = "";
   if (options.listen !== false) {
     server = Deno.serve(
       { port: config.port, hostname: config.host, onListen: () => {} },
-      app.fetch,
+      (req, info) => gauge.track(() => app.fetch(req, info)),
     );
     url = listeningUrl(server.addr);
-    emulator?.setWebhookUrl(`http://127.0.0.1:${server.addr.port}/api/payments/webhook`);
-    razorpayEmulator?.setWebhookUrl(
-      `http://127.0.0.1:${server.addr.port}/api/payments/webhook/razorpay`,
-    );
+  }
+  const webhooks = server ? `http://127.0.0.1:${server.addr.port}/api/payments/webhook` : null;
+  let emulator: Emulator | null;
+  let razorpayEmulator: RazorpayEmulator | null;
+  try {
+    [emulator, razorpayEmulator] = await Promise.all([
+      loadEmulator?.(webhooks ?? undefined) ?? null,
+      loadRazorpayEmulator?.(webhooks ? `${webhooks}/razorpay` : undefined) ?? null,
+    ]);
+  } catch (err) {
+    await server?.shutdown();
+    kv.close();
+    throw err;
   }
   return {
     app,
@@ -171,6 +176,7 @@ export async function startRuntime(config: Config, options: RuntimeOptions = {})
       stopCron?.();
       await server?.shutdown();
       await worker.stop();
+      heartbeat?.stop();
       await emulator?.close();
       await razorpayEmulator?.close();
       kv.close();
@@ -193,9 +199,12 @@ async function startRazorpay(
   config: Config,
   kv: Deno.Kv,
   options: RuntimeOptions,
-): Promise<{ razorpay: RazorpayDeps | null; razorpayEmulator: RazorpayEmulator | null }> {
+): Promise<{
+  razorpay: RazorpayDeps | null;
+  loadRazorpayEmulator: ((webhookUrl?: string) => Promise<RazorpayEmulator>) | null;
+}> {
   if (!config.paymentProviders.includes("razorpay")) {
-    return { razorpay: null, razorpayEmulator: null };
+    return { razorpay: null, loadRazorpayEmulator: null };
   }
   const c = config.razorpay;
   if (!c.useEmulator) {
@@ -206,35 +215,38 @@ async function startRazorpay(
         keyId,
         keySecret,
         webhookSecret: c.webhookSecret ?? "",
-        client: createRazorpayClient({ keyId, keySecret }),
+        client: createRazorpayClient({ keyId, keySecret, baseUrl: c.apiBase }),
       },
-      razorpayEmulator: null,
+      loadRazorpayEmulator: null,
     };
   }
   const keyId = "rzp_test_emulator";
   const keySecret = c.keySecret ?? await devSecret(kv, "razorpay_key", () => randomSecret(24));
   const webhookSecret = c.webhookSecret ??
     await devSecret(kv, "razorpay_webhook", () => randomSecret(24));
-  const razorpayEmulator = startRazorpayEmulator({
-    env: config.env,
-    port: c.emulatorPort,
-    keyId,
-    keySecret,
-    webhookSecret,
-    ...options.razorpayEmulator,
-  });
+  const emulatorOptions = { keyId, keySecret, webhookSecret, ...options.razorpayEmulator };
+  const front = bindLoopback(options.razorpayEmulator?.port ?? c.emulatorPort);
+  const publicUrl = (emulatorOptions.publicUrl ?? front.url).replace(/\/$/, "");
   return {
     razorpay: {
-      keyId: razorpayEmulator.keyId,
-      keySecret: razorpayEmulator.keySecret,
-      webhookSecret: razorpayEmulator.webhookSecret,
-      checkoutUrl: razorpayEmulator.checkoutUrl,
+      keyId: emulatorOptions.keyId,
+      keySecret: emulatorOptions.keySecret,
+      webhookSecret: emulatorOptions.webhookSecret,
+      checkoutUrl: `${publicUrl}/v1/checkout.js`,
       client: createRazorpayClient({
-        keyId: razorpayEmulator.keyId,
-        keySecret: razorpayEmulator.keySecret,
-        baseUrl: razorpayEmulator.url,
+        keyId: emulatorOptions.keyId,
+        keySecret: emulatorOptions.keySecret,
+        baseUrl: front.url,
       }),
     },
-    razorpayEmulator,
+    loadRazorpayEmulator: (webhookUrl) =>
+      front.load(async () =>
+        (await import("./payments/razorpay/emulator/server.ts")).startRazorpayEmulator({
+          env: config.env,
+          ...emulatorOptions,
+          ...(webhookUrl ? { webhookUrl } : {}),
+          server: front,
+        })
+      ),
   };
 }

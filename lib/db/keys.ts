@@ -45,6 +45,8 @@ export const keys = {
   products: () => ["products"] as const,
   productBySlug: (slug: string) => ["products_by_slug", slug] as const,
   stock: (productId: string) => ["stock", productId] as const,
+  /** Every product's stock level: the catalog page reads them in one range. */
+  stockLevels: () => ["stock"] as const,
   /**
    * One stock movement of a product (lib/stock/ledger.ts), by a time-ordered id; kept
    * STOCK_LEDGER_TTL_MS.
@@ -135,6 +137,8 @@ export const keys = {
   tasksDead: () => ["tasks_dead"] as const,
   /** Written on every task enqueue so `kv.watch` wakes the worker promptly. */
   tasksWake: () => ["tasks_wake"] as const,
+  /** When a worker in its own process last finished a tick (epoch ms), for /readyz. */
+  workerHeartbeat: () => ["tasks_worker_heartbeat"] as const,
 
   /** Receipt state of one payment (`paymentKey`: its intent, session, or "manual"). */
   receiptSent: (orderId: string, paymentKey: string) =>

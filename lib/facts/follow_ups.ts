@@ -50,9 +50,12 @@ export function enqueueFollowUps(
   followUps: FollowUp[],
   now: Date,
 ): void {
+  // One write of the wake key per commit is enough to wake the worker.
+  let wakes = true;
   for (const followUp of followUps) {
     for (const kind of tasksFor(followUp, order)) {
-      enqueue(op, { kind, orderId: order.id, payload: payloadFor(kind, order) }, now);
+      enqueue(op, { kind, orderId: order.id, payload: payloadFor(kind, order), wakes }, now);
+      wakes = false;
     }
   }
 }

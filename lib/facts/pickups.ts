@@ -7,6 +7,7 @@ import { keys } from "../db/keys.ts";
 import type { Order } from "../orders/types.ts";
 import { enqueue } from "../tasks/outbox.ts";
 import { TASK } from "./follow_ups.ts";
+import type { KvReader } from "./read_ahead.ts";
 
 /** What finds an order: its indexes by session and by payment intent. */
 export interface OrderRefKey {
@@ -53,7 +54,7 @@ export function newRefs(before: Order | null, after: Order): OrderRefKey[] {
  * events wait, queues the task that applies them, in the same commit.
  */
 export async function stagePickups(
-  kv: Deno.Kv,
+  kv: KvReader,
   op: Deno.AtomicOperation,
   before: Order | null,
   after: Order,

@@ -18,6 +18,7 @@ import type {
 } from "../orders/types.ts";
 import { enqueueFollowUps } from "./follow_ups.ts";
 import { type KeptReason, stagePickups } from "./pickups.ts";
+import type { KvReader } from "./read_ahead.ts";
 
 export interface RecordResult {
   /** null when no order could be tied to the fact. */
@@ -45,6 +46,8 @@ export interface RecordOptions {
   event?: { provider: string; id: string; type: string };
   /** Facts applied after `fact` in the same commit: flags a person must check about it. */
   also?: Fact[];
+  /** Where the first attempt reads (read_ahead.ts); `kv` when unset. */
+  reader?: KvReader;
 }
 
 /**
@@ -58,11 +61,12 @@ export async function recordFact(
   source: FactSource,
 ): Promise<RecordResult> {
   const { kv, now, event } = options;
+  const reader = options.reader ?? kv;
   const eventKey = event ? keys.providerEvent(event.provider, event.id) : null;
   return await commitWithRetry<RecordResult>(async () => {
     const at = now().toISOString();
     // One round trip for both reads: under load every KV call queues behind commits.
-    const [seen, entry] = await readBoth(kv, eventKey, orderId);
+    const [seen, entry] = await readBoth(reader, eventKey, orderId);
     if (seen?.value) {
       const order = seen.value.orderId === orderId
         ? entry?.value ?? null
@@ -96,7 +100,7 @@ export async function recordFact(
       );
       outcome = transition.outcome;
       after = transition.order;
-      await stagePickups(kv, op, entry.value, after, now());
+      await stagePickups(reader, op, entry.value, after, now());
     }
     if (eventKey && event) {
       const processed: ProcessedEvent = {
@@ -114,7 +118,7 @@ export async function recordFact(
 }
 
 async function readBoth(
-  kv: Deno.Kv,
+  kv: KvReader,
   eventKey: Deno.KvKey | null,
   orderId: string | null,
 ): Promise<[Deno.KvEntryMaybe<ProcessedEvent> | null, Deno.KvEntryMaybe<Order> | null]> {

@@ -6,6 +6,7 @@
 import { commitRetryingLocks, commitWithRetry } from "../db/atomic.ts";
 import { keys } from "../db/keys.ts";
 import { log as writeLog } from "../log.ts";
+import type { LoadSignal } from "./load_gauge.ts";
 import { markDone, type Task } from "./outbox.ts";
 
 export interface TaskRun {
@@ -22,8 +23,11 @@ export interface TaskRun {
  */
 export type TaskHandler = (task: Task, run: TaskRun) => Promise<string | void>;
 
-/** A step of the background loop: it starts waiting (`idle`), then a poll or a wake-up ends the wait. */
-export type LoopEvent = "idle" | "poll" | "wake";
+/**
+ * A step of the background loop: it starts waiting (`idle`), then a poll or a wake-up ends
+ * the wait; `yield` when it steps aside for the process's requests (see `yieldTo`).
+ */
+export type LoopEvent = "idle" | "poll" | "wake" | "yield";
 
 /** Thrown by a handler that found its claim gone (another worker took the task over). */
 export class LeaseLostError extends Error {
@@ -58,6 +62,16 @@ export interface WorkerOptions {
    * then `poll` or `wake` for what ended the wait, so a test can wait on it and tell which.
    */
   onLoop?: (event: LoopEvent) => void;
+  /**
+   * The process's request load: while it is busy the loop claims nothing, so follow-ups
+   * never compete with requests for the CPU and KV's one writer. They run once it is quiet.
+   */
+  yieldTo?: LoadSignal;
+  /**
+   * The longest the loop steps aside at a stretch: under endless load it still runs one
+   * batch per this window, so follow-ups are late but never starve (default 2 s).
+   */
+  maxYieldMs?: number;
 }
 
 export interface Worker {
@@ -69,6 +83,12 @@ export interface Worker {
   /** When the loop last finished a tick (epoch ms), for /readyz. */
   lastTickAt(): number;
 }
+
+/**
+ * Claims per commit: each claim checks its task, and self-hosted denokv allows 10 checks
+ * per commit (DESIGN.md).
+ */
+const CLAIM_CHUNK = 10;
 
 export const defaultBackoff = (attempts: number) => Math.min(10 * 60_000, 1000 * 4 ** attempts);
 
@@ -84,8 +104,8 @@ export function createWorker(options: WorkerOptions): Worker {
   } = options;
   let lastTick = 0;
 
-  async function claim(id: string): Promise<Deno.KvEntry<Task> | null> {
-    const entry = await kv.get<Task>(keys.task(id));
+  /** Adds one task's claim to `op`; null when the task is not claimable now. */
+  function stageClaim(op: Deno.AtomicOperation, entry: Deno.KvEntryMaybe<Task>): Task | null {
     const task = entry.value;
     const at = now().getTime();
     if (!task || task.status !== "pending" || task.dueAt > at) return null;
@@ -98,14 +118,39 @@ export function createWorker(options: WorkerOptions): Worker {
       leaseUntil,
       updatedAt: now().toISOString(),
     };
-    const res = await kv.atomic().check(entry)
+    op.check(entry)
       .delete(keys.taskDue(task.dueAt, task.id))
       .set(keys.taskDue(leaseUntil, task.id), task.id)
-      .set(entry.key, claimed)
-      .commit()
-      .catch(() => null);
-    // The commit's versionstamp is the claim's: no need to read the task back.
-    return res?.ok ? { key: entry.key, value: claimed, versionstamp: res.versionstamp } : null;
+      .set(entry.key, claimed);
+    return claimed;
+  }
+
+  /**
+   * Claims up to CLAIM_CHUNK tasks in one commit (one durable write instead of one per
+   * task). When another worker took one of them meanwhile the shared commit fails, and
+   * each is then claimed on its own so the others are not lost to this tick.
+   */
+  async function claimChunk(ids: string[]): Promise<Deno.KvEntry<Task>[]> {
+    const entries = await kv.getMany<Task[]>(ids.map((id) => keys.task(id)));
+    const op = kv.atomic();
+    const staged: [Deno.KvEntryMaybe<Task>, Task][] = [];
+    for (const entry of entries) {
+      const claimed = stageClaim(op, entry);
+      if (claimed) staged.push([entry, claimed]);
+    }
+    if (staged.length === 0) return [];
+    const res = await op.commit().catch(() => null);
+    // The commit's versionstamp is every claim's: no need to read the tasks back.
+    if (res?.ok) {
+      return staged.map(([entry, claimed]) => ({
+        key: entry.key,
+        value: claimed,
+        versionstamp: res.versionstamp,
+      }));
+    }
+    if (staged.length === 1) return [];
+    const one = await Promise.all(staged.map(([entry]) => claimChunk([entry.value!.id])));
+    return one.flat();
   }
 
   async function finishFailed(
@@ -184,12 +229,13 @@ export function createWorker(options: WorkerOptions): Worker {
     ) {
       due.push(e.value);
     }
+    const chunks: string[][] = [];
+    for (let i = 0; i < due.length; i += CLAIM_CHUNK) chunks.push(due.slice(i, i + CLAIM_CHUNK));
     let ran = 0;
-    await Promise.all(due.map(async (id) => {
-      const claimed = await claim(id);
-      if (!claimed) return;
-      ran++;
-      await run(claimed);
+    await Promise.all(chunks.map(async (ids) => {
+      const claimed = await claimChunk(ids);
+      ran += claimed.length;
+      await Promise.all(claimed.map(run));
     }));
     lastTick = Date.now();
     return ran;
@@ -200,11 +246,29 @@ export function createWorker(options: WorkerOptions): Worker {
   let watcher: ReadableStreamDefaultReader<unknown> | null = null;
   let running: Promise<unknown> = Promise.resolve();
 
+  let stopping = Promise.withResolvers<void>();
+
+  /** Waits while the process is busy, at most maxYieldMs. */
+  async function yieldToLoad(): Promise<void> {
+    const load = options.yieldTo;
+    if (!load?.busy()) return;
+    options.onLoop?.("yield");
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const window = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, options.maxYieldMs ?? 2000);
+    });
+    await Promise.race([load.whenIdle(), window, stopping.promise]);
+    clearTimeout(timer);
+  }
+
   async function loop(): Promise<void> {
     while (!stopped) {
       try {
-        // Drain what is due before sleeping.
-        while (!stopped && await runOnce() > 0);
+        // Drain what is due before sleeping, stepping aside whenever requests come in.
+        while (!stopped) {
+          await yieldToLoad();
+          if (stopped || await runOnce() === 0) break;
+        }
       } catch (err) {
         log("task worker tick failed", { error: err });
       }
@@ -238,11 +302,13 @@ export function createWorker(options: WorkerOptions): Worker {
     start() {
       if (!stopped) return;
       stopped = false;
+      stopping = Promise.withResolvers<void>();
       watcher = kv.watch([keys.tasksWake()]).getReader();
       running = Promise.all([loop(), watchWakeKey(watcher).catch(() => {})]);
     },
     async stop() {
       stopped = true;
+      stopping.resolve();
       wake?.();
       await watcher?.cancel().catch(() => {});
       await running;

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { commitWithRetry } from "../db/atomic.ts";
 import { keys } from "../db/keys.ts";
 import { enqueue, listOrderTasks, markDone, type Task } from "./outbox.ts";
+import { createRequestGauge } from "./load_gauge.ts";
 import { createWorker, LeaseLostError, type LoopEvent, type TaskHandler } from "./worker.ts";
 
 function clock(start = Date.UTC(2026, 10, 22)) {
@@ -177,4 +178,87 @@ Deno.test("the background loop wakes on a new task without waiting for the poll"
   } finally {
     await worker.stop();
   }
+});
+
+Deno.test("the loop claims nothing while requests are in flight and runs the task once they end", async () => {
+  using kv = await Deno.openKv(":memory:");
+  const gauge = createRequestGauge({ quietMs: 0 });
+  const request = Promise.withResolvers<void>();
+  const inFlight = gauge.track(() => request.promise);
+  const yielded = Promise.withResolvers<void>();
+  const ran = Promise.withResolvers<void>();
+  let requestEnded = false;
+  let ranDuringRequest = false;
+  const task = await seedTask(kv, "follow_up", new Date());
+  const worker = createWorker({
+    kv,
+    yieldTo: gauge,
+    maxYieldMs: 60_000,
+    handlers: {
+      follow_up: () => {
+        ranDuringRequest = !requestEnded;
+        return Promise.resolve(ran.resolve());
+      },
+    },
+    onLoop: (event) => event === "yield" && yielded.resolve(),
+  });
+  worker.start();
+  try {
+    await yielded.promise;
+    assert.equal((await getTask(kv, task.id)).attempts, 0, "not even claimed");
+    requestEnded = true;
+    request.resolve();
+    await inFlight;
+    await ran.promise;
+    assert.equal(ranDuringRequest, false);
+  } finally {
+    await worker.stop();
+  }
+});
+
+Deno.test("under endless load the loop still runs a batch once its yield window is over", async () => {
+  using kv = await Deno.openKv(":memory:");
+  const gauge = createRequestGauge({ quietMs: 0 });
+  const never = Promise.withResolvers<void>();
+  const inFlight = gauge.track(() => never.promise);
+  const ran = Promise.withResolvers<void>();
+  await seedTask(kv, "follow_up", new Date());
+  const worker = createWorker({
+    kv,
+    yieldTo: gauge,
+    maxYieldMs: 20,
+    handlers: { follow_up: () => Promise.resolve(ran.resolve()) },
+  });
+  worker.start();
+  try {
+    await ran.promise;
+    assert.ok(gauge.busy(), "the request was still in flight");
+  } finally {
+    await worker.stop();
+    never.resolve();
+    await inFlight;
+  }
+});
+
+Deno.test("two workers claiming batches of the same 25 tasks at once run each task exactly once", async () => {
+  using kv = await Deno.openKv(":memory:");
+  const at = new Date();
+  const ids = [];
+  for (let i = 0; i < 25; i++) ids.push((await seedTask(kv, "count", at)).id);
+  const runs = new Map<string, number>();
+  const handlers: Record<string, TaskHandler> = {
+    count: (task) => Promise.resolve(void runs.set(task.id, (runs.get(task.id) ?? 0) + 1)),
+  };
+  const a = createWorker({ kv, handlers, batch: 25 });
+  const b = createWorker({ kv, handlers, batch: 25 });
+  let ran = 0;
+  for (let round = 0; round < 10; round++) {
+    const [x, y] = await Promise.all([a.runOnce(), b.runOnce()]);
+    ran += x + y;
+    if (x + y === 0) break;
+  }
+  assert.equal(ran, 25);
+  assert.deepEqual(ids.map((id) => runs.get(id)), ids.map(() => 1));
+  const statuses = await Promise.all(ids.map(async (id) => (await getTask(kv, id)).status));
+  assert.deepEqual(statuses, ids.map(() => "done"));
 });

@@ -7,14 +7,23 @@
 
 const encoder = new TextEncoder();
 
+// Importing a key costs about as much as one HMAC: each secret is imported once per process.
+const imported = new Map<string, Promise<CryptoKey>>();
+
 function hmacKey(secret: string, usage: "sign" | "verify"): Promise<CryptoKey> {
-  return crypto.subtle.importKey(
-    "raw",
-    encoder.encode(secret),
-    { name: "HMAC", hash: "SHA-256" },
-    false,
-    [usage],
-  );
+  const id = `${usage}:${secret}`;
+  let key = imported.get(id);
+  if (!key) {
+    key = crypto.subtle.importKey(
+      "raw",
+      encoder.encode(secret),
+      { name: "HMAC", hash: "SHA-256" },
+      false,
+      [usage],
+    );
+    imported.set(id, key);
+  }
+  return key;
 }
 
 async function hexHmac(secret: string, message: string): Promise<string> {
