@@ -1,9 +1,10 @@
 /**
- * Baseline "floor": the least any design must do per event. It verifies the signature with
- * the verifier Settle uses, then makes ONE atomic commit of exactly the keys and values
- * Settle's ingest would write for that event (captured beforehand by ../webhook/plan.ts),
- * on its own file-backed KV. No reads: checks on a read versionstamp are dropped, the
- * "not seen before" checks (versionstamp null) are kept.
+ * Baseline "floor": the least Settle's schema needs per event (its own mutations in one
+ * commit); another design could need less, so it is the floor for this schema, not for every
+ * design. It verifies the signature with the verifier Settle uses, then makes ONE atomic
+ * commit of exactly the keys and values Settle's ingest would write for that event (captured
+ * beforehand by ../webhook/plan.ts), on its own file-backed KV. No reads: checks on a read
+ * versionstamp are dropped, the "not seen before" checks (versionstamp null) are kept.
  *
  * `deno run -A tests/bench/servers/floor.ts --secret whsec_… --kv FILE --plan PLAN.json`
  * prints `listening <port>`.

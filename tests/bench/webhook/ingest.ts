@@ -3,10 +3,13 @@
  * events per second over real HTTP with a file-backed KV, for Settle's whole process
  * beside two baselines fed the very same bodies:
  *   full  — `deno run -A main.ts`: middleware, route, verify, order lookup, one commit,
- *           and the outbox worker picking up the follow-ups in the same process;
+ *           and the outbox worker of the same process (WORKER=inline), which steps aside
+ *           while requests are in flight and drains the follow-ups after the load;
  *   bare  — the plain-SDK endpoint: constructEventAsync, 200, nothing stored;
- *   floor — Settle's verifier plus ONE commit of the exact mutations Settle makes;
+ *   floor — the floor for this schema, not for every design: Settle's verifier plus ONE
+ *           commit of the exact mutations Settle makes;
  *   peer  — Node + Express + stripe-node + PostgreSQL (peer.ts), where installed.
+ *   full, razorpay — main.ts again, fed Razorpay `payment.captured` events (razorpay.ts).
  * After the full run every order must be paid exactly once; after the peer's, likewise.
  */
 import { join } from "node:path";
@@ -21,12 +24,14 @@ import {
 import { copyForDiagnostics, diagnose } from "./diagnose.ts";
 import { paidEventBody, signAll, signedEvents } from "./events.ts";
 import { runPeer } from "./peer.ts";
+import { runRazorpay } from "./razorpay.ts";
 import { capturePlan, type Mutation, planBytes } from "./plan.ts";
 import {
   checkPaidOnce,
   copyKv,
   drainOutbox,
   type DrainStats,
+  loadWindow,
   placeOrders,
   prepareStore,
   readOrders,
@@ -90,7 +95,12 @@ export const webhookIngest: Bench = {
         return await signedEvents(bodies, warmup)();
       },
       afterLoad: async (server, row) => {
-        const drained = await drainOutbox(settleKv, server.pid, DRAIN_LIMIT_MS);
+        const drained = await drainOutbox(
+          settleKv,
+          server.pid,
+          DRAIN_LIMIT_MS,
+          loadWindow(row.load.elapsedMs),
+        );
         result.notes.push(...drainNotes(drained, events, row.load.elapsedMs));
       },
     }, options);
@@ -111,7 +121,8 @@ export const webhookIngest: Bench = {
       }, options),
       await runScenario({
         scenario: "floor",
-        description: "Deno.serve + Settle's verifier + one commit of Settle's mutations",
+        description:
+          "Floor for this schema: Deno.serve + Settle's verifier + one commit of its mutations",
         server: {
           args: [
             "run",
@@ -132,8 +143,17 @@ export const webhookIngest: Bench = {
       }, options),
     );
 
-    const peer = await runPeer(options, bodies);
+    const peer = await runPeer(options, bodies, planFile);
     if (peer.row) result.rows.push(peer.row);
+    const razorpay = await runRazorpay(options, join(tmpDir, "razorpay.kv"));
+    result.rows.push(razorpay.row);
+    result.checks.push(...razorpay.checks);
+    result.failures.push(...razorpay.failures);
+    result.notes.push(razorpay.setup);
+    if (razorpay.drained) {
+      const notes = drainNotes(razorpay.drained, events, razorpay.row.load.elapsedMs);
+      result.notes.push(...notes.map((n) => `Razorpay: ${n}`));
+    }
     if (peer.skipped) result.skipped = [peer.skipped];
     result.checks.push(...peer.checks);
     result.failures.push(...peer.failures);
@@ -142,13 +162,15 @@ export const webhookIngest: Bench = {
     const [f, b, fl] = result.rows;
     result.ratios.push(ratio("full/bare", f, b), ratio("full/floor", f, fl));
     if (peer.row) result.ratios.push(ratio("full/peer", f, peer.row));
+    // The floor replays the Stripe event's commit; a Razorpay payment commits the same keys.
+    result.ratios.push(ratio("razorpay/floor", razorpay.row, fl));
     result.figures = figures(f, [
       [b, "bare: Deno.serve + SDK constructEventAsync"],
-      [fl, "floor: Settle's verifier + one KV commit"],
+      [fl, "floor for this schema: Settle's verifier + one commit of its KV mutations"],
       [
         peer.row,
         peer.row
-          ? "peer: Node + Express + stripe-node + PostgreSQL"
+          ? "peer: Node + Express + stripe-node + PostgreSQL, Settle's work in one transaction"
           : `peer: skipped, ${peer.skipped?.reason}`,
       ],
     ]);
@@ -247,7 +269,8 @@ function drainNotes(d: DrainStats, events: number, loadMs: number): string[] {
   const endToEnd = (loadMs + d.ms) / 1000;
   return [
     `Outbox: when the load ended the worker had finished ${d.doneAtEnd} follow-up tasks ` +
-    `and ${d.queuedAtEnd} were queued; it then ran ${d.ranAfter} more in ` +
+    `(${d.ranDuringLoad} of them during the measured load) and ${d.queuedAtEnd} were ` +
+    `queued; it then ran ${d.ranAfter} more in ` +
     `${(d.ms / 1000).toFixed(1)} s (${d.left} left), using ${d.cpuMs} ms of server CPU ` +
     `(${(d.cpuMs / d.ranAfter).toFixed(2)} ms per task).`,
     `End to end, follow-ups included: the ${events} measured orders were paid in ` +

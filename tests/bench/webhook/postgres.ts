@@ -1,10 +1,12 @@
 /**
  * A throwaway PostgreSQL cluster for the webhook peer: initdb into a temp folder, the server
  * on 127.0.0.1 with its unix socket in that folder, stopped and deleted afterwards. It uses
- * the binaries `apt-get install postgresql` leaves in /usr/lib/postgresql/<version>/bin; the
- * bench installs nothing. PostgreSQL refuses to run as root, so under root the cluster's
- * commands run as the `postgres` user (made by the package) through `runuser`. Durability
- * stays at PostgreSQL's defaults (fsync, synchronous_commit on), as Deno KV's does.
+ * the binaries `apt-get install postgresql` leaves in /usr/lib/postgresql/<version>/bin, and
+ * installs that package itself when it is missing and the bench runs as root with apt-get.
+ * PostgreSQL refuses to run as root, so under root the cluster's commands run as the
+ * `postgres` user (made by the package) through `runuser`. Durability stays at PostgreSQL's
+ * defaults (fsync, synchronous_commit on: each commit waits for its WAL flush), as Deno KV
+ * fsyncs each commit.
  */
 import { join } from "node:path";
 import { freePort } from "../process.ts";
@@ -25,7 +27,7 @@ export interface Postgres {
 }
 
 /** The newest installed PostgreSQL's bin folder, or null when there is none. */
-export async function findPostgres(): Promise<string | null> {
+async function findPostgres(): Promise<string | null> {
   let versions: string[];
   try {
     versions = [...Deno.readDirSync(ROOT_DIR)].map((e) => e.name).filter((n) => /^\d+$/.test(n));
@@ -38,6 +40,28 @@ export async function findPostgres(): Promise<string | null> {
     if (present.every(Boolean)) return bin;
   }
   return null;
+}
+
+/**
+ * The newest installed PostgreSQL's bin folder, installing Debian's `postgresql` package first
+ * when none is there; returns why there is none when it cannot.
+ */
+export async function ensurePostgres(): Promise<{ bin: string } | { missing: string }> {
+  const found = await findPostgres();
+  if (found) return { bin: found };
+  if (Deno.uid() !== 0 || !(await exists("/usr/bin/apt-get"))) {
+    return { missing: "PostgreSQL not installed (apt-get install postgresql)" };
+  }
+  const apt = (args: string[]) =>
+    run(["env", "DEBIAN_FRONTEND=noninteractive", "apt-get", "-q", "-y", ...args]).then(
+      () => true,
+      () => false,
+    );
+  // A fresh image has no package lists yet; the update is needed once.
+  const installed = await apt(["install", "--no-install-recommends", "postgresql"]) ||
+    (await apt(["update"]) && await apt(["install", "--no-install-recommends", "postgresql"]));
+  const bin = installed ? await findPostgres() : null;
+  return bin ? { bin } : { missing: "PostgreSQL not installed and apt-get install failed" };
 }
 
 /** initdb + start on a free loopback port, with a database named `bench`. */

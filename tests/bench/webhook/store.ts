@@ -139,18 +139,39 @@ export async function pendingTasks(kv: Deno.Kv): Promise<number> {
   return n;
 }
 
-/** Tasks finished and tasks still queued, over the whole outbox. */
-export async function taskCounts(kv: Deno.Kv): Promise<{ done: number; queued: number }> {
+/** Epoch ms from and to. */
+export interface Window {
+  from: number;
+  to: number;
+}
+
+/** When a load that ran `elapsedMs` and has just ended ran, for an afterLoad hook. */
+export function loadWindow(elapsedMs: number): Window {
+  const to = Date.now();
+  return { from: to - elapsedMs, to };
+}
+
+/** Tasks finished (in all, and within `window`) and tasks still queued. */
+export async function taskCounts(
+  kv: Deno.Kv,
+  window: Window = { from: 0, to: -1 },
+): Promise<{ done: number; doneWithin: number; queued: number }> {
   let done = 0;
+  let doneWithin = 0;
   for await (const e of kv.list<Task>({ prefix: keys.tasks() })) {
-    if (e.value.status === "done") done++;
+    if (e.value.status !== "done") continue;
+    done++;
+    const at = Date.parse(e.value.updatedAt);
+    if (at >= window.from && at <= window.to) doneWithin++;
   }
-  return { done, queued: await pendingTasks(kv) };
+  return { done, doneWithin, queued: await pendingTasks(kv) };
 }
 
 export interface DrainStats {
   /** Tasks done and queued when draining began (the load had just ended). */
   doneAtEnd: number;
+  /** Of doneAtEnd, those finished during the measured load (whether the worker stepped aside). */
+  ranDuringLoad: number;
   queuedAtEnd: number;
   /** Tasks finished while draining. */
   ranAfter: number;
@@ -166,12 +187,14 @@ export async function drainOutbox(
   kvPath: string,
   pid: number,
   limitMs: number,
+  /** When the measured load ran (epoch ms), to count the tasks run meanwhile. */
+  load?: Window,
 ): Promise<DrainStats> {
   const kv = await Deno.openKv(kvPath);
   try {
     const started = performance.now();
     const cpuBefore = await cpuMs(pid);
-    const atEnd = await taskCounts(kv);
+    const atEnd = await taskCounts(kv, load);
     let left = atEnd.queued;
     while (left > 0 && performance.now() - started < limitMs) {
       await new Promise((r) => setTimeout(r, 250));
@@ -181,6 +204,7 @@ export async function drainOutbox(
     const cpuAfter = await cpuMs(pid);
     return {
       doneAtEnd: atEnd.done,
+      ranDuringLoad: atEnd.doneWithin,
       queuedAtEnd: atEnd.queued,
       ranAfter: (await taskCounts(kv)).done - atEnd.done,
       left,
