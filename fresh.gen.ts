@@ -49,7 +49,7 @@ import * as $44 from "./routes/orders/[id].tsx";
 import * as $45 from "./routes/products/[slug].tsx";
 import * as $46 from "./routes/readyz.ts";
 import * as $$0 from "./islands/AddToCart.tsx";
-import * as $$1 from "./islands/CartBadge.tsx";
+import * as $$1 from "./islands/CartCountLive.tsx";
 import * as $$2 from "./islands/CheckoutStatus.tsx";
 import * as $$3 from "./islands/ConfirmAction.tsx";
 import * as $$4 from "./islands/CopyText.tsx";
@@ -112,7 +112,7 @@ const manifest = {
   },
   islands: {
     "./islands/AddToCart.tsx": $$0,
-    "./islands/CartBadge.tsx": $$1,
+    "./islands/CartCountLive.tsx": $$1,
     "./islands/CheckoutStatus.tsx": $$2,
     "./islands/ConfirmAction.tsx": $$3,
     "./islands/CopyText.tsx": $$4,

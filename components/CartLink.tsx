@@ -1,8 +1,10 @@
 /**
- * The header's "Cart" link with a pill counting the units in the cart. Pages that cannot
- * change the cart render it as is; pages with cart islands wrap it in the CartBadge island
- * so the count follows them. Client-safe: the island imports it.
+ * The header's "Cart" link with a pill counting the units in the cart. On pages with cart
+ * islands the count alone is the CartCountLive island, so it follows them; the link and its
+ * icon stay server HTML either way. Server-only.
  */
+import CartCountLive from "../islands/CartCountLive.tsx";
+import { CartCount } from "./CartCount.tsx";
 import { NAV_LINK } from "./styles.ts";
 
 export interface CartLinkProps {
@@ -10,9 +12,11 @@ export interface CartLinkProps {
   count: number;
   /** The cart page itself is showing. */
   current?: boolean;
+  /** The page has islands that change the cart: the count follows them (an island). */
+  live?: boolean;
 }
 
-export function CartLink({ count, current = false }: CartLinkProps) {
+export function CartLink({ count, current = false, live = false }: CartLinkProps) {
   return (
     <a href="/cart" class={NAV_LINK} aria-current={current ? "page" : undefined}>
       <svg
@@ -30,19 +34,7 @@ export function CartLink({ count, current = false }: CartLinkProps) {
         />
       </svg>
       Cart
-      {/* A classless wrapper: the UA's [hidden] rule must not lose to the pill's display. */}
-      <span hidden={count === 0}>
-        <span
-          class="inline-flex h-6 min-w-[1.5rem] items-center justify-center rounded-full bg-brand-600 px-1.5 text-xs font-bold text-white tabular-nums"
-          data-cart-count
-          aria-hidden="true"
-        >
-          {count}
-        </span>
-      </span>
-      <span class="sr-only">
-        {count === 0 ? "(empty)" : `${count} ${count === 1 ? "item" : "items"}`}
-      </span>
+      {live ? <CartCountLive count={count} /> : <CartCount count={count} />}
     </a>
   );
 }

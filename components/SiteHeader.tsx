@@ -1,5 +1,4 @@
 /** The shop's header: name, navigation and the cart link with its count. */
-import CartBadge from "../islands/CartBadge.tsx";
 import { CartLink } from "./CartLink.tsx";
 import { SHOP_NAME } from "./Page.tsx";
 import { CONTAINER, FOCUS_RING, NAV_LINK } from "./styles.ts";
@@ -28,9 +27,7 @@ export function SiteHeader({ cartCount, path, liveCart = false }: SiteHeaderProp
               <a href="/" class={NAV_LINK} aria-current={inShop ? "page" : undefined}>Shop</a>
             </li>
             <li>
-              {liveCart
-                ? <CartBadge count={cartCount} current={path === "/cart"} />
-                : <CartLink count={cartCount} current={path === "/cart"} />}
+              <CartLink count={cartCount} current={path === "/cart"} live={liveCart} />
             </li>
           </ul>
         </nav>

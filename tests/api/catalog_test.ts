@@ -133,7 +133,7 @@ Deno.test("pages ship the island scripts they need, and a page without islands s
   const catalog = await (await app.app.request("/")).text();
   assert.match(catalog, /<script type="module" src="\/_fresh\/js\/boot-[\w-]+\.js" nonce=/);
   assert.match(catalog, /"AddToCart":"\/_fresh\/js\/AddToCart-[\w-]+\.js"/);
-  assert.match(catalog, /"CartBadge":"\/_fresh\/js\/CartBadge-[\w-]+\.js"/);
+  assert.match(catalog, /"CartCountLive":"\/_fresh\/js\/CartCountLive-[\w-]+\.js"/);
   for (const path of ["/nowhere", "/cart"]) {
     const page = await (await app.app.request(path)).text();
     assert.ok(!page.includes("<script"), `${path} ships no script`);

@@ -31,7 +31,8 @@ Deno.test({
 
       const badge = page.locator("header [aria-live]", { has: page.locator("[data-cart-count]") });
       assert.equal(await badge.getAttribute("aria-live"), "polite");
-      await badge.getByRole("link", { name: "Cart 2 items" }).waitFor();
+      assert.equal(await badge.textContent(), "22 items", "the pill and the words read out");
+      await page.getByRole("link", { name: "Cart 2 items" }).waitFor();
       await expectAccessible(page, "the cart page");
 
       let release!: () => void;
@@ -83,7 +84,8 @@ Deno.test({
         ),
         STONE_500,
       );
-      await badge.getByRole("link", { name: "Cart 3 items" }).waitFor();
+      await page.getByRole("link", { name: "Cart 3 items" }).waitFor();
+      assert.equal(await badge.textContent(), "33 items");
       await expectAccessible(page, "the cart page after the update");
       await screenshot(page, "cart-feedback-updated");
       assert.deepEqual(errors, []);
