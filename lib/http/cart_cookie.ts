@@ -3,6 +3,7 @@
  * the signature is what makes the cookie a credential (the owner check for a retried
  * checkout relies on it), so a forged or tampered cookie counts as none at all.
  */
+import { hmacKey } from "../hmac_key.ts";
 import { parse, serialize } from "hono/utils/cookie";
 
 export const CART_COOKIE = "settle_cart";
@@ -15,26 +16,6 @@ const CART_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
 const SIGNATURE = /^[A-Za-z0-9+/]{43}=$/;
 
 const encoder = new TextEncoder();
-const keys = new Map<string, Promise<CryptoKey>>();
-
-/**
- * The secret's HMAC key, imported once: hono's parseSigned and serializeSigned import it on
- * every call, which cost a checkout more CPU than its own signing.
- */
-function hmacKey(secret: string): Promise<CryptoKey> {
-  let key = keys.get(secret);
-  if (!key) {
-    key = crypto.subtle.importKey(
-      "raw",
-      encoder.encode(secret),
-      { name: "HMAC", hash: "SHA-256" },
-      false,
-      ["sign", "verify"],
-    );
-    keys.set(secret, key);
-  }
-  return key;
-}
 
 /**
  * A client without a cart (an API caller) gets its own id in this cookie, so the

@@ -4,32 +4,14 @@
  * signature over the raw body (keyed with the webhook secret). Verification goes through
  * `crypto.subtle.verify`, which compares in constant time; node:crypto is not used.
  */
+import { hmacKey } from "../../hmac_key.ts";
 
 const encoder = new TextEncoder();
-
-// Importing a key costs about as much as one HMAC: each secret is imported once per process.
-const imported = new Map<string, Promise<CryptoKey>>();
-
-function hmacKey(secret: string, usage: "sign" | "verify"): Promise<CryptoKey> {
-  const id = `${usage}:${secret}`;
-  let key = imported.get(id);
-  if (!key) {
-    key = crypto.subtle.importKey(
-      "raw",
-      encoder.encode(secret),
-      { name: "HMAC", hash: "SHA-256" },
-      false,
-      [usage],
-    );
-    imported.set(id, key);
-  }
-  return key;
-}
 
 async function hexHmac(secret: string, message: string): Promise<string> {
   const mac = await crypto.subtle.sign(
     "HMAC",
-    await hmacKey(secret, "sign"),
+    await hmacKey(secret),
     encoder.encode(message),
   );
   return Array.from(new Uint8Array(mac), (b) => b.toString(16).padStart(2, "0")).join("");
@@ -49,7 +31,7 @@ async function verifyHex(secret: string, message: string, signature: unknown): P
   if (!mac) return false;
   return await crypto.subtle.verify(
     "HMAC",
-    await hmacKey(secret, "verify"),
+    await hmacKey(secret),
     mac,
     encoder.encode(message),
   );
