@@ -30,12 +30,12 @@ export function OrderStatusBadge({ status }: { status: OrderStatus }) {
 }
 
 /**
- * The payment's status, in the light of the order's: a cancelled order's payment stays
- * "pending" in the record (its session may still be closing), but nothing is coming.
+ * The payment's status, in the light of the order's: a cancelled order's payment reads
+ * "pending" or "expired" in the record (its session closing, or closed), but nothing is coming.
  */
 export function PaymentBadge({ order }: { order: Pick<Order, "status" | "payment"> }) {
   const { status } = order.payment;
-  if (order.status === "cancelled" && status === "pending") {
+  if (order.status === "cancelled" && (status === "pending" || status === "expired")) {
     return <Badge tone="grey">Not paid</Badge>;
   }
   const [label, tone] = PAYMENT_STATUS[status] ?? [status, "grey"];

@@ -152,7 +152,7 @@ Deno.test("the success page shows the order's state from the provider; an unknow
   assert.match(pending.html, new RegExp(`href="/checkout/success\\?session_id=${placed.id}"`));
   assert.match(pending.html, /Paper Filters, pack of 100/);
   assert.match(pending.html, /"CheckoutStatus":/);
-  assert.match(pending.html, /"CartBadge":/, "the header's count follows the paid cart");
+  assert.match(pending.html, /"CartCountLive":/, "the header's count follows the paid cart");
 
   app.emulator!.pay(placed.id, TEST_CARDS.success);
   // The page asked the provider moments ago; its next ask waits out the window.
