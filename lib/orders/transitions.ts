@@ -86,9 +86,10 @@ const rules: { [K in FactKind]: Rule<K> } = {
     if (isClosed(order)) return ignored("not_allowed");
     const pay = order.payment;
     const intent = fact.paymentIntentId ?? pay.paymentIntentId;
+    const failure = `${intent ?? ""}|${fact.reason}`;
     if (
-      order.status === "failed" && pay.failureReason === fact.reason &&
-      pay.paymentIntentId === intent
+      (order.status === "failed" && pay.failureReason === fact.reason &&
+        pay.paymentIntentId === intent) || pay.failures?.includes(failure)
     ) {
       return duplicate();
     }
@@ -96,6 +97,7 @@ const rules: { [K in FactKind]: Rule<K> } = {
     pay.status = "failed";
     pay.failureReason = fact.reason;
     pay.paymentIntentId = intent;
+    pay.failures = [...pay.failures ?? [], failure];
     return applied();
   },
 

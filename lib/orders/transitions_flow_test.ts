@@ -209,3 +209,23 @@ Deno.test("a checkout that never got a session lapses: expired, its stock releas
   released.stock = "released";
   assert.deepEqual(run(released, { kind: "checkout_lapsed" })[0].followUps, []);
 });
+
+Deno.test("an earlier attempt's failure seen again after a later one changes nothing; a new reason on one payment applies", () => {
+  const failed = (paymentIntentId: string, reason: string): Fact => ({
+    kind: "payment_failed",
+    sessionId: "cs_1",
+    paymentIntentId,
+    reason,
+  });
+  const ts = run(
+    pendingOrder(),
+    failed("pay_1", "declined by the bank"),
+    failed("pay_2", "payment_timed_out"),
+    failed("pay_1", "declined by the bank"),
+    failed("pay_2", "insufficient funds"),
+  );
+  assert.deepEqual(kinds(ts), ["applied", "applied", "duplicate", "applied"]);
+  const last = ts.at(-1)!.order.payment;
+  assert.deepEqual([last.paymentIntentId, last.failureReason], ["pay_2", "insufficient funds"]);
+  assert.equal(ts[2].order.payment.paymentIntentId, "pay_2");
+});

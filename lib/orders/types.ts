@@ -110,6 +110,11 @@ export interface Payment {
   presentment?: Money | null;
   failureReason: string | null;
   /**
+   * Every failure applied, as "payment id|reason": one seen again (a replayed verify, a late
+   * retry of an older attempt's event) changes nothing. Absent on orders stored before it.
+   */
+  failures?: string[];
+  /**
    * What went back: per payment intent, the larger of the provider's cumulative figure
    * (`refundedByIntent`) and the sum of the refunds recorded by id (`refunds`), summed. Each
    * is a lower bound of the truth, so no refund is counted twice, whichever lands first.
