@@ -15,7 +15,7 @@ import type { RazorpayEmulatorOptions } from "@/lib/payments/razorpay/emulator/s
 import { reconcile } from "@/lib/reconcile/run.ts";
 import { createTestApp, eventually } from "../support/app.ts";
 import { ADMIN_PASSWORD, API_TOKEN, getPage, signIn } from "../support/admin.ts";
-import { orderOf, stockedProducts } from "../support/shop.ts";
+import { NZ_DELIVERY, orderOf, stockedProducts } from "../support/shop.ts";
 
 const MINUTE = 60_000;
 const ADMIN = { actor: "admin" };
@@ -54,14 +54,7 @@ async function placed(app: App, quantity = 1) {
     body: JSON.stringify({
       items: [{ productId: product.id, quantity }],
       customer: { email: "kim@example.com", name: "Kim Tan" },
-      shipping: {
-        name: "Kim Tan",
-        line1: "1 Queen Street",
-        city: "Auckland",
-        postalCode: "1010",
-        country: "NZ",
-      },
-      shippingRateId: "standard",
+      ...NZ_DELIVERY,
     }),
   });
   assert.equal(res.status, 200, await res.clone().text());

@@ -13,7 +13,14 @@ import type { RazorpayEmulatorOptions } from "@/lib/payments/razorpay/emulator/s
 import { webhookSignature } from "@/lib/payments/razorpay/signature.ts";
 import { ADMIN_PASSWORD, getPage, signIn } from "../support/admin.ts";
 import { createTestApp, eventually } from "../support/app.ts";
-import { assertUnchanged, orderOf, outcomes, snapshot, stockedProducts } from "../support/shop.ts";
+import {
+  assertUnchanged,
+  NZ_DELIVERY,
+  orderOf,
+  outcomes,
+  snapshot,
+  stockedProducts,
+} from "../support/shop.ts";
 
 const WEBHOOK_SECRET = "razorpay-test-webhook-secret";
 const PATH = "/api/payments/webhook/razorpay";
@@ -46,14 +53,7 @@ async function created(app: App) {
     body: JSON.stringify({
       items: [{ productId: product.id, quantity: 1 }],
       customer: { email: "kim@example.com", name: "Kim Tan" },
-      shipping: {
-        name: "Kim Tan",
-        line1: "1 Queen Street",
-        city: "Auckland",
-        postalCode: "1010",
-        country: "NZ",
-      },
-      shippingRateId: "standard",
+      ...NZ_DELIVERY,
     }),
   });
   assert.equal(res.status, 200, await res.clone().text());

@@ -9,7 +9,7 @@ import type { Order } from "@/lib/orders/types.ts";
 import { TEST_CARDS } from "@/lib/payments/emulator/server.ts";
 import { listOrderTasks } from "@/lib/tasks/outbox.ts";
 import { createTestApp, eventually } from "../support/app.ts";
-import { checkoutOk, orderOf, stockedProducts } from "../support/shop.ts";
+import { checkoutOk, NZ_DELIVERY, orderOf, stockedProducts } from "../support/shop.ts";
 import { startMailbox } from "./mailbox.ts";
 
 /** The paid flow's four tasks (beside the checkout's retired lapse): all must have run. */
@@ -106,14 +106,7 @@ Deno.test("the oracle passes a Razorpay order paid once and catches its money co
         items: lines,
         metadata: { email: "a@test.example" },
         customer: { email: "a@test.example", name: "Kim Tan" },
-        shipping: {
-          name: "Kim Tan",
-          line1: "1 Queen Street",
-          city: "Auckland",
-          postalCode: "1010",
-          country: "NZ",
-        },
-        shippingRateId: "standard",
+        ...NZ_DELIVERY,
       }),
     });
     assert.equal(res.status, 200, await res.clone().text());

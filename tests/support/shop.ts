@@ -111,3 +111,15 @@ export async function snapshot(kv: Deno.Kv): Promise<string[]> {
 export async function assertUnchanged(kv: Deno.Kv, before: string[]): Promise<void> {
   deepStrictEqual(await snapshot(kv), before);
 }
+
+/** A delivery address in the shop's country and its standard rate, for shippable baskets. */
+export const NZ_DELIVERY = {
+  shipping: {
+    name: "Kim Tan",
+    line1: "1 Queen Street",
+    city: "Auckland",
+    postalCode: "1010",
+    country: "NZ",
+  },
+  shippingRateId: "standard",
+};
